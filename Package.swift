@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+//
+// sipfence — a SIP INVITE admission filter. See README.md and DESIGN.md.
+
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "sipfence",
+    products: [
+        .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "AccessControl", targets: ["AccessControl"]),
+        .library(name: "Admission", targets: ["Admission"]),
+    ],
+    targets: [
+        // libosip2's parser (Debian: libosip2-dev). Only SIPCore imports it.
+        .systemLibrary(
+            name: "COSIP",
+            pkgConfig: "libosip2",
+            providers: [.apt(["libosip2-dev"])]
+        ),
+        .target(name: "SIPCore", dependencies: ["COSIP"], swiftSettings: strictSwift6),
+        .target(name: "AccessControl", swiftSettings: strictSwift6),
+        .target(name: "Admission", dependencies: ["SIPCore", "AccessControl"], swiftSettings: strictSwift6),
+
+        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
+        .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "AdmissionTests",
+            dependencies: ["Admission", "SIPCore", "AccessControl"],
+            swiftSettings: strictSwift6
+        ),
+    ]
+)

@@ -1,0 +1,146 @@
+/// One address family's half of a ``PrefixTrie``: a leaf-pushed, run-compressed
+/// multibit trie over keys of one width.
+///
+/// The trie has two levels. The root is a direct-indexed node over the top `rootBits`
+/// bits of the key. Below each root slot, every prefix is pushed down to the leaves it
+/// covers (the longest prefix wins) and runs of equal leaves are stored once, as the
+/// start of an interval. The whole key space is thus cut into intervals, each labelled
+/// with its longest matching prefix (or none), kept in two contiguous arrays sorted by
+/// start. A root slot records which intervals it spans, so a lookup is one root read and
+/// a binary search over the few interval starts of one slot — typically one or two cache
+/// lines — followed by one read of the label.
+///
+/// `rootBits` grows with the number of intervals (about one slot per four intervals, at
+/// most 2¹⁶ slots), so a trie of a handful of prefixes stays a few hundred bytes.
+@usableFromInline
+struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
+    /// A prefix to compile: its network (host bits clear), its length and its label.
+    @usableFromInline
+    struct Entry: Sendable {
+        var network: Key
+        var length: UInt8
+        var label: UInt32
+    }
+
+    /// The encoded match of an interval no prefix covers.
+    @usableFromInline
+    static var noMatch: UInt32 { .max }
+
+    /// The largest label that can be encoded (the top 24 bits of a match, `noMatch` excluded).
+    static var maximumLabel: UInt32 { 0xFF_FFFE }
+
+    /// At most 2¹⁶ root slots: 256 KiB of root at most.
+    static var maximumRootBits: Int { 16 }
+
+    /// Bits of the key that index the root.
+    @usableFromInline
+    let rootBits: Int
+    /// For each root slot, the index of the interval containing the slot's first key;
+    /// one extra entry holds the last interval's index.
+    @usableFromInline
+    let slotFirstInterval: [UInt32]
+    /// The first key of each interval, ascending; the first is always 0.
+    @usableFromInline
+    let intervalStarts: [Key]
+    /// For each interval, `label << 8 | prefixLength` of its longest match, or `noMatch`.
+    @usableFromInline
+    let intervalMatches: [UInt32]
+    /// The number of distinct prefixes compiled in.
+    let prefixCount: Int
+
+    /// Compiles `entries`. Duplicates (same network and length) keep the lowest label.
+    init(_ entries: [Entry]) {
+        let sorted = entries.sorted { ($0.network, $0.length, $0.label) < ($1.network, $1.length, $1.label) }
+
+        var starts: [Key] = []
+        var matches: [UInt32] = []
+        starts.reserveCapacity(2 * sorted.count + 1)
+        matches.reserveCapacity(2 * sorted.count + 1)
+        var cursor: Key = 0  // first key not yet assigned to an interval
+        var exhausted = false  // every key assigned
+
+        /// Assigns keys from `cursor` through `end` to `match`, merging with the previous
+        /// interval when it has the same match.
+        func assign(through end: Key, to match: UInt32) {
+            guard !exhausted, cursor <= end else { return }
+            if matches.last != match {
+                starts.append(cursor)
+                matches.append(match)
+            }
+            if end == Key.max { exhausted = true } else { cursor = end + 1 }
+        }
+
+        // Sweep the prefixes in order; `open` holds the prefixes enclosing the cursor,
+        // innermost last. Prefixes are either nested or disjoint, so this is a stack.
+        var open: [(end: Key, match: UInt32)] = []
+        var previous: Entry?
+        var prefixCount = 0
+        for entry in sorted {
+            if let previous, previous.network == entry.network, previous.length == entry.length {
+                continue  // duplicate: the first (lowest label) wins
+            }
+            previous = entry
+            prefixCount += 1
+            let end = entry.network | ~IPPrefix.mask(Int(entry.length), of: Key.self)
+            while let innermost = open.last, innermost.end < entry.network {
+                assign(through: innermost.end, to: innermost.match)
+                open.removeLast()
+            }
+            if entry.network > cursor {
+                assign(through: entry.network - 1, to: open.last?.match ?? Self.noMatch)
+            }
+            open.append((end, entry.label << 8 | UInt32(entry.length)))
+        }
+        while let innermost = open.popLast() {
+            assign(through: innermost.end, to: innermost.match)
+        }
+        assign(through: Key.max, to: Self.noMatch)
+
+        // Root: one slot per ~4 intervals.
+        let rootBits = min(Self.maximumRootBits, max(0, Int.bitWidth - (starts.count >> 2).leadingZeroBitCount - 1))
+        let slotCount = 1 << rootBits
+        var slotFirst = [UInt32](repeating: 0, count: slotCount + 1)
+        var interval = 0
+        for slot in 0..<slotCount {
+            let slotStart: Key = rootBits == 0 ? 0 : Key(slot) << (Key.bitWidth - rootBits)
+            while interval + 1 < starts.count && starts[interval + 1] <= slotStart { interval += 1 }
+            slotFirst[slot] = UInt32(interval)
+        }
+        slotFirst[slotCount] = UInt32(starts.count - 1)
+
+        self.rootBits = rootBits
+        self.prefixCount = prefixCount
+        self.slotFirstInterval = slotFirst
+        // Drop the spare capacity reserved for the worst case.
+        self.intervalStarts = starts.capacity > starts.count + starts.count / 8 ? Array(starts[...]) : starts
+        self.intervalMatches = matches.capacity > matches.count + matches.count / 8 ? Array(matches[...]) : matches
+    }
+
+    /// The encoded longest match for `key` (`label << 8 | length`), or `noMatch`.
+    @inlinable
+    func match(_ key: Key) -> UInt32 {
+        let slot = rootBits == 0 ? 0 : Int(truncatingIfNeeded: key >> (Key.bitWidth - rootBits))
+        return slotFirstInterval.withUnsafeBufferPointer { slots in
+            intervalStarts.withUnsafeBufferPointer { starts in
+                // The last interval starting at or before `key`; it lies within the slot's span.
+                var low = Int(slots[slot])
+                var high = Int(slots[slot + 1])
+                while low < high {
+                    let middle = (low + high + 1) >> 1
+                    if starts[middle] <= key { low = middle } else { high = middle - 1 }
+                }
+                return intervalMatches[low]
+            }
+        }
+    }
+
+    /// Bytes held by the table's arrays.
+    var memoryFootprint: Int {
+        slotFirstInterval.capacity * MemoryLayout<UInt32>.stride
+            + intervalStarts.capacity * MemoryLayout<Key>.stride
+            + intervalMatches.capacity * MemoryLayout<UInt32>.stride
+    }
+
+    /// The number of intervals the key space was cut into.
+    var intervalCount: Int { intervalStarts.count }
+}
