@@ -1,0 +1,119 @@
+// Byte-level helpers for the SIP grammar (RFC 3261 §25). Internal to SIPCore.
+
+extension UInt8 {
+    static let cr = UInt8(ascii: "\r")
+    static let lf = UInt8(ascii: "\n")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+    static let colon = UInt8(ascii: ":")
+    static let comma = UInt8(ascii: ",")
+    static let semicolon = UInt8(ascii: ";")
+    static let quote = UInt8(ascii: "\"")
+    static let backslash = UInt8(ascii: "\\")
+    static let lessThan = UInt8(ascii: "<")
+    static let greaterThan = UInt8(ascii: ">")
+
+    /// SP or HTAB.
+    var isWhitespace: Bool { self == .space || self == .tab }
+
+    var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+
+    var isAlpha: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
+
+    /// The byte with ASCII upper-case letters folded to lower case.
+    var asciiLowercased: UInt8 {
+        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
+    }
+
+    /// RFC 3261 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
+    var isTokenCharacter: Bool {
+        if isDigit || isAlpha { return true }
+        switch self {
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"),
+            UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+extension Collection<UInt8> {
+    /// Whether every byte is a token character and there is at least one.
+    var isToken: Bool { !isEmpty && allSatisfy(\.isTokenCharacter) }
+
+    /// Whether the bytes equal `text` ignoring ASCII case.
+    func equalsCaseInsensitive(_ text: String) -> Bool {
+        count == text.utf8.count && zip(self, text.utf8).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
+    }
+
+    /// The bytes as a String (invalid UTF-8 repaired; for display and comparison only).
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the UTF-8 bytes of `text`.
+    mutating func append(_ text: String) {
+        append(contentsOf: text.utf8)
+    }
+
+    /// Appends `CRLF`.
+    mutating func appendCRLF() {
+        append(.cr)
+        append(.lf)
+    }
+
+    /// The index of the first `CRLF CRLF` at or after `start`, if any.
+    func indexOfEmptyLine(from start: Int) -> Int? {
+        var index = start
+        while index + 3 < count {
+            if self[index] == .cr && self[index + 1] == .lf && self[index + 2] == .cr && self[index + 3] == .lf {
+                return index
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The range of `range` without leading and trailing whitespace (SP, HTAB, CR, LF).
+    func trimmingWhitespace(_ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, self[lower].isWhitespace || self[lower] == .cr || self[lower] == .lf { lower += 1 }
+        while upper > lower, self[upper - 1].isWhitespace || self[upper - 1] == .cr || self[upper - 1] == .lf { upper -= 1 }
+        return lower..<upper
+    }
+
+    /// Splits a header value at commas that are outside quoted strings and angle
+    /// brackets (RFC 3261 §7.3.1: several values of one header in one field). Each part
+    /// is trimmed; empty parts are kept so that the caller can refuse them.
+    func splitHeaderValues(_ range: Range<Int>) -> [Range<Int>] {
+        var parts: [Range<Int>] = []
+        var start = range.lowerBound
+        var inQuotes = false
+        var inAngles = false
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = self[index]
+            if inQuotes {
+                if byte == .backslash {
+                    index += 1  // quoted-pair: skip the escaped byte
+                } else if byte == .quote {
+                    inQuotes = false
+                }
+            } else if byte == .quote {
+                inQuotes = true
+            } else if byte == .lessThan {
+                inAngles = true
+            } else if byte == .greaterThan {
+                inAngles = false
+            } else if byte == .comma && !inAngles {
+                parts.append(trimmingWhitespace(start..<index))
+                start = index + 1
+            }
+            index += 1
+        }
+        parts.append(trimmingWhitespace(start..<Swift.min(index, range.upperBound)))
+        return parts
+    }
+}

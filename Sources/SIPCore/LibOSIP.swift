@@ -1,0 +1,149 @@
+import COSIP
+
+/// The bridge to libosip2's header parsers. The only code in sipfence that touches C.
+///
+/// sipfence frames messages itself and hands libosip2 one header value at a time (never
+/// a body — libosip2's known vulnerabilities sit in body handling). Every allocation
+/// libosip2 makes is freed before a function here returns, on every path; results are
+/// plain Swift values.
+enum LibOSIP {
+    /// `parser_init()` fills static tables and is not thread-safe: a static `let` is
+    /// initialised exactly once, atomically, on first use.
+    private static let isInitialized: Bool = {
+        sipfence_osip_disable_traces()
+        return parser_init() == 0
+    }()
+
+    /// Initialises libosip2's parser if that has not happened yet.
+    static func initialize() {
+        precondition(isInitialized, "libosip2 parser_init() failed")
+    }
+
+    /// Runs `body` with a NUL-terminated copy of `bytes[range]` in which line folds
+    /// (CR, LF) become spaces and NULs (only legal escaped inside quoted strings, which
+    /// framing has checked) become `0`: libosip2 reads C strings.
+    static func withCString<Result>(
+        _ bytes: [UInt8],
+        _ range: Range<Int>,
+        _ body: (UnsafePointer<CChar>) -> Result?
+    ) -> Result? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: range.count + 1) { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            var index = 0
+            for byte in bytes[range] {
+                let safe: UInt8
+                switch byte {
+                case .cr, .lf: safe = .space
+                case 0: safe = UInt8(ascii: "0")
+                default: safe = byte
+                }
+                buffer[index] = CChar(bitPattern: safe)
+                index += 1
+            }
+            buffer[index] = 0
+            return body(UnsafePointer(base))
+        }
+    }
+
+    /// Parses one Via value (`SIP/2.0/UDP host:port;params`). With `anyVersion`, another
+    /// SIP version is accepted too — only so that a `505` can be addressed.
+    static func parseVia(_ text: UnsafePointer<CChar>, anyVersion: Bool = false) -> SIPVia? {
+        var pointer: UnsafeMutablePointer<osip_via_t>?
+        guard osip_via_init(&pointer) == 0, let via = pointer else { return nil }
+        defer { osip_via_free(via) }
+        guard osip_via_parse(via, text) == 0,
+            let version = string(via.pointee.version), version == "2.0" || anyVersion,
+            let transport = string(via.pointee.protocol), !transport.isEmpty,
+            let host = string(via.pointee.host), !host.isEmpty
+        else { return nil }
+        var port: Int?
+        if let portText = string(via.pointee.port) {
+            guard let value = Int(portText), (1...65535).contains(value) else { return nil }
+            port = value
+        }
+        guard let parameters = parameters(via.pointee.via_params) else { return nil }
+        return SIPVia(transport: transport, host: host, port: port, parameters: parameters)
+    }
+
+    /// Parses a name-addr or addr-spec with header parameters (From, To, Route,
+    /// Record-Route, Contact). `uriText` is the URI as received, which libosip2 does not keep.
+    static func parseNameAddress(_ text: UnsafePointer<CChar>, uriText: String) -> SIPNameAddress? {
+        var pointer: UnsafeMutablePointer<osip_from_t>?
+        guard osip_from_init(&pointer) == 0, let from = pointer else { return nil }
+        defer { osip_from_free(from) }
+        guard osip_from_parse(from, text) == 0,
+            let url = from.pointee.url,
+            let uri = uri(url, text: uriText),
+            let parameters = parameters(from.pointee.gen_params)
+        else { return nil }
+        return SIPNameAddress(displayName: string(from.pointee.displayname), uri: uri, parameters: parameters)
+    }
+
+    /// Parses a URI on its own (the Request-URI).
+    static func parseURI(_ text: UnsafePointer<CChar>, uriText: String) -> SIPURI? {
+        var pointer: UnsafeMutablePointer<osip_uri_t>?
+        guard osip_uri_init(&pointer) == 0, let url = pointer else { return nil }
+        defer { osip_uri_free(url) }
+        guard osip_uri_parse(url, text) == 0 else { return nil }
+        return uri(url, text: uriText)
+    }
+
+    /// Parses a CSeq value into its number text and method.
+    static func parseCSeq(_ text: UnsafePointer<CChar>) -> (number: String, method: String)? {
+        var pointer: UnsafeMutablePointer<osip_cseq_t>?
+        guard osip_cseq_init(&pointer) == 0, let cseq = pointer else { return nil }
+        defer { osip_cseq_free(cseq) }
+        guard osip_cseq_parse(cseq, text) == 0,
+            let number = string(cseq.pointee.number),
+            let method = string(cseq.pointee.method)
+        else { return nil }
+        return (number, method)
+    }
+
+    private static func uri(_ url: UnsafeMutablePointer<osip_uri_t>, text: String) -> SIPURI? {
+        guard let scheme = string(url.pointee.scheme)?.lowercased() else { return nil }
+        var port: Int?
+        if let portText = string(url.pointee.port) {
+            guard let value = Int(portText), (1...65535).contains(value) else { return nil }
+            port = value
+        }
+        guard let uriParameters = parameters(url.pointee.url_params),
+            let headers = parameters(url.pointee.url_headers)
+        else { return nil }
+        let host = string(url.pointee.host)
+        if scheme == "sip" || scheme == "sips" {
+            guard let host, !host.isEmpty else { return nil }
+        }
+        return SIPURI(
+            scheme: scheme,
+            user: string(url.pointee.username),
+            host: host,
+            port: port,
+            parameters: uriParameters,
+            headers: headers,
+            text: text
+        )
+    }
+
+    /// The `name[=value]` pairs of a libosip2 parameter list, in order; `nil` when a
+    /// name is empty (`;;`).
+    private static func parameters(_ list: osip_list_t) -> [SIPParameter]? {
+        var result: [SIPParameter] = []
+        result.reserveCapacity(Int(list.nb_elt))
+        var node = list.node
+        var remaining = list.nb_elt
+        while let current = node, remaining > 0 {
+            if let element = current.pointee.element?.assumingMemoryBound(to: osip_uri_param_t.self) {
+                guard let name = string(element.pointee.gname), !name.isEmpty else { return nil }
+                result.append(SIPParameter(name: name, value: string(element.pointee.gvalue)))
+            }
+            node = current.pointee.next
+            remaining -= 1
+        }
+        return result
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+}

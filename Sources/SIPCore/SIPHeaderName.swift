@@ -1,0 +1,89 @@
+/// The headers sipfence reads or rewrites, recognised by full or compact name
+/// (RFC 3261 §7.3.3), case-insensitively; every other header is `other`.
+public enum SIPHeaderName: Hashable, Sendable {
+    case via
+    case from
+    case to
+    case callID
+    case cseq
+    case maxForwards
+    case contentLength
+    case route
+    case recordRoute
+    case contact
+    case date
+    /// Any other header, carried through untouched.
+    case other
+
+    /// The canonical spelling, used when sipfence writes the header itself.
+    public var canonicalName: String {
+        switch self {
+        case .via: "Via"
+        case .from: "From"
+        case .to: "To"
+        case .callID: "Call-ID"
+        case .cseq: "CSeq"
+        case .maxForwards: "Max-Forwards"
+        case .contentLength: "Content-Length"
+        case .route: "Route"
+        case .recordRoute: "Record-Route"
+        case .contact: "Contact"
+        case .date: "Date"
+        case .other: "X-Other"
+        }
+    }
+
+    /// Recognises a header name given as bytes.
+    init(_ name: some Collection<UInt8>) {
+        // Compact forms first: a single letter.
+        if name.count == 1, let letter = name.first {
+            switch letter | 0x20 {
+            case UInt8(ascii: "v"): self = .via
+            case UInt8(ascii: "f"): self = .from
+            case UInt8(ascii: "t"): self = .to
+            case UInt8(ascii: "i"): self = .callID
+            case UInt8(ascii: "l"): self = .contentLength
+            case UInt8(ascii: "m"): self = .contact
+            default: self = .other
+            }
+            return
+        }
+        for candidate in Self.longNames where candidate.bytes.count == name.count {
+            if zip(candidate.bytes, name).allSatisfy({ $0 == $1.asciiLowercased }) {
+                self = candidate.name
+                return
+            }
+        }
+        self = .other
+    }
+
+    /// Long names in lower case.
+    private static let longNames: [(bytes: [UInt8], name: SIPHeaderName)] = [
+        (Array("via".utf8), .via),
+        (Array("from".utf8), .from),
+        (Array("to".utf8), .to),
+        (Array("call-id".utf8), .callID),
+        (Array("cseq".utf8), .cseq),
+        (Array("max-forwards".utf8), .maxForwards),
+        (Array("content-length".utf8), .contentLength),
+        (Array("route".utf8), .route),
+        (Array("record-route".utf8), .recordRoute),
+        (Array("contact".utf8), .contact),
+        (Array("date".utf8), .date),
+    ]
+}
+
+/// One header field of a parsed message: what it is and where its bytes are.
+///
+/// Values are kept as ranges of the message's bytes so that a forwarded or answered
+/// message carries every header byte-exact, whatever its encoding.
+public struct SIPHeaderField: Hashable, Sendable {
+    /// Which header this is.
+    public let name: SIPHeaderName
+    /// The name as written.
+    public let nameRange: Range<Int>
+    /// The value, without the surrounding whitespace (line folds inside stay).
+    public let valueRange: Range<Int>
+    /// The whole field, from its name through the CRLF that ends its last line.
+    public let fieldRange: Range<Int>
+}

@@ -1,0 +1,483 @@
+/// How a message arrived, which decides how its end is found.
+public enum SIPFraming: Hashable, Sendable {
+    /// One UDP datagram is one message; octets beyond Content-Length are discarded
+    /// (RFC 3261 §18.3, RFC 4475 §3.1.1.8). Content-Length may be absent.
+    case datagram
+    /// The message was cut from a byte stream by Content-Length, which must be present.
+    case stream
+}
+
+extension SIPMessage {
+    /// Parses and validates `input`.
+    ///
+    /// The message is framed by sipfence (start line, header lines with folding, body by
+    /// Content-Length) and the headers that matter are parsed by libosip2, one value at a
+    /// time. On failure the error carries what is needed to answer the request with a
+    /// `400` when that is possible (see ``SIPMalformedMessage``).
+    public init(parsing input: [UInt8], framing: SIPFraming) throws(SIPMalformedMessage) {
+        LibOSIP.initialize()
+        var parser = Parser(input: input, framing: framing)
+        self = try parser.parse()
+    }
+}
+
+/// The parser's working state. One instance parses one message.
+private struct Parser {
+    let input: [UInt8]
+    let framing: SIPFraming
+    /// What is known so far for answering the request, once the top Via has parsed.
+    var reply: SIPReplyContext?
+    /// The method, once the start line looked like a request.
+    var method: String?
+
+    init(input: [UInt8], framing: SIPFraming) {
+        self.input = input
+        self.framing = framing
+    }
+
+    func fail(_ error: SIPParseError) -> SIPMalformedMessage {
+        SIPMalformedMessage(error: error, method: method, reply: reply)
+    }
+
+    mutating func parse() throws(SIPMalformedMessage) -> SIPMessage {
+        // 1. Frame: start line, header lines, body.
+        var start = 0
+        while start + 1 < input.count, input[start] == .cr, input[start + 1] == .lf { start += 2 }
+        guard start < input.count else { throw fail(.empty) }
+
+        let headerEnd: Int  // end of the last header line's CRLF
+        let bodyStart: Int
+        if let emptyLine = input.indexOfEmptyLine(from: start) {
+            headerEnd = emptyLine + 2
+            bodyStart = emptyLine + 4
+        } else if framing == .datagram, input.count >= 2, input[input.count - 2] == .cr, input[input.count - 1] == .lf {
+            // A datagram whose last header line ends the packet: there is no body.
+            headerEnd = input.count
+            bodyStart = input.count
+        } else {
+            throw fail(.missingEndOfHeaders)
+        }
+
+        let lines = try splitLines(start..<headerEnd)
+        let startLine = lines[0]
+        let fields = try headerFields(lines.dropFirst())
+
+        // 2. Find the headers a reply needs, so that later errors can be answered.
+        var viaFields: [SIPHeaderField] = []
+        var single: [SIPHeaderName: SIPHeaderField] = [:]
+        for field in fields {
+            switch field.name {
+            case .via:
+                viaFields.append(field)
+            case .from, .to, .callID, .cseq, .maxForwards:
+                // The first occurrence answers; repeats are judged in step 4.
+                if single[field.name] == nil { single[field.name] = field }
+            default:
+                break
+            }
+        }
+        if !input[startLine].prefix(4).equalsCaseInsensitive("SIP/"), let space = input[startLine].firstIndex(of: .space), input[startLine.lowerBound..<space].isToken {
+            method = input[startLine.lowerBound..<space].text
+        }
+        // A request in another SIP version is answered with 505, addressed by its top Via
+        // in that version; nothing else accepts a Via that is not SIP/2.0.
+        let otherVersion = method != nil && !input[startLine].suffix(8).equalsCaseInsensitive(" SIP/2.0")
+        var vias: [SIPVia] = []
+        var topViaRange: Range<Int>?
+        for field in viaFields {
+            for part in input.splitHeaderValues(field.valueRange) {
+                guard !part.isEmpty else { throw fail(.malformedHeader(.via, "empty value")) }
+                // `SIP / 2.0 / UDP` may be spread out by whitespace and folds (RFC 3261 SLASH).
+                let compact = input[part].lazy.filter { !($0.isWhitespace || $0 == .cr || $0 == .lf) }
+                let lenient = otherVersion && vias.isEmpty
+                guard compact.prefix(lenient ? 4 : 8).equalsCaseInsensitive(lenient ? "SIP/" : "SIP/2.0/"),
+                    let via = LibOSIP.withCString(input, part, { LibOSIP.parseVia($0, anyVersion: lenient) })
+                else {
+                    throw fail(.malformedHeader(.via, vias.isEmpty ? "unparsable top value" : "unparsable value"))
+                }
+                if vias.isEmpty {
+                    topViaRange = part
+                    if let method, method != "ACK" {
+                        reply = SIPReplyContext(
+                            bytes: input,
+                            viaFields: viaFields,
+                            topVia: via,
+                            topViaRange: part,
+                            from: single[.from],
+                            to: single[.to],
+                            callID: single[.callID],
+                            cseq: single[.cseq]
+                        )
+                    }
+                }
+                vias.append(via)
+            }
+        }
+
+        // 3. The start line.
+        let parsedStartLine = try parseStartLine(startLine)
+
+        // 4. The remaining headers.
+        for field in fields where field.name != .via && field.name != .other {
+            if let first = single[field.name], first != field, input[first.valueRange] != input[field.valueRange] {
+                throw fail(.conflictingHeaders(field.name))
+            }
+        }
+        guard let topViaRange else { throw fail(.missingHeader(.via)) }
+        guard let fromField = single[.from] else { throw fail(.missingHeader(.from)) }
+        guard let toField = single[.to] else { throw fail(.missingHeader(.to)) }
+        guard let callIDField = single[.callID] else { throw fail(.missingHeader(.callID)) }
+        guard let cseqField = single[.cseq] else { throw fail(.missingHeader(.cseq)) }
+
+        let from = try nameAddress(fromField.valueRange, header: .from)
+        let to = try nameAddress(toField.valueRange, header: .to)
+        let callID = try parseCallID(callIDField.valueRange)
+        let cseq = try parseCSeq(cseqField.valueRange)
+        if case .request(let method, _) = parsedStartLine, cseq.method != method {
+            throw fail(.cseqMethodMismatch(cseq: cseq.method, method: method))
+        }
+        var maxForwards: Int?
+        if let field = single[.maxForwards] { maxForwards = try parseMaxForwards(field.valueRange) }
+
+        var routes: [SIPNameAddress] = []
+        var recordRoutes: [SIPNameAddress] = []
+        var contentLength: Int?
+        for field in fields {
+            switch field.name {
+            case .route:
+                routes += try nameAddresses(field.valueRange, header: .route)
+            case .recordRoute:
+                recordRoutes += try nameAddresses(field.valueRange, header: .recordRoute)
+            case .contact:
+                if input[field.valueRange] != [UInt8(ascii: "*")] {
+                    _ = try nameAddresses(field.valueRange, header: .contact)
+                }
+            case .date:
+                guard isRFC1123Date(field.valueRange) else {
+                    throw fail(.malformedHeader(.date, "not an RFC 1123 date in GMT"))
+                }
+            case .contentLength:
+                let value = try parseContentLength(field.valueRange)
+                if let contentLength, contentLength != value { throw fail(.conflictingHeaders(.contentLength)) }
+                contentLength = value
+            default:
+                break
+            }
+        }
+
+        // 5. The body.
+        let available = input.count - bodyStart
+        let bodyLength: Int
+        if let contentLength {
+            guard contentLength <= available else {
+                throw fail(.truncatedBody(declared: contentLength, received: available))
+            }
+            bodyLength = contentLength
+        } else {
+            guard framing == .datagram else { throw fail(.missingContentLength) }
+            bodyLength = available
+        }
+        let end = bodyStart + bodyLength
+        return SIPMessage(
+            bytes: end == input.count ? input : Array(input[..<end]),
+            startLine: parsedStartLine,
+            startLineRange: startLine,
+            headerFields: fields,
+            bodyRange: bodyStart..<end,
+            vias: vias,
+            topViaRange: topViaRange,
+            from: from,
+            to: to,
+            callID: callID,
+            cseq: cseq,
+            maxForwards: maxForwards,
+            contentLength: contentLength,
+            routes: routes,
+            recordRoutes: recordRoutes
+        )
+    }
+
+    // MARK: Framing
+
+    /// Splits the header section into lines (without their CRLFs). A CR or LF outside a
+    /// CRLF pair, or a NUL that is not escaped by a backslash, is refused.
+    func splitLines(_ range: Range<Int>) throws(SIPMalformedMessage) -> [Range<Int>] {
+        var lines: [Range<Int>] = []
+        lines.reserveCapacity(24)
+        var lineStart = range.lowerBound
+        var index = range.lowerBound
+        while index < range.upperBound {
+            switch input[index] {
+            case .cr:
+                guard index + 1 < range.upperBound, input[index + 1] == .lf else {
+                    throw fail(.invalidControlCharacter(line: lines.count + 1))
+                }
+                lines.append(lineStart..<index)
+                index += 2
+                lineStart = index
+                continue
+            case .lf:
+                throw fail(.invalidControlCharacter(line: lines.count + 1))
+            case 0:
+                guard index > lineStart, input[index - 1] == .backslash else {
+                    throw fail(.invalidControlCharacter(line: lines.count + 1))
+                }
+            default:
+                break
+            }
+            index += 1
+        }
+        if lineStart < range.upperBound { lines.append(lineStart..<range.upperBound) }
+        return lines
+    }
+
+    /// Groups header lines into fields: a line starting with whitespace continues the
+    /// field above it (RFC 3261 §7.3.1 folding).
+    func headerFields(_ lines: ArraySlice<Range<Int>>) throws(SIPMalformedMessage) -> [SIPHeaderField] {
+        var fields: [SIPHeaderField] = []
+        fields.reserveCapacity(lines.count)
+        var lineNumber = 1
+        var current: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)?
+
+        func finish(_ current: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)) {
+            let value = input.trimmingWhitespace(current.valueStart..<current.lastLine.upperBound)
+            fields.append(
+                SIPHeaderField(
+                    name: SIPHeaderName(input[current.nameRange]),
+                    nameRange: current.nameRange,
+                    valueRange: value.isEmpty ? current.lastLine.upperBound..<current.lastLine.upperBound : value,
+                    // The field runs through the CRLF of its last line.
+                    fieldRange: current.nameRange.lowerBound..<(current.lastLine.upperBound + 2)
+                )
+            )
+        }
+
+        for line in lines {
+            lineNumber += 1
+            if let first = line.first.map({ input[$0] }), first.isWhitespace {
+                guard current != nil else { throw fail(.malformedHeaderLine(line: lineNumber)) }
+                current?.lastLine = line
+                continue
+            }
+            if let current { finish(current) }
+            guard let colon = input[line].firstIndex(of: .colon) else {
+                throw fail(.malformedHeaderLine(line: lineNumber))
+            }
+            var nameEnd = colon
+            while nameEnd > line.lowerBound, input[nameEnd - 1].isWhitespace { nameEnd -= 1 }
+            guard input[line.lowerBound..<nameEnd].isToken else {
+                throw fail(.malformedHeaderLine(line: lineNumber))
+            }
+            current = (line.lowerBound..<nameEnd, colon + 1, line)
+        }
+        if let current { finish(current) }
+        return fields
+    }
+
+    // MARK: Start line
+
+    func parseStartLine(_ line: Range<Int>) throws(SIPMalformedMessage) -> SIPMessage.StartLine {
+        let bytes = input[line]
+        if bytes.prefix(4).equalsCaseInsensitive("SIP/") {
+            return try parseStatusLine(line)
+        }
+        guard let firstSpace = bytes.firstIndex(of: .space),
+            let secondSpace = input[(firstSpace + 1)..<line.upperBound].firstIndex(of: .space)
+        else {
+            throw fail(.malformedStartLine("expected Method SP Request-URI SP SIP-Version"))
+        }
+        let methodRange = line.lowerBound..<firstSpace
+        let uriRange = (firstSpace + 1)..<secondSpace
+        let versionRange = (secondSpace + 1)..<line.upperBound
+        guard input[methodRange].isToken else { throw fail(.malformedStartLine("method is not a token")) }
+        guard !uriRange.isEmpty, !input[uriRange].contains(where: \.isWhitespace) else {
+            throw fail(.malformedStartLine("extra whitespace in the request line"))
+        }
+        try checkVersion(versionRange)
+        let method = input[methodRange].text
+        let uri = try parseRequestURI(uriRange)
+        return .request(method: method, uri: uri)
+    }
+
+    func checkVersion(_ range: Range<Int>) throws(SIPMalformedMessage) {
+        let version = input[range]
+        if version.equalsCaseInsensitive("SIP/2.0") { return }
+        // `SIP/x.y` is a version we do not speak; anything else is not a version at all.
+        let digits = version.dropFirst(4)
+        if version.prefix(4).equalsCaseInsensitive("SIP/"), let dot = digits.firstIndex(of: UInt8(ascii: ".")),
+            digits[..<dot].isEmpty == false, digits[..<dot].allSatisfy(\.isDigit),
+            digits[(dot + 1)...].isEmpty == false, digits[(dot + 1)...].allSatisfy(\.isDigit)
+        {
+            throw fail(.unsupportedVersion(version.text))
+        }
+        throw fail(.malformedStartLine("expected SIP/2.0"))
+    }
+
+    func parseStatusLine(_ line: Range<Int>) throws(SIPMalformedMessage) -> SIPMessage.StartLine {
+        guard let firstSpace = input[line].firstIndex(of: .space) else {
+            throw fail(.malformedStartLine("expected SIP-Version SP Status-Code SP Reason-Phrase"))
+        }
+        try checkVersion(line.lowerBound..<firstSpace)
+        let rest = (firstSpace + 1)..<line.upperBound
+        let codeEnd = input[rest].firstIndex(of: .space) ?? line.upperBound
+        let code = input[(firstSpace + 1)..<codeEnd]
+        guard code.count == 3, code.allSatisfy(\.isDigit),
+            let value = Int(code.text), (100...699).contains(value)
+        else {
+            throw fail(.invalidStatusCode(String(code.text.prefix(12))))
+        }
+        let reason = codeEnd < line.upperBound ? input[(codeEnd + 1)..<line.upperBound].text : ""
+        return .response(statusCode: value, reasonPhrase: reason)
+    }
+
+    func parseRequestURI(_ range: Range<Int>) throws(SIPMalformedMessage) -> SIPURI {
+        let bytes = input[range]
+        if bytes.first == .lessThan || bytes.last == .greaterThan {
+            throw fail(.malformedRequestURI("enclosed in angle brackets"))
+        }
+        guard let colon = bytes.firstIndex(of: .colon), colon > range.lowerBound,
+            input[range.lowerBound].isAlpha,
+            input[range.lowerBound..<colon].allSatisfy({ $0.isAlpha || $0.isDigit || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }),
+            colon + 1 < range.upperBound
+        else {
+            throw fail(.malformedRequestURI("no scheme"))
+        }
+        let text = bytes.text
+        let scheme = input[range.lowerBound..<colon]
+        guard scheme.equalsCaseInsensitive("sip") || scheme.equalsCaseInsensitive("sips") else {
+            // Another scheme (tel:, urn:, …): kept as text; admission decides what to do.
+            return SIPURI(scheme: scheme.text.lowercased(), user: nil, host: nil, port: nil, parameters: [], headers: [], text: text)
+        }
+        guard let uri = LibOSIP.withCString(input, range, { LibOSIP.parseURI($0, uriText: text) }) else {
+            throw fail(.malformedRequestURI("unparsable SIP URI"))
+        }
+        guard uri.headers.isEmpty else {
+            throw fail(.malformedRequestURI("headers are not allowed in a Request-URI"))
+        }
+        return uri
+    }
+
+    // MARK: Headers
+
+    /// Parses a From/To/Route/Record-Route/Contact value, after checking the shapes
+    /// libosip2 lets through: an unterminated or unquoted display name with separators,
+    /// whitespace inside `<…>`, and a URI with `?` or `,` outside angle brackets.
+    func nameAddress(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> SIPNameAddress {
+        guard !range.isEmpty else { throw fail(.malformedHeader(header, "empty value")) }
+        var index = range.lowerBound
+        var uriRange: Range<Int>
+        if input[index] == .quote {
+            // quoted-string display name
+            index += 1
+            var closed = false
+            while index < range.upperBound {
+                if input[index] == .backslash {
+                    index += 2
+                    continue
+                }
+                if input[index] == .quote {
+                    closed = true
+                    index += 1
+                    break
+                }
+                index += 1
+            }
+            guard closed else { throw fail(.malformedHeader(header, "unterminated quoted display name")) }
+        }
+        if let open = input[index..<range.upperBound].firstIndex(of: .lessThan) {
+            // Anything between the display name and '<' must be tokens and whitespace.
+            guard input[index..<open].allSatisfy({ $0.isTokenCharacter || $0.isWhitespace || $0 == .cr || $0 == .lf })
+            else {
+                throw fail(.malformedHeader(header, "display name must be a token or a quoted string"))
+            }
+            guard let close = input[(open + 1)..<range.upperBound].firstIndex(of: .greaterThan) else {
+                throw fail(.malformedHeader(header, "missing '>'"))
+            }
+            uriRange = (open + 1)..<close
+            guard !uriRange.isEmpty, !input[uriRange].contains(where: { $0.isWhitespace || $0 == .cr || $0 == .lf }) else {
+                throw fail(.malformedHeader(header, "whitespace inside '<…>'"))
+            }
+            let after = input.trimmingWhitespace((close + 1)..<range.upperBound)
+            guard after.isEmpty || input[after.lowerBound] == .semicolon else {
+                throw fail(.malformedHeader(header, "unexpected text after '>'"))
+            }
+        } else {
+            guard index == range.lowerBound else {
+                throw fail(.malformedHeader(header, "display name without '<…>'"))
+            }
+            let end = input[range].firstIndex(of: .semicolon) ?? range.upperBound
+            uriRange = input.trimmingWhitespace(range.lowerBound..<end)
+            if input[uriRange].contains(where: { $0 == UInt8(ascii: "?") || $0 == .comma || $0.isWhitespace }) {
+                throw fail(.malformedHeader(header, "a URI with '?', ',' or whitespace must be enclosed in '<…>'"))
+            }
+        }
+        let uriText = input[uriRange].text
+        guard let value = LibOSIP.withCString(input, range, { LibOSIP.parseNameAddress($0, uriText: uriText) }) else {
+            throw fail(.malformedHeader(header, "unparsable value"))
+        }
+        return value
+    }
+
+    func nameAddresses(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> [SIPNameAddress] {
+        var values: [SIPNameAddress] = []
+        for part in input.splitHeaderValues(range) {
+            values.append(try nameAddress(part, header: header))
+        }
+        return values
+    }
+
+    func parseCallID(_ range: Range<Int>) throws(SIPMalformedMessage) -> String {
+        guard !range.isEmpty, !input[range].contains(where: { $0 <= .space || $0 == 0x7F }) else {
+            throw fail(.malformedHeader(.callID, "must be one word"))
+        }
+        return input[range].text
+    }
+
+    func parseCSeq(_ range: Range<Int>) throws(SIPMalformedMessage) -> SIPCSeq {
+        guard let parsed = LibOSIP.withCString(input, range, LibOSIP.parseCSeq) else {
+            throw fail(.malformedHeader(.cseq, "unparsable value"))
+        }
+        let (numberText, method) = parsed
+        guard !numberText.isEmpty, numberText.count <= 10, numberText.utf8.allSatisfy(\.isDigit),
+            let number = UInt32(numberText), number < 1 << 31
+        else {
+            throw fail(.malformedHeader(.cseq, "sequence number must be below 2^31"))
+        }
+        guard method.utf8.isToken else { throw fail(.malformedHeader(.cseq, "method is not a token")) }
+        return SIPCSeq(number: number, method: method)
+    }
+
+    func parseMaxForwards(_ range: Range<Int>) throws(SIPMalformedMessage) -> Int {
+        guard let value = smallNumber(range), value <= 255 else {
+            throw fail(.malformedHeader(.maxForwards, "must be a number from 0 to 255"))
+        }
+        return value
+    }
+
+    func parseContentLength(_ range: Range<Int>) throws(SIPMalformedMessage) -> Int {
+        guard let value = smallNumber(range) else {
+            throw fail(.malformedHeader(.contentLength, "must be a non-negative number"))
+        }
+        return value
+    }
+
+    /// A non-negative decimal of at most 9 digits.
+    func smallNumber(_ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.count <= 9, input[range].allSatisfy(\.isDigit) else { return nil }
+        return input[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    }
+
+    /// `wkday "," SP 2DIGIT SP month SP 4DIGIT SP 2DIGIT ":" 2DIGIT ":" 2DIGIT SP "GMT"` (RFC 3261 §20.17).
+    func isRFC1123Date(_ range: Range<Int>) -> Bool {
+        let text = input[range].text
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        let days = ["Mon,", "Tue,", "Wed,", "Thu,", "Fri,", "Sat,", "Sun,"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, days.contains(String(parts[0])), parts[1].count == 2,
+            parts[1].utf8.allSatisfy(\.isDigit), months.contains(String(parts[2])), parts[3].count == 4,
+            parts[3].utf8.allSatisfy(\.isDigit), parts[5] == "GMT"
+        else { return false }
+        let time = parts[4].split(separator: ":", omittingEmptySubsequences: false)
+        return time.count == 3 && time.allSatisfy { $0.count == 2 && $0.utf8.allSatisfy(\.isDigit) }
+    }
+}

@@ -1,0 +1,91 @@
+/// A parsed and validated SIP request or response.
+///
+/// The message keeps its bytes and the position of every header field, so that
+/// sipfence forwards and answers with header values copied byte-exact, and it keeps the
+/// parsed values admission and proxying need: the Request-URI, every Via, From, To,
+/// Call-ID, CSeq, Max-Forwards, Content-Length, Route and Record-Route.
+///
+/// Create one with ``init(parsing:framing:)``; only messages that pass sipfence's
+/// validation (stricter than libosip2's, see ``SIPParseError``) become values of this type.
+public struct SIPMessage: Sendable {
+    /// The first line: a request's method and Request-URI, or a response's status.
+    public enum StartLine: Hashable, Sendable {
+        /// A request: method (case-sensitive) and Request-URI.
+        case request(method: String, uri: SIPURI)
+        /// A response: status code (100…699) and reason phrase.
+        case response(statusCode: Int, reasonPhrase: String)
+    }
+
+    /// The message's bytes; for datagrams, without any octets beyond Content-Length.
+    public let bytes: [UInt8]
+    /// The start line.
+    public let startLine: StartLine
+    /// Where the start line is in ``bytes`` (without its CRLF).
+    public let startLineRange: Range<Int>
+    /// Every header field, in order.
+    public let headerFields: [SIPHeaderField]
+    /// Where the body is in ``bytes``.
+    public let bodyRange: Range<Int>
+    /// Every Via value, top first (values of one field split at commas).
+    public let vias: [SIPVia]
+    /// Where the top Via value is in ``bytes``.
+    let topViaRange: Range<Int>
+    /// The From header.
+    public let from: SIPNameAddress
+    /// The To header.
+    public let to: SIPNameAddress
+    /// The Call-ID.
+    public let callID: String
+    /// The CSeq header.
+    public let cseq: SIPCSeq
+    /// Max-Forwards, if present (0…255).
+    public let maxForwards: Int?
+    /// Content-Length, if present.
+    public let contentLength: Int?
+    /// Route values, in order.
+    public let routes: [SIPNameAddress]
+    /// Record-Route values, in order.
+    public let recordRoutes: [SIPNameAddress]
+
+    /// The method of a request, `nil` for a response.
+    public var method: String? {
+        if case .request(let method, _) = startLine { return method }
+        return nil
+    }
+
+    /// The Request-URI of a request, `nil` for a response.
+    public var requestURI: SIPURI? {
+        if case .request(_, let uri) = startLine { return uri }
+        return nil
+    }
+
+    /// The status code of a response, `nil` for a request.
+    public var statusCode: Int? {
+        if case .response(let code, _) = startLine { return code }
+        return nil
+    }
+
+    /// Whether this is a request.
+    public var isRequest: Bool { method != nil }
+
+    /// The top Via (every valid message has one).
+    public var topVia: SIPVia { vias[0] }
+
+    /// The body's bytes.
+    public var body: ArraySlice<UInt8> { bytes[bodyRange] }
+
+    /// The fields of header `name`, in order.
+    public func fields(_ name: SIPHeaderName) -> [SIPHeaderField] {
+        headerFields.filter { $0.name == name }
+    }
+
+    /// The fields whose name is `name` (compared case-insensitively; for `other` headers).
+    public func fields(named name: String) -> [SIPHeaderField] {
+        headerFields.filter { bytes[$0.nameRange].equalsCaseInsensitive(name) }
+    }
+
+    /// The value of `field` as text.
+    public func value(of field: SIPHeaderField) -> String {
+        bytes[field.valueRange].text
+    }
+}

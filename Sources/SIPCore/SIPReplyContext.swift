@@ -1,0 +1,146 @@
+/// The parts of a request that a locally generated response copies (RFC 3261 §8.2.6.2):
+/// every Via, From, To, Call-ID and CSeq, as received.
+struct SIPReplyContext: Sendable {
+    let bytes: [UInt8]
+    let viaFields: [SIPHeaderField]
+    let topVia: SIPVia
+    let topViaRange: Range<Int>
+    let from: SIPHeaderField?
+    let to: SIPHeaderField?
+    let callID: SIPHeaderField?
+    let cseq: SIPHeaderField?
+    /// The From tag of a valid request (`""` when it has none); `nil` for a malformed one,
+    /// whose raw From value is hashed instead.
+    var fromTag: String? = nil
+
+    /// Whether the To header already carries a tag (an in-dialog request).
+    var toHasTag: Bool {
+        guard let to else { return false }
+        return bytes.hasParameter("tag", in: to.valueRange)
+    }
+
+    /// The deterministic To-tag sipfence gives its responses to this request: a keyed hash
+    /// of Call-ID, From and top-Via branch, so that retransmissions get identical answers.
+    func localTag(secret: SIPStatelessSecret) -> String {
+        secret.localTag(
+            callID: callID.map { bytes[$0.valueRange] } ?? [],
+            from: fromTag.map { Array($0.utf8)[...] } ?? from.map { bytes[$0.valueRange] } ?? [],
+            branch: topVia.branch.map { Array($0.utf8)[...] } ?? []
+        )
+    }
+
+    /// The response bytes.
+    ///
+    /// - Parameters:
+    ///   - receivedVia: the top Via with `received`/`rport` stamped; the other Via values
+    ///     are copied as received, in order.
+    ///   - toTag: the tag to add to To, or `nil` to copy To unchanged.
+    func response(status: Int, reasonPhrase: String, receivedVia: SIPVia, toTag: String?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append("SIP/2.0 \(status) ")
+        out.append(contentsOf: reasonPhrase.utf8.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 })
+        out.appendCRLF()
+        for (index, field) in viaFields.enumerated() {
+            out.append("Via: ")
+            if index == 0 {
+                out.append(receivedVia.description)
+                out.append(contentsOf: bytes[topViaRange.upperBound..<field.valueRange.upperBound])
+            } else {
+                out.append(contentsOf: bytes[field.valueRange])
+            }
+            out.appendCRLF()
+        }
+        if let from { out.appendHeader("From", bytes[from.valueRange]) }
+        if let to {
+            out.append("To: ")
+            out.append(contentsOf: bytes[to.valueRange])
+            if let toTag { out.append(";tag=\(toTag)") }
+            out.appendCRLF()
+        }
+        if let callID { out.appendHeader("Call-ID", bytes[callID.valueRange]) }
+        if let cseq { out.appendHeader("CSeq", bytes[cseq.valueRange]) }
+        out.append("Content-Length: 0\r\n\r\n")
+        return out
+    }
+}
+
+extension SIPMessage {
+    /// What a response to this message copies.
+    var replyContext: SIPReplyContext {
+        let single = { (name: SIPHeaderName) in self.headerFields.first { $0.name == name } }
+        return SIPReplyContext(
+            bytes: bytes,
+            viaFields: fields(.via),
+            topVia: topVia,
+            topViaRange: topViaRange,
+            from: single(.from),
+            to: single(.to),
+            callID: single(.callID),
+            cseq: single(.cseq),
+            fromTag: from.tag ?? ""
+        )
+    }
+
+    /// A response to this request, built per RFC 3261 §8.2.6: Via values in order (the
+    /// top one stamped with the source, RFC 3581), From, To (with a tag added when it has
+    /// none), Call-ID, CSeq and `Content-Length: 0`.
+    ///
+    /// The To-tag is deterministic (see ``SIPStatelessSecret``), so a retransmitted request
+    /// gets a byte-identical response and the ACK for it can be recognised with
+    /// ``isAcknowledgingLocalResponse(secret:)``.
+    public func response(_ status: SIPStatus, receivedVia: SIPVia, secret: SIPStatelessSecret) -> [UInt8] {
+        let context = replyContext
+        return context.response(
+            status: status.code,
+            reasonPhrase: status.reasonPhrase,
+            receivedVia: receivedVia,
+            toTag: to.tag == nil ? context.localTag(secret: secret) : nil
+        )
+    }
+
+    /// Whether this is an ACK for a final response sipfence generated itself: its To-tag
+    /// is the one ``response(_:receivedVia:secret:)`` gave the INVITE it acknowledges.
+    public func isAcknowledgingLocalResponse(secret: SIPStatelessSecret) -> Bool {
+        guard method == "ACK", let tag = to.tag else { return false }
+        return tag == replyContext.localTag(secret: secret)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `Name: value CRLF`.
+    mutating func appendHeader(_ name: String, _ value: ArraySlice<UInt8>) {
+        append(name)
+        append(": ")
+        append(contentsOf: value)
+        appendCRLF()
+    }
+
+    /// Whether the header value in `range` has a `;name=` header parameter (outside
+    /// quotes and angle brackets).
+    func hasParameter(_ name: String, in range: Range<Int>) -> Bool {
+        var inQuotes = false
+        var inAngles = false
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = self[index]
+            if inQuotes {
+                if byte == .backslash { index += 1 } else if byte == .quote { inQuotes = false }
+            } else if byte == .quote {
+                inQuotes = true
+            } else if byte == .lessThan {
+                inAngles = true
+            } else if byte == .greaterThan {
+                inAngles = false
+            } else if byte == .semicolon && !inAngles {
+                var start = index + 1
+                while start < range.upperBound, self[start].isWhitespace { start += 1 }
+                var end = start
+                while end < range.upperBound, self[end].isTokenCharacter { end += 1 }
+                if self[start..<end].equalsCaseInsensitive(name) { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,169 @@
+/// The per-instance secret behind sipfence's stateless identifiers: the To-tag of the
+/// responses it generates and the branch of the Via it adds when forwarding.
+///
+/// Both are keyed hashes (SipHash-2-4) of fields of the request, so the same request
+/// always yields the same identifier — a retransmitted INVITE gets a byte-identical 403
+/// and is forwarded with the same branch — without sipfence keeping any state, while
+/// nobody without the secret can predict or forge them. Instances that must agree (several
+/// daemons behind one address) share the secret through configuration.
+public struct SIPStatelessSecret: Hashable, Sendable {
+    let k0: UInt64
+    let k1: UInt64
+
+    /// A secret from its 128 bits.
+    public init(_ k0: UInt64, _ k1: UInt64) {
+        self.k0 = k0
+        self.k1 = k1
+    }
+
+    /// A fresh secret from the system's random source.
+    public static func random() -> SIPStatelessSecret {
+        var generator = SystemRandomNumberGenerator()
+        return SIPStatelessSecret(generator.next(), generator.next())
+    }
+
+    /// A secret from 32 hexadecimal digits, or `nil` when `text` is not that.
+    public init?(hex text: some StringProtocol) {
+        guard text.utf8.count == 32, let k0 = UInt64(text.prefix(16), radix: 16), let k1 = UInt64(text.suffix(16), radix: 16)
+        else { return nil }
+        self.init(k0, k1)
+    }
+
+    /// The marker after the magic cookie in branches of requests whose own branch
+    /// carries the magic cookie (and can therefore be verified on the way back).
+    static let verifiableBranchPrefix = SIPVia.magicCookie + "sf"
+    /// The marker for branches derived from RFC 2543 requests.
+    static let legacyBranchPrefix = SIPVia.magicCookie + "sx"
+
+    /// The To-tag for a response to a request with these fields.
+    func localTag(callID: ArraySlice<UInt8>, from: ArraySlice<UInt8>, branch: ArraySlice<UInt8>) -> String {
+        var hasher = SipHash24(k0: k0, k1: k1)
+        hasher.combine(field: Array("tag".utf8)[...])
+        hasher.combine(field: callID)
+        hasher.combine(field: from)
+        hasher.combine(field: branch)
+        return hasher.finalize().paddedHex
+    }
+
+    /// The branch a stateless proxy gives a request whose client branch is `clientBranch`
+    /// (magic-cookie clients, RFC 3261 §16.11): the same for the INVITE, its CANCEL and
+    /// the ACK of a non-2xx response, which share branch, sent-by, Call-ID and CSeq number.
+    func verifiableBranch(clientBranch: String, sentBy: String, callID: String, cseqNumber: UInt32) -> String {
+        var hasher = SipHash24(k0: k0, k1: k1)
+        hasher.combine(field: Array("branch".utf8)[...])
+        hasher.combine(field: Array(clientBranch.utf8)[...])
+        hasher.combine(field: Array(sentBy.utf8)[...])
+        hasher.combine(field: Array(callID.utf8)[...])
+        hasher.combine(number: UInt64(cseqNumber))
+        return Self.verifiableBranchPrefix + hasher.finalize().paddedHex
+    }
+
+    /// The branch for a request from an RFC 2543 client (no magic cookie): a hash of the
+    /// top Via's sent-by and branch, From tag, Call-ID, CSeq number and Request-URI — not
+    /// the To tag, which differs between an INVITE and the ACK of its error response.
+    func legacyBranch(via: SIPVia, fromTag: String, callID: String, cseqNumber: UInt32, requestURI: String) -> String {
+        var hasher = SipHash24(k0: k0, k1: k1)
+        hasher.combine(field: Array("legacy".utf8)[...])
+        hasher.combine(field: Array(via.sentBy.utf8)[...])
+        hasher.combine(field: Array((via.branch ?? "").utf8)[...])
+        hasher.combine(field: Array(fromTag.utf8)[...])
+        hasher.combine(field: Array(callID.utf8)[...])
+        hasher.combine(number: UInt64(cseqNumber))
+        hasher.combine(field: Array(requestURI.utf8)[...])
+        return Self.legacyBranchPrefix + hasher.finalize().paddedHex
+    }
+}
+
+extension UInt64 {
+    /// 16 lower-case hexadecimal digits.
+    var paddedHex: String {
+        let digits = String(self, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// SipHash-2-4 (Aumasson & Bernstein, 2012): a keyed 64-bit pseudo-random function for
+/// short inputs.
+struct SipHash24 {
+    private var v0: UInt64
+    private var v1: UInt64
+    private var v2: UInt64
+    private var v3: UInt64
+    private var tail: UInt64 = 0
+    private var tailCount = 0
+    private var length = 0
+
+    init(k0: UInt64, k1: UInt64) {
+        v0 = 0x736f_6d65_7073_6575 ^ k0
+        v1 = 0x646f_7261_6e64_6f6d ^ k1
+        v2 = 0x6c79_6765_6e65_7261 ^ k0
+        v3 = 0x7465_6462_7974_6573 ^ k1
+    }
+
+    @inline(__always)
+    private mutating func round() {
+        v0 &+= v1
+        v1 = v1.rotatedLeft(13)
+        v1 ^= v0
+        v0 = v0.rotatedLeft(32)
+        v2 &+= v3
+        v3 = v3.rotatedLeft(16)
+        v3 ^= v2
+        v0 &+= v3
+        v3 = v3.rotatedLeft(21)
+        v3 ^= v0
+        v2 &+= v1
+        v1 = v1.rotatedLeft(17)
+        v1 ^= v2
+        v2 = v2.rotatedLeft(32)
+    }
+
+    private mutating func compress(_ word: UInt64) {
+        v3 ^= word
+        round()
+        round()
+        v0 ^= word
+    }
+
+    mutating func combine(_ byte: UInt8) {
+        tail |= UInt64(byte) << (8 * tailCount)
+        tailCount += 1
+        length += 1
+        if tailCount == 8 {
+            compress(tail)
+            tail = 0
+            tailCount = 0
+        }
+    }
+
+    mutating func combine(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { combine(byte) }
+    }
+
+    /// Appends a length-prefixed field, so that field boundaries are part of the input.
+    mutating func combine(field bytes: ArraySlice<UInt8>) {
+        combine(number: UInt64(bytes.count))
+        combine(bytes)
+    }
+
+    mutating func combine(number: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { combine(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
+    }
+
+    mutating func finalize() -> UInt64 {
+        compress(UInt64(truncatingIfNeeded: length) << 56 | tail)
+        v2 ^= 0xff
+        round()
+        round()
+        round()
+        round()
+        return v0 ^ v1 ^ v2 ^ v3
+    }
+}
+
+extension UInt64 {
+    @inline(__always)
+    func rotatedLeft(_ count: UInt64) -> UInt64 {
+        (self << count) | (self >> (64 - count))
+    }
+}
