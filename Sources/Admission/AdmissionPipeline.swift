@@ -1,0 +1,218 @@
+public import AccessControl
+import SIPCore
+
+/// sipfence's decision for one message: bytes, source and policy in, what to send out.
+///
+/// This is a pure function — no sockets, clocks or shared state — so the daemon, the
+/// capture replay and the tests all run exactly this code:
+///
+/// - A checked request (INVITE by default, and CANCEL with it) is admitted when its
+///   source lies in a list mapped to the Request-URI's domain, and forwarded upstream;
+///   otherwise it is answered with 403 (or the configured status for unknown domains).
+/// - The ACK of a response sipfence generated is absorbed.
+/// - Max-Forwards 0 gets 483; a malformed request gets 400 (505 for another SIP
+///   version) when it can be answered, else it is dropped.
+/// - Other requests are forwarded: upstream, or — when they come from upstream — to the
+///   next hop their Route or Request-URI names, without access checks.
+/// - Responses are relayed to the next Via when the top Via is sipfence's own, else
+///   dropped, so sipfence reflects nothing.
+public struct AdmissionPipeline: Sendable {
+    /// The settings the pipeline applies.
+    public let settings: AdmissionSettings
+
+    /// A pipeline applying `settings`.
+    public init(settings: AdmissionSettings) {
+        self.settings = settings
+    }
+
+    /// Decides what to do with the message in `bytes` that arrived from `source`.
+    public func decide(_ bytes: [UInt8], from source: SIPSource, policy: Policy) -> AdmissionDecision {
+        let message: SIPMessage
+        do {
+            message = try SIPMessage(parsing: bytes, framing: source.transport.isStream ? .stream : .datagram)
+        } catch {
+            return malformed(error, from: source)
+        }
+        if message.isRequest {
+            return request(message, from: source, policy: policy)
+        }
+        return response(message, from: source)
+    }
+
+    // MARK: Malformed messages
+
+    private func malformed(_ malformed: SIPMalformedMessage, from source: SIPSource) -> AdmissionDecision {
+        var decision = AdmissionDecision(verdict: .malformed, reason: malformed.error.reason, method: malformed.method)
+        if let via = malformed.topVia,
+            let response = malformed.response(receivedVia: stamp(via, from: source), secret: settings.secret)
+        {
+            decision.statusCode = malformed.responseStatus.code
+            decision.outbound = SIPOutbound(bytes: response, destination: replyDestination(for: via, from: source))
+        }
+        return decision
+    }
+
+    // MARK: Requests
+
+    private func request(_ message: SIPMessage, from source: SIPSource, policy: Policy) -> AdmissionDecision {
+        let method = message.method ?? ""
+        var decision = AdmissionDecision(verdict: .forwarded, reason: "forwarded", method: method, callID: message.callID)
+        let fromUpstream = isUpstream(source)
+
+        if method == "ACK" && message.isAcknowledgingLocalResponse(secret: settings.secret) {
+            decision.verdict = .absorbed
+            decision.reason = "ack_of_local_response"
+            return decision
+        }
+
+        if !fromUpstream && isChecked(method) {
+            guard let uri = message.requestURI, uri.isSIP, let host = uri.host else {
+                return answer(message, .unsupportedURIScheme, verdict: .rejected, reason: "unsupported_uri_scheme", decision, source)
+            }
+            let domain = DomainName(normalizing: host)
+            decision.domain = domain
+            switch policy.decide(domain: domain, source: source.address) {
+            case .admit(let match):
+                decision.verdict = .admitted
+                decision.reason = "source_in_list"
+                decision.match = match
+            case .reject(.unknownDomain):
+                return answer(message, settings.unknownDomainStatus, verdict: .unknownDomain, reason: "unknown_domain", decision, source)
+            case .reject(let rejection):
+                return answer(message, .forbidden, verdict: .rejected, reason: rejection.rawValue, decision, source)
+            }
+        }
+
+        if message.maxForwards == 0 {
+            return answer(message, .tooManyHops, verdict: .tooManyHops, reason: "max_forwards_exhausted", decision, source)
+        }
+
+        // Route: a first Route naming sipfence itself is consumed (RFC 3261 §16.4).
+        let removingFirstRoute = message.routes.first.map { isProxyURI($0.uri) } ?? false
+        let destination: SIPDestination
+        let transport: SIPTransport
+        if fromUpstream {
+            let target = message.routes.dropFirst(removingFirstRoute ? 1 : 0).first?.uri ?? message.requestURI
+            guard let target, target.isSIP, let host = target.host else {
+                decision.verdict = .dropped
+                decision.reason = "unroutable_request"
+                return decision
+            }
+            transport = target.transport ?? (target.scheme == "sips" ? .tls : .udp)
+            destination = .address(transport, host: host, port: target.port ?? transport.defaultPort)
+        } else {
+            transport = settings.upstream.transport
+            destination = .upstream
+        }
+        guard let proxy = settings.proxyAddress(for: transport) else {
+            decision.verdict = .dropped
+            decision.reason = "no_proxy_address"
+            return decision
+        }
+
+        var parameters = [
+            SIPParameter(name: "branch", value: message.statelessBranch(secret: settings.secret)),
+            SIPParameter(name: "rport"),
+        ]
+        if let connection = source.connection {
+            parameters.append(SIPParameter(name: Self.flowParameter, value: connection.description))
+        }
+        let proxyVia = SIPVia(transport: transport.rawValue, host: proxy.host, port: proxy.port, parameters: parameters)
+        let forwarded = message.forwarded(
+            proxyVia: proxyVia,
+            receivedVia: stamp(message.topVia, from: source),
+            removingFirstRoute: removingFirstRoute,
+            requiringContentLength: transport.isStream
+        )
+        decision.outbound = SIPOutbound(bytes: forwarded, destination: destination)
+        return decision
+    }
+
+    /// Answers `message` with `status` (never an ACK, which is dropped instead).
+    private func answer(
+        _ message: SIPMessage,
+        _ status: SIPStatus,
+        verdict: AdmissionVerdict,
+        reason: String,
+        _ decision: AdmissionDecision,
+        _ source: SIPSource
+    ) -> AdmissionDecision {
+        var decision = decision
+        decision.verdict = verdict
+        decision.reason = reason
+        guard message.method != "ACK" else { return decision }
+        decision.statusCode = status.code
+        let response = message.response(status, receivedVia: stamp(message.topVia, from: source), secret: settings.secret)
+        decision.outbound = SIPOutbound(bytes: response, destination: replyDestination(for: message.topVia, from: source))
+        return decision
+    }
+
+    // MARK: Responses
+
+    private func response(_ message: SIPMessage, from source: SIPSource) -> AdmissionDecision {
+        var decision = AdmissionDecision(
+            verdict: .dropped,
+            reason: "not_our_via",
+            method: message.cseq.method,
+            statusCode: message.statusCode,
+            callID: message.callID
+        )
+        let top = message.topVia
+        let ours = settings.proxyAddresses.values.contains { proxy in
+            message.hasProxyTopVia(host: proxy.host, port: proxy.port, secret: settings.secret)
+        }
+        guard ours else { return decision }
+        let next = message.vias[1]
+        let destination: SIPDestination
+        if let flow = top.parameters.first(named: Self.flowParameter)?.value, let id = UInt64(flow, radix: 16) {
+            destination = .connection(SIPConnectionID(id))
+        } else {
+            let port: Int
+            if case .filled(let rport) = next.responsePort { port = rport } else { port = next.portOrDefault }
+            destination = .address(next.knownTransport ?? .udp, host: next.received ?? next.host, port: port)
+        }
+        decision.verdict = .relayed
+        decision.reason = "relayed"
+        decision.outbound = SIPOutbound(bytes: message.removingTopVia(), destination: destination)
+        return decision
+    }
+
+    // MARK: Helpers
+
+    /// The Via parameter carrying the connection a request arrived on, so the stateless
+    /// relay can send the response back over it (RFC 3261 §18.2.2).
+    static let flowParameter = "sf-flow"
+
+    private func isChecked(_ method: String) -> Bool {
+        settings.checkedMethods.contains(method) || (method == "CANCEL" && settings.checkedMethods.contains("INVITE"))
+    }
+
+    private func isUpstream(_ source: SIPSource) -> Bool {
+        source.address.canonical == settings.upstream.address.canonical && source.port == settings.upstream.port
+    }
+
+    private func isProxyURI(_ uri: SIPURI) -> Bool {
+        guard uri.isSIP, let host = uri.host?.lowercased() else { return false }
+        let transport = uri.transport ?? .udp
+        return settings.proxyAddresses.values.contains { proxy in
+            proxy.host.lowercased() == host && proxy.port == (uri.port ?? transport.defaultPort)
+        }
+    }
+
+    /// The top Via stamped with the packet's source (RFC 3261 §18.2.1, RFC 3581).
+    private func stamp(_ via: SIPVia, from source: SIPSource) -> SIPVia {
+        let sentByIsSource = IPAddress(parsing: via.host).map { $0.canonical == source.address.canonical } ?? false
+        return via.stamped(sourceHost: source.address.canonical.description, sourcePort: source.port, sentByIsSource: sentByIsSource)
+    }
+
+    /// Where a locally generated response goes (RFC 3261 §18.2.2, RFC 3581 §4): back over
+    /// the request's connection on streams; on UDP to the source address, at the source
+    /// port when `rport` was requested, else at the sent-by port.
+    private func replyDestination(for via: SIPVia, from source: SIPSource) -> SIPDestination {
+        if source.transport.isStream, let connection = source.connection {
+            return .connection(connection)
+        }
+        let port = via.responsePort == .absent ? via.portOrDefault : source.port
+        return .address(source.transport, host: source.address.canonical.description, port: port)
+    }
+}

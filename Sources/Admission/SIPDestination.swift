@@ -1,0 +1,26 @@
+public import SIPCore
+
+/// Where to send a message the pipeline produced.
+public enum SIPDestination: Hashable, Sendable {
+    /// The configured upstream proxy, over its configured transport.
+    case upstream
+    /// An existing stream connection (the one a request arrived on).
+    case connection(SIPConnectionID)
+    /// A transport, host and port. The host is an IP address (IPv6 without brackets) or,
+    /// for requests routed by URI, a name the transport layer resolves.
+    case address(SIPTransport, host: String, port: Int)
+}
+
+/// A message to send and where to send it.
+public struct SIPOutbound: Hashable, Sendable {
+    /// The bytes of the message.
+    public var bytes: [UInt8]
+    /// Where they go.
+    public var destination: SIPDestination
+
+    /// A message for `destination`.
+    public init(bytes: [UInt8], destination: SIPDestination) {
+        self.bytes = bytes
+        self.destination = destination
+    }
+}

@@ -1,0 +1,43 @@
+public import AccessControl
+public import SIPCore
+
+/// Identifies one accepted stream (TCP) connection, so that responses can go back over
+/// the connection the request came in on.
+public struct SIPConnectionID: Hashable, Sendable, CustomStringConvertible {
+    /// The identifier's value; the transport layer hands them out.
+    public let rawValue: UInt64
+
+    /// An identifier with the given value.
+    public init(_ rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { String(rawValue, radix: 16) }
+}
+
+/// Where a message came from: the socket's peer, never anything written in the message.
+public struct SIPSource: Hashable, Sendable {
+    /// The transport it arrived on.
+    public var transport: SIPTransport
+    /// The peer's address, as the socket reports it.
+    public var address: IPAddress
+    /// The peer's port.
+    public var port: Int
+    /// The connection it arrived on, for stream transports.
+    public var connection: SIPConnectionID?
+
+    /// A source from its parts.
+    public init(transport: SIPTransport, address: IPAddress, port: Int, connection: SIPConnectionID? = nil) {
+        self.transport = transport
+        self.address = address
+        self.port = port
+        self.connection = connection
+    }
+}
+
+extension SIPSource: CustomStringConvertible {
+    public var description: String {
+        let host = address.family == .ipv6 ? "[\(address)]" : address.description
+        return "\(transport.rawValue.lowercased()):\(host):\(port)"
+    }
+}
