@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+@testable import SIPCore
+
+@Suite("SIPMessage parsing")
+struct SIPMessageParsingTests {
+    func parse(_ text: String, framing: SIPFraming = .datagram) throws(SIPMalformedMessage) -> SIPMessage {
+        try SIPMessage(parsing: Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8), framing: framing)
+    }
+
+    func error(_ text: String, framing: SIPFraming = .datagram) -> SIPParseError? {
+        do {
+            _ = try parse(text, framing: framing)
+            return nil
+        } catch {
+            return error.error
+        }
+    }
+
+    static let options = """
+        OPTIONS sip:user@Example.COM:5070;transport=tcp;lr SIP/2.0
+        v: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;received=2001:db8::9, SIP/2.0/TCP proxy.example.net;branch=z9hG4bKb
+        Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKc;rport=5999
+        f: "Bob, \\"the\\" builder" <sip:bob@example.net>;tag=abc
+        t: sip:alice@example.com
+        i: 1234@example.net
+        CSeq: 7 OPTIONS
+        Max-Forwards: 9
+        Route: <sip:p1.example.net;lr>,
+         <sip:p2.example.net;lr>
+        Record-Route: <sip:rr.example.net;lr>
+        l: 0
+
+
+        """
+
+    @Test("reads the headers admission and proxying need, compact forms and folding included")
+    func fields() throws {
+        let message = try parse(Self.options)
+        #expect(message.method == "OPTIONS")
+        let uri = try #require(message.requestURI)
+        #expect(uri.scheme == "sip" && uri.user == "user" && uri.host == "Example.COM" && uri.port == 5070)
+        #expect(uri.transport == .tcp && uri.isLooseRouter)
+        #expect(message.vias.count == 3)
+        #expect(message.vias[0].host == "2001:db8::1" && message.vias[0].port == 5060 && message.vias[0].transport == "UDP")
+        #expect(message.vias[0].received == "2001:db8::9" && message.vias[0].responsePort == .absent)
+        #expect(message.vias[1].host == "proxy.example.net" && message.vias[1].port == nil && message.vias[1].knownTransport == .tcp)
+        #expect(message.vias[2].responsePort == .filled(5999))
+        #expect(message.from.displayName == "\"Bob, \\\"the\\\" builder\"" || message.from.displayName?.contains("Bob") == true)
+        #expect(message.from.tag == "abc" && message.to.tag == nil)
+        #expect(message.to.uri.user == "alice")
+        #expect(message.callID == "1234@example.net")
+        #expect(message.cseq == SIPCSeq(number: 7, method: "OPTIONS"))
+        #expect(message.maxForwards == 9 && message.contentLength == 0)
+        #expect(message.routes.map(\.uri.host) == ["p1.example.net", "p2.example.net"])
+        #expect(message.recordRoutes.first?.uri.text == "sip:rr.example.net;lr")
+        #expect(message.vias[0].description == "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;received=2001:db8::9")
+    }
+
+    @Test("a response parses with its status and reason")
+    func response() throws {
+        let message = try parse(
+            """
+            SIP/2.0 180 Ringing (really)
+            Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKc
+            From: <sip:bob@example.net>;tag=abc
+            To: <sip:alice@example.com>;tag=x
+            Call-ID: 1
+            CSeq: 7 INVITE
+            Content-Length: 0
+
+
+            """)
+        #expect(message.startLine == .response(statusCode: 180, reasonPhrase: "Ringing (really)"))
+        #expect(message.isRequest == false && message.statusCode == 180)
+    }
+
+    @Test(
+        "refuses what libosip2 would let through",
+        arguments: [
+            ("INVITE sip:a@example.com SIP/2.0\nCSeq: 1 INVITE\n\n", SIPParseError.missingHeader(.via)),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 2147483648 OPTIONS\n\n", .malformedHeader(.cseq, "sequence number must be below 2^31")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\nMax-Forwards: 256\n\n", .malformedHeader(.maxForwards, "must be a number from 0 to 255")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCall-ID: 2\nCSeq: 1 OPTIONS\n\n", .conflictingHeaders(.callID)),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\nContent-Length: 4\n\nabc", .truncatedBody(declared: 4, received: 3)),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\nContent-Length: -1\n\n", .malformedHeader(.contentLength, "must be a non-negative number")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: one two\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.callID, "must be one word")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\nBroken\n\n", .malformedHeaderLine(line: 7)),
+            ("SIP/2.0 99 Too Small\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n\n", .invalidStatusCode("99")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\nFrom: <sip:x@y>\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS", .missingEndOfHeaders),
+            ("\n\n", .empty),
+        ]
+    )
+    func refuses(text: String, expected: SIPParseError) {
+        #expect(error(text) == expected)
+    }
+
+    @Test("bare LF, bare CR and unescaped NUL are refused")
+    func controlCharacters() {
+        let base = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\n"
+        for bad in ["X: a\nb\r\n", "X: a\rb\r\n", "X: a\u{0}b\r\n"] {
+            #expect(throws: SIPMalformedMessage.self) { try SIPMessage(parsing: Array((base + bad + "\r\n").utf8), framing: .datagram) }
+        }
+        let escaped = base.replacingOccurrences(of: "From: <sip:x@y>", with: "From: \"a\\\u{0}\" <sip:x@y>") + "\r\n"
+        #expect(throws: Never.self) { try SIPMessage(parsing: Array(escaped.utf8), framing: .datagram) }
+    }
+
+    @Test("streams require Content-Length; datagrams drop what follows it")
+    func framing() throws {
+        // A datagram may end right after its last header line: the empty line is implied.
+        #expect(try parse("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\nFrom: <sip:x@y>\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n").body.isEmpty)
+        let text = "OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n"
+        #expect(error(text, framing: .stream) == .missingContentLength)
+        let datagram = try parse(text.replacingOccurrences(of: "CSeq: 1 OPTIONS\n", with: "CSeq: 1 OPTIONS\nContent-Length: 2\n") + "okEXTRA")
+        #expect(Array(datagram.body) == Array("ok".utf8))
+        #expect(datagram.bytes.count == datagram.bodyRange.upperBound)
+        let leading = try parse("\n\n" + text)
+        #expect(leading.method == "OPTIONS")
+    }
+
+    @Test("a malformed request knows whether it can be answered")
+    func answerable() {
+        func malformed(_ text: String) -> SIPMalformedMessage? {
+            do {
+                _ = try parse(text)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let noCallID = malformed("INVITE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCSeq: 1 INVITE\n\n")
+        #expect(noCallID?.canBeAnswered == true && noCallID?.method == "INVITE")
+        let ack = malformed("ACK sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCSeq: 1 ACK\n\n")
+        #expect(ack?.canBeAnswered == false, "an ACK is never answered")
+        let response = malformed("SIP/2.0 200 OK\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n\n")
+        #expect(response?.canBeAnswered == false && response?.method == nil)
+        let version = malformed("OPTIONS sip:a@b SIP/3.0\nVia: SIP/3.0/UDP h;branch=z9hG4bK1\n\n")
+        #expect(version?.error == .unsupportedVersion("SIP/3.0") && version?.responseStatus == .versionNotSupported)
+        #expect(version?.canBeAnswered == true)
+    }
+
+    @Test("the stateless identifiers are stable per request and secret")
+    func statelessIdentifiers() throws {
+        let message = try parse(Self.options)
+        let secret = SIPStatelessSecret(1, 2)
+        #expect(message.statelessBranch(secret: secret) == message.statelessBranch(secret: secret))
+        #expect(message.statelessBranch(secret: secret) != message.statelessBranch(secret: SIPStatelessSecret(1, 3)))
+        #expect(message.statelessBranch(secret: secret).hasPrefix("z9hG4bKsf"))
+        #expect(SIPStatelessSecret(hex: "000000000000000100000000000000ff") == SIPStatelessSecret(1, 255))
+        #expect(SIPStatelessSecret(hex: "xyz") == nil)
+    }
+}
