@@ -39,6 +39,32 @@ public struct AdmissionPipeline: Sendable {
         return response(message, from: source)
     }
 
+    /// Decides about a message that exceeded the size limit, given the front of it:
+    /// answered with `513 Message Too Large` when the complete header lines in
+    /// `headerPrefix` can address a response, else dropped.
+    public func decideOversized(_ headerPrefix: [UInt8], from source: SIPSource) -> AdmissionDecision {
+        var decision = AdmissionDecision(verdict: .malformed, reason: "message_too_large")
+        // Whole header lines only, closed by an empty line; no body.
+        var bytes = Array(headerPrefix.prefix(SIPStreamFraming.endOfLastLine(in: headerPrefix)))
+        bytes.append(contentsOf: [UInt8(ascii: "\r"), UInt8(ascii: "\n")])
+        do {
+            let message = try SIPMessage(parsing: bytes, framing: .datagram)
+            decision.method = message.method
+            decision.callID = message.callID
+            guard message.isRequest else { return decision }
+            return answer(message, .messageTooLarge, verdict: .malformed, reason: "message_too_large", decision, source)
+        } catch {
+            decision.method = error.method
+            if let via = error.topVia,
+                let response = error.response(.messageTooLarge, receivedVia: stamp(via, from: source), secret: settings.secret)
+            {
+                decision.statusCode = SIPStatus.messageTooLarge.code
+                decision.outbound = SIPOutbound(bytes: response, destination: replyDestination(for: via, from: source))
+            }
+            return decision
+        }
+    }
+
     // MARK: Malformed messages
 
     private func malformed(_ malformed: SIPMalformedMessage, from source: SIPSource) -> AdmissionDecision {
@@ -115,7 +141,8 @@ public struct AdmissionPipeline: Sendable {
             SIPParameter(name: "rport"),
         ]
         if let connection = source.connection {
-            parameters.append(SIPParameter(name: Self.flowParameter, value: connection.description))
+            let flow = (source.transport.isStream ? "t" : "u") + connection.description
+            parameters.append(SIPParameter(name: Self.flowParameter, value: flow))
         }
         let proxyVia = SIPVia(transport: transport.rawValue, host: proxy.host, port: proxy.port, parameters: parameters)
         let forwarded = message.forwarded(
@@ -163,13 +190,15 @@ public struct AdmissionPipeline: Sendable {
         }
         guard ours else { return decision }
         let next = message.vias[1]
+        let port: Int
+        if case .filled(let rport) = next.responsePort { port = rport } else { port = next.portOrDefault }
+        let flow = Self.flow(in: top)
         let destination: SIPDestination
-        if let flow = top.parameters.first(named: Self.flowParameter)?.value, let id = UInt64(flow, radix: 16) {
-            destination = .connection(SIPConnectionID(id))
+        if flow.stream, let connection = flow.id {
+            destination = .connection(connection)
         } else {
-            let port: Int
-            if case .filled(let rport) = next.responsePort { port = rport } else { port = next.portOrDefault }
-            destination = .address(next.knownTransport ?? .udp, host: next.received ?? next.host, port: port)
+            let socket = flow.stream ? nil : flow.id
+            destination = .address(next.knownTransport ?? .udp, host: next.received ?? next.host, port: port, socket: socket)
         }
         decision.verdict = .relayed
         decision.reason = "relayed"
@@ -179,9 +208,17 @@ public struct AdmissionPipeline: Sendable {
 
     // MARK: Helpers
 
-    /// The Via parameter carrying the connection a request arrived on, so the stateless
-    /// relay can send the response back over it (RFC 3261 §18.2.2).
+    /// The Via parameter carrying the connection (`t<id>`) or UDP socket (`u<id>`) a
+    /// request arrived on, so the stateless relay can send the response back the way the
+    /// request came (RFC 3261 §18.2.2).
     static let flowParameter = "sf-flow"
+
+    /// The flow named by our Via: whether it is a stream connection, and its identifier.
+    static func flow(in via: SIPVia) -> (stream: Bool, id: SIPConnectionID?) {
+        guard let value = via.parameters.first(named: flowParameter)?.value, let kind = value.first else { return (false, nil) }
+        let id = UInt64(value.dropFirst(), radix: 16).map(SIPConnectionID.init)
+        return (kind == "t", id)
+    }
 
     private func isChecked(_ method: String) -> Bool {
         settings.checkedMethods.contains(method) || (method == "CANCEL" && settings.checkedMethods.contains("INVITE"))
@@ -213,6 +250,6 @@ public struct AdmissionPipeline: Sendable {
             return .connection(connection)
         }
         let port = via.responsePort == .absent ? via.portOrDefault : source.port
-        return .address(source.transport, host: source.address.canonical.description, port: port)
+        return .address(source.transport, host: source.address.canonical.description, port: port, socket: source.connection)
     }
 }

@@ -7,8 +7,10 @@ public enum SIPDestination: Hashable, Sendable {
     /// An existing stream connection (the one a request arrived on).
     case connection(SIPConnectionID)
     /// A transport, host and port. The host is an IP address (IPv6 without brackets) or,
-    /// for requests routed by URI, a name the transport layer resolves.
-    case address(SIPTransport, host: String, port: Int)
+    /// for requests routed by URI, a host name. `socket` names the UDP socket to send
+    /// from when it matters — the one the request arrived on, so that answers come from
+    /// the address the client sent to (NAT bindings depend on it).
+    case address(SIPTransport, host: String, port: Int, socket: SIPConnectionID? = nil)
 }
 
 /// A message to send and where to send it.

@@ -23,7 +23,8 @@ public struct SIPSource: Hashable, Sendable {
     public var address: IPAddress
     /// The peer's port.
     public var port: Int
-    /// The connection it arrived on, for stream transports.
+    /// The connection it arrived on (stream transports) or the socket it arrived on
+    /// (UDP), when the transport layer tracks them.
     public var connection: SIPConnectionID?
 
     /// A source from its parts.

@@ -27,14 +27,17 @@ public struct SIPMalformedMessage: Error, Sendable {
     /// The response to send back, or `nil` when the message cannot be answered.
     ///
     /// - Parameters:
+    ///   - status: the status to answer with; by default ``responseStatus``, with the
+    ///     error in the reason phrase.
     ///   - receivedVia: the top Via stamped with the source address
     ///     (see ``SIPVia/stamped(sourceHost:sourcePort:sentByIsSource:)``).
     ///   - secret: the key that makes the To-tag deterministic.
-    public func response(receivedVia: SIPVia, secret: SIPStatelessSecret) -> [UInt8]? {
+    public func response(_ status: SIPStatus? = nil, receivedVia: SIPVia, secret: SIPStatelessSecret) -> [UInt8]? {
         guard let reply else { return nil }
-        let status = responseStatus
-        // The error text is ours, but parts of it may echo the message: keep it printable.
-        let reason = "\(status.reasonPhrase) (\(error.description))"
+        // The error text is ours, but parts of it may echo the message: the builder keeps
+        // the reason phrase printable.
+        let reason = status?.reasonPhrase ?? "\(responseStatus.reasonPhrase) (\(error.description))"
+        let status = status ?? responseStatus
         return reply.response(
             status: status.code,
             reasonPhrase: reason,

@@ -91,7 +91,7 @@ struct CorpusTests {
                 #expect(decision.outbound?.destination != .upstream)
                 if let outbound = decision.outbound {
                     #expect([400, 505].contains(status), "\(sent)")
-                    guard case .address(.udp, let host, _) = outbound.destination else {
+                    guard case .address(.udp, let host, _, _) = outbound.destination else {
                         Issue.record("\(outbound.destination) is not the source")
                         continue
                     }
