@@ -1,0 +1,255 @@
+import AccessControl
+import Admission
+import Logging
+import NIOCore
+import NIOPosix
+import SIPCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension SIPEdge {
+    typealias DatagramChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    typealias StreamChannel = NIOAsyncChannel<SIPStreamEvent, ByteBuffer>
+
+    /// Binds `endpoint` and starts serving it in `group`.
+    @discardableResult
+    func bind(_ endpoint: SIPEndpoint, in group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> SIPConnectionID {
+        let configuration = registry.configuration
+        let id = registry.makeID()
+        do {
+            switch endpoint.transport {
+            case .udp:
+                let datagramsPerRead = max(1, configuration.datagramsPerRead)
+                let capacity = datagramCapacity(configuration)
+                let channel = try await DatagramBootstrap(group: self.group)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                    .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
+                    // NIO truncates datagrams silently to their share of this buffer.
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: datagramsPerRead * capacity))
+                    .bind(host: endpoint.address.description, port: endpoint.port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try DatagramChannel(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                let bound = boundEndpoint(channel.channel, transport: .udp) ?? endpoint
+                registry.add(Registry.DatagramListener(id: id, endpoint: endpoint, bound: bound, channel: channel.channel))
+                group.addTask { await self.serveDatagrams(channel, id: id, capacity: capacity) }
+            case .tcp:
+                let server = try await ServerBootstrap(group: self.group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(.backlog, value: 256)
+                    .bind(host: endpoint.address.description, port: endpoint.port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try self.configureStream(channel, configuration)
+                        }
+                    }
+                let bound = boundEndpoint(server.channel, transport: .tcp) ?? endpoint
+                registry.add(Registry.StreamListener(id: id, endpoint: endpoint, bound: bound, channel: server.channel))
+                group.addTask { await self.serveConnections(server, id: id) }
+            default:
+                throw SIPEdgeError.bindFailed(endpoint, "transport not supported")
+            }
+        } catch let error as SIPEdgeError {
+            throw error
+        } catch {
+            throw SIPEdgeError.bindFailed(endpoint, "\(error)")
+        }
+        return id
+    }
+
+    /// The receive space for one datagram: one byte more than the largest message, so a
+    /// datagram that fills it is known to be too large (NIO does not report truncation).
+    private func datagramCapacity(_ configuration: SIPEdgeConfiguration) -> Int {
+        min(configuration.maxMessageBytes + 1, 65_536)
+    }
+
+    /// The handlers of a SIP stream: idle timeout, framing.
+    private func configureStream(_ channel: any Channel, _ configuration: SIPEdgeConfiguration) throws -> StreamChannel {
+        let idle = configuration.tcpIdleTimeout.components
+        let nanoseconds = idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000
+        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .nanoseconds(nanoseconds)))
+        try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(SIPStreamDecoder(maximumMessageSize: configuration.maxMessageBytes))
+        )
+        return try StreamChannel(wrappingChannelSynchronously: channel)
+    }
+
+    private func boundEndpoint(_ channel: any Channel, transport: SIPTransport) -> SIPEndpoint? {
+        guard let local = channel.localAddress, let address = local.ipAddress, let port = local.port else { return nil }
+        return SIPEndpoint(transport: transport, address: address, port: port)
+    }
+
+    // MARK: UDP
+
+    private func serveDatagrams(_ channel: DatagramChannel, id: SIPConnectionID, capacity: Int) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                registry.setWriter(outbound, for: id)
+                for try await envelope in inbound {
+                    guard let address = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port else { continue }
+                    let bytes = Array(envelope.data.readableBytesView)
+                    if SIPStreamFraming.isKeepAlive(bytes) {
+                        metrics.keepAlive(.udp)
+                        continue
+                    }
+                    let source = SIPSource(transport: .udp, address: address, port: port, connection: id)
+                    await handle(bytes, from: source, oversized: bytes.count >= capacity)
+                }
+            }
+        } catch where !Task.isCancelled {
+            logger.error("UDP listener failed", metadata: ["error": "\(error)"])
+        } catch {}
+        registry.removeListener(id)
+    }
+
+    // MARK: TCP
+
+    private func serveConnections(_ server: NIOAsyncChannel<StreamChannel, Never>, id: SIPConnectionID) async {
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        guard registry.inboundConnectionCount < registry.configuration.maxTCPConnections else {
+                            metrics.connectionRefused()
+                            // Closed through the async channel, which must finish its writer.
+                            try? await connection.executeThenClose { _, _ in }
+                            continue
+                        }
+                        group.addTask { await self.serve(connection, upstream: nil) }
+                    }
+                }
+            }
+        } catch where !Task.isCancelled {
+            logger.error("TCP listener failed", metadata: ["error": "\(error)"])
+        } catch {}
+        registry.removeListener(id)
+    }
+
+    /// Serves one stream connection, inbound or to the upstream (`upstream` set): every
+    /// message in it goes through the pipeline with the connection as its flow.
+    func serve(_ connection: StreamChannel, upstream: SIPEndpoint?) async {
+        guard let remote = connection.channel.remoteAddress, let peer = remote.ipAddress, let peerPort = remote.port else {
+            try? await connection.executeThenClose { _, _ in }
+            return
+        }
+        let id = registry.makeID()
+        // Messages from the upstream connection come from the upstream as configured.
+        let source = SIPSource(
+            transport: .tcp,
+            address: upstream?.address ?? peer,
+            port: upstream?.port ?? peerPort,
+            connection: id
+        )
+        metrics.connectionOpened()
+        defer {
+            registry.removeConnection(id)
+            metrics.connectionClosed()
+        }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                registry.add(
+                    Registry.StreamConnection(
+                        id: id, peer: peer, port: peerPort, isUpstream: upstream != nil, channel: connection.channel, writer: outbound
+                    )
+                )
+                for try await event in inbound {
+                    switch event {
+                    case .ping:
+                        metrics.keepAlive(.tcp)
+                        try await outbound.write(ByteBuffer(string: "\r\n"))
+                    case .message(let message):
+                        await handle(Array(message.readableBytesView), from: source)
+                    case .oversized(let headerPrefix):
+                        await handle(Array(headerPrefix.readableBytesView), from: source, oversized: true)
+                        return
+                    case .unframable(let headers):
+                        await handle(Array(headers.readableBytesView), from: source)
+                        return
+                    }
+                }
+            }
+        } catch where !Task.isCancelled {
+            logger.debug("TCP connection ended", metadata: ["peer": "\(source)", "error": "\(error)"])
+        } catch {}
+    }
+
+    // MARK: Upstream
+
+    /// Keeps a TCP connection to the upstream open while the upstream is TCP,
+    /// reconnecting with exponential back-off (0.1 s doubling to 5 s).
+    func maintainUpstream() async {
+        var backoff = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            let upstream = registry.configuration.upstream
+            guard upstream.transport == .tcp else {
+                // Nothing to keep open; look again after a possible reload.
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            let configuration = registry.configuration
+            do {
+                let connection = try await ClientBootstrap(group: group)
+                    .connectTimeout(.seconds(5))
+                    .connect(host: upstream.address.description, port: upstream.port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try self.configureStream(channel, configuration)
+                        }
+                    }
+                backoff = .milliseconds(100)
+                logger.info("connected to upstream", metadata: ["upstream": "\(upstream)"])
+                await serve(connection, upstream: upstream)
+                if !Task.isCancelled {
+                    metrics.upstreamError("connection_closed")
+                    logger.warning("upstream connection closed", metadata: ["upstream": "\(upstream)"])
+                }
+            } catch {
+                metrics.upstreamError("connect_failed")
+                logger.warning("cannot connect to upstream", metadata: ["upstream": "\(upstream)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+
+    /// The local address the system would use to reach `endpoint` (a connected UDP
+    /// socket's name; nothing is sent).
+    static func localAddress(towards endpoint: SIPEndpoint) -> IPAddress? {
+        guard let remote = try? SocketAddress(endpoint.address, port: max(endpoint.port, 1)) else { return nil }
+        let family = remote.protocol.rawValue
+        #if canImport(Glibc)
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        #else
+        let descriptor = socket(family, SOCK_DGRAM, 0)
+        #endif
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let connected = remote.withSockAddr { address, length in connect(descriptor, address, socklen_t(length)) }
+        guard connected == 0 else { return nil }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafeBytes(of: storage) { raw in
+                let address = raw.load(as: sockaddr_in.self)
+                return IPAddress(ipv4: UInt32(bigEndian: address.sin_addr.s_addr))
+            }
+        case AF_INET6:
+            return withUnsafeBytes(of: storage) { raw in
+                let address = raw.load(as: sockaddr_in6.self)
+                return withUnsafeBytes(of: address.sin6_addr) { IPAddress(networkBytes: $0) }
+            }
+        default:
+            return nil
+        }
+    }
+}
