@@ -21,6 +21,38 @@ extension SIPMessage {
     }
 }
 
+/// The first field of each header that may appear only once.
+private struct SingleFields {
+    private var from: SIPHeaderField?
+    private var to: SIPHeaderField?
+    private var callID: SIPHeaderField?
+    private var cseq: SIPHeaderField?
+    private var maxForwards: SIPHeaderField?
+
+    subscript(name: SIPHeaderName) -> SIPHeaderField? {
+        get {
+            switch name {
+            case .from: from
+            case .to: to
+            case .callID: callID
+            case .cseq: cseq
+            case .maxForwards: maxForwards
+            default: nil
+            }
+        }
+        set {
+            switch name {
+            case .from: from = newValue
+            case .to: to = newValue
+            case .callID: callID = newValue
+            case .cseq: cseq = newValue
+            case .maxForwards: maxForwards = newValue
+            default: break
+            }
+        }
+    }
+}
+
 /// The parser's working state. One instance parses one message.
 private struct Parser {
     let input: [UInt8]
@@ -64,16 +96,13 @@ private struct Parser {
 
         // 2. Find the headers a reply needs, so that later errors can be answered.
         var viaFields: [SIPHeaderField] = []
-        var single: [SIPHeaderName: SIPHeaderField] = [:]
+        var single = SingleFields()
         for field in fields {
-            switch field.name {
-            case .via:
+            if field.name == .via {
                 viaFields.append(field)
-            case .from, .to, .callID, .cseq, .maxForwards:
+            } else if single[field.name] == nil {
                 // The first occurrence answers; repeats are judged in step 4.
-                if single[field.name] == nil { single[field.name] = field }
-            default:
-                break
+                single[field.name] = field
             }
         }
         if !input[startLine].prefix(4).equalsCaseInsensitive("SIP/"), let space = input[startLine].firstIndex(of: .space), input[startLine.lowerBound..<space].isToken {

@@ -15,7 +15,7 @@ public struct SIPParameter: Hashable, Sendable {
 extension Array where Element == SIPParameter {
     /// The first parameter called `name` (compared case-insensitively), if any.
     public func first(named name: String) -> SIPParameter? {
-        first { $0.name.lowercased() == name }
+        first { $0.name.utf8.equalsCaseInsensitive(name) }
     }
 
     /// Whether a parameter called `name` is present, with or without a value.

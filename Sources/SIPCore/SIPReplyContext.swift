@@ -22,11 +22,12 @@ struct SIPReplyContext: Sendable {
     /// The deterministic To-tag sipfence gives its responses to this request: a keyed hash
     /// of Call-ID, From and top-Via branch, so that retransmissions get identical answers.
     func localTag(secret: SIPStatelessSecret) -> String {
-        secret.localTag(
-            callID: callID.map { bytes[$0.valueRange] } ?? [],
-            from: fromTag.map { Array($0.utf8)[...] } ?? from.map { bytes[$0.valueRange] } ?? [],
-            branch: topVia.branch.map { Array($0.utf8)[...] } ?? []
-        )
+        let callID = callID.map { bytes[$0.valueRange] } ?? []
+        let branch = (topVia.branch ?? "").utf8
+        if let fromTag {
+            return secret.localTag(callID: callID, from: fromTag.utf8, branch: branch)
+        }
+        return secret.localTag(callID: callID, from: from.map { bytes[$0.valueRange] } ?? [], branch: branch)
     }
 
     /// The response bytes.

@@ -36,9 +36,9 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     static let legacyBranchPrefix = SIPVia.magicCookie + "sx"
 
     /// The To-tag for a response to a request with these fields.
-    func localTag(callID: ArraySlice<UInt8>, from: ArraySlice<UInt8>, branch: ArraySlice<UInt8>) -> String {
+    func localTag(callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: Array("tag".utf8)[...])
+        hasher.combine(field: "tag".utf8)
         hasher.combine(field: callID)
         hasher.combine(field: from)
         hasher.combine(field: branch)
@@ -50,10 +50,10 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     /// the ACK of a non-2xx response, which share branch, sent-by, Call-ID and CSeq number.
     func verifiableBranch(clientBranch: String, sentBy: String, callID: String, cseqNumber: UInt32) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: Array("branch".utf8)[...])
-        hasher.combine(field: Array(clientBranch.utf8)[...])
-        hasher.combine(field: Array(sentBy.utf8)[...])
-        hasher.combine(field: Array(callID.utf8)[...])
+        hasher.combine(field: "branch".utf8)
+        hasher.combine(field: clientBranch.utf8)
+        hasher.combine(field: sentBy.utf8)
+        hasher.combine(field: callID.utf8)
         hasher.combine(number: UInt64(cseqNumber))
         return Self.verifiableBranchPrefix + hasher.finalize().paddedHex
     }
@@ -63,13 +63,13 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     /// the To tag, which differs between an INVITE and the ACK of its error response.
     func legacyBranch(via: SIPVia, fromTag: String, callID: String, cseqNumber: UInt32, requestURI: String) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: Array("legacy".utf8)[...])
-        hasher.combine(field: Array(via.sentBy.utf8)[...])
-        hasher.combine(field: Array((via.branch ?? "").utf8)[...])
-        hasher.combine(field: Array(fromTag.utf8)[...])
-        hasher.combine(field: Array(callID.utf8)[...])
+        hasher.combine(field: "legacy".utf8)
+        hasher.combine(field: via.sentBy.utf8)
+        hasher.combine(field: (via.branch ?? "").utf8)
+        hasher.combine(field: fromTag.utf8)
+        hasher.combine(field: callID.utf8)
         hasher.combine(number: UInt64(cseqNumber))
-        hasher.combine(field: Array(requestURI.utf8)[...])
+        hasher.combine(field: requestURI.utf8)
         return Self.legacyBranchPrefix + hasher.finalize().paddedHex
     }
 }
@@ -141,7 +141,7 @@ struct SipHash24 {
     }
 
     /// Appends a length-prefixed field, so that field boundaries are part of the input.
-    mutating func combine(field bytes: ArraySlice<UInt8>) {
+    mutating func combine(field bytes: some Collection<UInt8>) {
         combine(number: UInt64(bytes.count))
         combine(bytes)
     }

@@ -56,7 +56,7 @@ public struct SIPVia: Hashable, Sendable {
 
     /// Sets parameter `name` to `value`, replacing it in place or appending it.
     public mutating func setParameter(_ name: String, to value: String?) {
-        if let index = parameters.firstIndex(where: { $0.name.lowercased() == name }) {
+        if let index = parameters.firstIndex(where: { $0.name.utf8.equalsCaseInsensitive(name) }) {
             parameters[index].value = value
         } else {
             parameters.append(SIPParameter(name: name, value: value))
