@@ -65,14 +65,19 @@ extension Array where Element == UInt8 {
 
     /// The index of the first `CRLF CRLF` at or after `start`, if any.
     func indexOfEmptyLine(from start: Int) -> Int? {
-        var index = start
-        while index + 3 < count {
-            if self[index] == .cr && self[index + 1] == .lf && self[index + 2] == .cr && self[index + 3] == .lf {
-                return index
+        withUnsafeBufferPointer { bytes in
+            // Look at every line feed: the empty line is the one right after a CRLF.
+            var index = start + 3
+            while index < bytes.count {
+                if bytes[index] == .lf {
+                    if bytes[index - 1] == .cr && bytes[index - 2] == .lf && bytes[index - 3] == .cr { return index - 3 }
+                    index += 2  // the next LF that could end an empty line is at least 2 further
+                } else {
+                    index += 1
+                }
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
     /// The range of `range` without leading and trailing whitespace (SP, HTAB, CR, LF).

@@ -18,14 +18,17 @@ extension SIPMessage {
         out.reserveCapacity(bytes.count + 160)
         out.append(contentsOf: bytes[startLineRange])
         out.appendCRLF()
-        out.append("Via: \(proxyVia)\r\n")
+        out.append("Via: ")
+        proxyVia.append(to: &out)
+        out.appendCRLF()
         var viaDone = false
         var routeDone = !removingFirstRoute
         for field in headerFields {
             switch field.name {
             case .via where !viaDone:
                 viaDone = true
-                out.append("Via: \(receivedVia)")
+                out.append("Via: ")
+                receivedVia.append(to: &out)
                 out.append(contentsOf: bytes[topViaRange.upperBound..<field.valueRange.upperBound])
                 out.appendCRLF()
             case .maxForwards:

@@ -233,30 +233,37 @@ private struct Parser {
     func splitLines(_ range: Range<Int>) throws(SIPMalformedMessage) -> [Range<Int>] {
         var lines: [Range<Int>] = []
         lines.reserveCapacity(24)
-        var lineStart = range.lowerBound
-        var index = range.lowerBound
-        while index < range.upperBound {
-            switch input[index] {
-            case .cr:
-                guard index + 1 < range.upperBound, input[index + 1] == .lf else {
-                    throw fail(.invalidControlCharacter(line: lines.count + 1))
+        // nil when the section is well formed; else the line with a stray control character.
+        let badLine: Int? = input.withUnsafeBufferPointer { bytes in
+            var lineStart = range.lowerBound
+            var index = range.lowerBound
+            while index < range.upperBound {
+                let byte = bytes[index]
+                // Only CR, LF and NUL need a closer look.
+                guard byte <= .cr else {
+                    index += 1
+                    continue
                 }
-                lines.append(lineStart..<index)
-                index += 2
-                lineStart = index
-                continue
-            case .lf:
-                throw fail(.invalidControlCharacter(line: lines.count + 1))
-            case 0:
-                guard index > lineStart, input[index - 1] == .backslash else {
-                    throw fail(.invalidControlCharacter(line: lines.count + 1))
+                switch byte {
+                case .cr:
+                    guard index + 1 < range.upperBound, bytes[index + 1] == .lf else { return lines.count + 1 }
+                    lines.append(lineStart..<index)
+                    index += 2
+                    lineStart = index
+                    continue
+                case .lf:
+                    return lines.count + 1
+                case 0:
+                    guard index > lineStart, bytes[index - 1] == .backslash else { return lines.count + 1 }
+                default:
+                    break
                 }
-            default:
-                break
+                index += 1
             }
-            index += 1
+            if lineStart < range.upperBound { lines.append(lineStart..<range.upperBound) }
+            return nil
         }
-        if lineStart < range.upperBound { lines.append(lineStart..<range.upperBound) }
+        if let badLine { throw fail(.invalidControlCharacter(line: badLine)) }
         return lines
     }
 

@@ -39,13 +39,15 @@ struct SIPReplyContext: Sendable {
     func response(status: Int, reasonPhrase: String, receivedVia: SIPVia, toTag: String?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        out.append("SIP/2.0 \(status) ")
-        out.append(contentsOf: reasonPhrase.utf8.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 })
+        out.append("SIP/2.0 ")
+        out.append(String(status))
+        out.append(.space)
+        for byte in reasonPhrase.utf8 { out.append(byte < 0x20 || byte == 0x7F ? UInt8(ascii: "?") : byte) }
         out.appendCRLF()
         for (index, field) in viaFields.enumerated() {
             out.append("Via: ")
             if index == 0 {
-                out.append(receivedVia.description)
+                receivedVia.append(to: &out)
                 out.append(contentsOf: bytes[topViaRange.upperBound..<field.valueRange.upperBound])
             } else {
                 out.append(contentsOf: bytes[field.valueRange])

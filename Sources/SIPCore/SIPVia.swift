@@ -73,6 +73,31 @@ public struct SIPVia: Hashable, Sendable {
 extension SIPVia: CustomStringConvertible {
     /// The header value: `SIP/2.0/UDP host:port;param=value…`.
     public var description: String {
-        "SIP/2.0/\(transport) \(sentBy)\(parameters.rendered)"
+        var bytes: [UInt8] = []
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the header value to `bytes` (what responses and forwarded requests are built with).
+    func append(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: "SIP/2.0/".utf8)
+        bytes.append(contentsOf: transport.utf8)
+        bytes.append(.space)
+        let bracketed = host.utf8.contains(.colon)
+        if bracketed { bytes.append(UInt8(ascii: "[")) }
+        bytes.append(contentsOf: host.utf8)
+        if bracketed { bytes.append(UInt8(ascii: "]")) }
+        if let port {
+            bytes.append(.colon)
+            bytes.append(contentsOf: String(port).utf8)
+        }
+        for parameter in parameters {
+            bytes.append(.semicolon)
+            bytes.append(contentsOf: parameter.name.utf8)
+            if let value = parameter.value {
+                bytes.append(UInt8(ascii: "="))
+                bytes.append(contentsOf: value.utf8)
+            }
+        }
     }
 }
