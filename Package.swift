@@ -16,6 +16,10 @@ let package = Package(
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "AccessControl", targets: ["AccessControl"]),
         .library(name: "Admission", targets: ["Admission"]),
+        .library(name: "PolicyStore", targets: ["PolicyStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libosip2's parser (Debian: libosip2-dev). Only SIPCore imports it.
@@ -27,12 +31,23 @@ let package = Package(
         .target(name: "SIPCore", dependencies: ["COSIP"], swiftSettings: strictSwift6),
         .target(name: "AccessControl", swiftSettings: strictSwift6),
         .target(name: "Admission", dependencies: ["SIPCore", "AccessControl"], swiftSettings: strictSwift6),
+        // Records, SQLite storage and policy compilation. The only target that speaks SQL.
+        .target(
+            name: "PolicyStore",
+            dependencies: ["AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift6
+        ),
 
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
         .testTarget(
             name: "AdmissionTests",
             dependencies: ["Admission", "SIPCore", "AccessControl"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "PolicyStoreTests",
+            dependencies: ["PolicyStore", "AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift6
         ),
     ]
