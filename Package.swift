@@ -17,9 +17,11 @@ let package = Package(
         .library(name: "AccessControl", targets: ["AccessControl"]),
         .library(name: "Admission", targets: ["Admission"]),
         .library(name: "PolicyStore", targets: ["PolicyStore"]),
+        .library(name: "ManagementAPI", targets: ["ManagementAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libosip2's parser (Debian: libosip2-dev). Only SIPCore imports it.
@@ -37,6 +39,16 @@ let package = Package(
             dependencies: ["AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift6
         ),
+        // The Twilio-compatible REST API. The only target that speaks HTTP.
+        .target(
+            name: "ManagementAPI",
+            dependencies: [
+                "PolicyStore",
+                "AccessControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift6
+        ),
 
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
@@ -48,6 +60,17 @@ let package = Package(
         .testTarget(
             name: "PolicyStoreTests",
             dependencies: ["PolicyStore", "AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "ManagementAPITests",
+            dependencies: [
+                "ManagementAPI",
+                "PolicyStore",
+                "AccessControl",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            exclude: ["twilio_client_check.py"],
             swiftSettings: strictSwift6
         ),
     ]

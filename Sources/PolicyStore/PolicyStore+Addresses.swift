@@ -25,10 +25,13 @@ extension PolicyStore {
         try await read { db in try Self.fetchAddress(db, sid, list: list, account: account) }
     }
 
-    /// Up to `limit` entries of the list `list` in SID order, starting after the SID `after`.
+    /// Up to `limit` entries of the list `list` in SID order, starting after the SID `after`
+    /// and skipping `offset` more.
     ///
     /// - Throws: ``PolicyStoreError/notFound(_:)`` when the account has no such list.
-    public func ipAddresses(list: SID, account: SID, after: SID? = nil, limit: Int) async throws -> [IPAddressRecord] {
+    public func ipAddresses(
+        list: SID, account: SID, after: SID? = nil, offset: Int = 0, limit: Int
+    ) async throws -> [IPAddressRecord] {
         try await read { db in
             _ = try Self.fetchList(db, list, account: account)
             return try Row.fetchAll(
@@ -36,9 +39,11 @@ extension PolicyStore {
                 sql: """
                     SELECT \(StoredRows.addressColumns) FROM ip_address a
                     WHERE a.account_sid = ? AND a.ip_access_control_list_sid = ? AND a.sid > ?
-                    ORDER BY a.sid LIMIT ?
+                    ORDER BY a.sid LIMIT ? OFFSET ?
                     """,
-                arguments: [account.rawValue, list.rawValue, after?.rawValue ?? "", max(0, limit)]
+                arguments: [
+                    account.rawValue, list.rawValue, after?.rawValue ?? "", max(0, limit), max(0, offset),
+                ]
             ).map(StoredRows.address)
         }
     }

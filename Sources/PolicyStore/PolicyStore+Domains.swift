@@ -37,19 +37,22 @@ extension PolicyStore {
         }
     }
 
-    /// Up to `limit` domains of `account` in SID order, starting after the SID `after`.
+    /// Up to `limit` domains of `account` in SID order, starting after the SID `after`
+    /// and skipping `offset` more.
     ///
     /// SID order makes `after` a stable cursor: records added or removed elsewhere in the
     /// order, or the record `after` itself being deleted, do not shift later pages.
-    public func domains(account: SID, after: SID? = nil, limit: Int) async throws -> [DomainRecord] {
+    public func domains(
+        account: SID, after: SID? = nil, offset: Int = 0, limit: Int
+    ) async throws -> [DomainRecord] {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.domainColumns) FROM domain d
-                    WHERE d.account_sid = ? AND d.sid > ? ORDER BY d.sid LIMIT ?
+                    WHERE d.account_sid = ? AND d.sid > ? ORDER BY d.sid LIMIT ? OFFSET ?
                     """,
-                arguments: [account.rawValue, after?.rawValue ?? "", max(0, limit)]
+                arguments: [account.rawValue, after?.rawValue ?? "", max(0, limit), max(0, offset)]
             ).map(StoredRows.domain)
         }
     }

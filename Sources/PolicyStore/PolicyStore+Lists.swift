@@ -19,18 +19,19 @@ extension PolicyStore {
         try await read { db in try Self.fetchList(db, sid, account: account) }
     }
 
-    /// Up to `limit` lists of `account` in SID order, starting after the SID `after`.
+    /// Up to `limit` lists of `account` in SID order, starting after the SID `after`
+    /// and skipping `offset` more.
     public func ipAccessControlLists(
-        account: SID, after: SID? = nil, limit: Int
+        account: SID, after: SID? = nil, offset: Int = 0, limit: Int
     ) async throws -> [IPAccessControlListRecord] {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.listColumns) FROM ip_access_control_list l
-                    WHERE l.account_sid = ? AND l.sid > ? ORDER BY l.sid LIMIT ?
+                    WHERE l.account_sid = ? AND l.sid > ? ORDER BY l.sid LIMIT ? OFFSET ?
                     """,
-                arguments: [account.rawValue, after?.rawValue ?? "", max(0, limit)]
+                arguments: [account.rawValue, after?.rawValue ?? "", max(0, limit), max(0, offset)]
             ).map(StoredRows.list)
         }
     }

@@ -24,11 +24,11 @@ extension PolicyStore {
     }
 
     /// Up to `limit` mappings of `kind` of the domain `domain`, in list SID order, starting
-    /// after the list SID `after`.
+    /// after the list SID `after` and skipping `offset` more.
     ///
     /// - Throws: ``PolicyStoreError/notFound(_:)`` when the account has no such domain.
     public func mappings(
-        _ kind: MappingKind, domain: SID, account: SID, after: SID? = nil, limit: Int
+        _ kind: MappingKind, domain: SID, account: SID, after: SID? = nil, offset: Int = 0, limit: Int
     ) async throws -> [MappingRecord] {
         try await read { db in
             _ = try Self.fetchDomain(db, domain, account: account)
@@ -38,9 +38,12 @@ extension PolicyStore {
                     SELECT \(StoredRows.mappingColumns) FROM ip_access_control_list_mapping m
                     JOIN ip_access_control_list l ON l.sid = m.ip_access_control_list_sid
                     WHERE m.account_sid = ? AND m.domain_sid = ? AND m.kind = ? AND m.ip_access_control_list_sid > ?
-                    ORDER BY m.ip_access_control_list_sid LIMIT ?
+                    ORDER BY m.ip_access_control_list_sid LIMIT ? OFFSET ?
                     """,
-                arguments: [account.rawValue, domain.rawValue, kind.rawValue, after?.rawValue ?? "", max(0, limit)]
+                arguments: [
+                    account.rawValue, domain.rawValue, kind.rawValue, after?.rawValue ?? "", max(0, limit),
+                    max(0, offset),
+                ]
             ).map(StoredRows.mapping)
         }
     }
