@@ -68,7 +68,8 @@ struct DomainForm: Decodable, Sendable {
             changes[keyPath: keyPath] = try FormValue.boolean(value, name, code: code)
         }
         if let byocTrunkSID {
-            changes.byocTrunkSID = .some(try FormValue.foreignSID(byocTrunkSID, "ByocTrunkSid", prefix: "BY", code: code))
+            changes.byocTrunkSID = .some(
+                try FormValue.foreignSID(byocTrunkSID, "ByocTrunkSid", prefix: "BY", code: code))
         }
         if let emergencyCallerSID {
             changes.emergencyCallerSID = .some(

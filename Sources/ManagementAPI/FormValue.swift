@@ -14,7 +14,8 @@ enum FormValue {
     ) throws(TwilioError) -> String {
         guard !value.isEmpty else { throw .missingParameter(name, code: code) }
         guard value.count <= maximum else {
-            throw .invalidParameter(name, "it has \(value.count) characters; at most \(maximum) are allowed", code: code)
+            throw .invalidParameter(
+                name, "it has \(value.count) characters; at most \(maximum) are allowed", code: code)
         }
         return value
     }
@@ -45,7 +46,10 @@ enum FormValue {
         guard !value.isEmpty else { return nil }
         let digits = value.utf8.dropFirst(2)
         guard value.hasPrefix(prefix), digits.count == 32,
-            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0 | 0x20) })
+            digits.allSatisfy({
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0 | 0x20)
+            })
         else {
             throw .invalidParameter(name, "it must be \(prefix) followed by 32 hexadecimal digits", code: code)
         }
@@ -55,7 +59,9 @@ enum FormValue {
     /// A URL for a callback, kept as given (at most 4,000 characters); empty clears it.
     static func url(_ value: String, _ name: String, code: TwilioErrorCode) throws(TwilioError) -> String? {
         guard !value.isEmpty else { return nil }
-        guard value.count <= 4000 else { throw .invalidParameter(name, "it is longer than 4000 characters", code: code) }
+        guard value.count <= 4000 else {
+            throw .invalidParameter(name, "it is longer than 4000 characters", code: code)
+        }
         return value
     }
 
@@ -69,7 +75,8 @@ enum FormValue {
         var explicitLength: Int?
         if let length {
             guard let value = Int(length), (0...128).contains(value) else {
-                throw .invalidParameter("CidrPrefixLength", "it must be a whole number from 0 to 32 (IPv4) or 128 (IPv6)")
+                throw .invalidParameter(
+                    "CidrPrefixLength", "it must be a whole number from 0 to 32 (IPv4) or 128 (IPv6)")
             }
             explicitLength = value
         }
@@ -86,7 +93,8 @@ enum FormValue {
                     network = try IPAddress(address)
                 }
             } catch {
-                throw .invalidParameter("IpAddress", "\(String(reflecting: address)) is not a complete IP address (\(error))")
+                throw .invalidParameter(
+                    "IpAddress", "\(String(reflecting: address)) is not a complete IP address (\(error))")
             }
         } else if let current, explicitLength != nil {
             network = current.network

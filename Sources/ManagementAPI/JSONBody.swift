@@ -13,7 +13,9 @@ enum JSONBody {
         } catch {
             // The bodies are plain structs of strings, numbers and booleans; encoding them
             // cannot fail. Answer as Twilio would rather than trap.
-            data = Data(#"{"code":20500,"message":"Internal Server Error","more_info":"https://www.twilio.com/docs/errors/20500","status":500}"#.utf8)
+            data = Data(
+                #"{"code":20500,"message":"Internal Server Error","more_info":"https://www.twilio.com/docs/errors/20500","status":500}"#
+                    .utf8)
             return Response(
                 status: .internalServerError,
                 headers: [.contentType: "application/json; charset=utf-8"],

@@ -25,7 +25,9 @@ extension ManagementAPI {
         }
     }
 
-    func listMappings(_ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext) async throws -> Response {
+    func listMappings(
+        _ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext
+    ) async throws -> Response {
         let account = try context.account(for: request)
         let domain = try context.sid("domainSid", .domain, in: request)
         let page = try TwilioPageRequest(request, tokenKind: .ipAccessControlList)
@@ -41,11 +43,14 @@ extension ManagementAPI {
                 render: MappingResource.init))
     }
 
-    func createMapping(_ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext) async throws -> Response {
+    func createMapping(
+        _ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext
+    ) async throws -> Response {
         let account = try context.account(for: request)
         let domain = try context.sid("domainSid", .domain, in: request)
         let form = try await context.requestDecoder.decode(MappingForm.self, from: request, context: context)
-        let text = try FormValue.required(form.ipAccessControlListSID, "IpAccessControlListSid", code: .domainValidation)
+        let text = try FormValue.required(
+            form.ipAccessControlListSID, "IpAccessControlListSid", code: .domainValidation)
         guard let list = SID(text, kind: .ipAccessControlList) else {
             throw TwilioError.invalidParameter(
                 "IpAccessControlListSid", "\(String(reflecting: text)) is not an IpAccessControlList SID",
@@ -64,7 +69,9 @@ extension ManagementAPI {
         return JSONBody.response(status: .created, body: MappingResource(record))
     }
 
-    func fetchMapping(_ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext) async throws -> Response {
+    func fetchMapping(
+        _ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext
+    ) async throws -> Response {
         let account = try context.account(for: request)
         let domain = try context.sid("domainSid", .domain, in: request)
         let list = try context.sid("listSid", .ipAccessControlList, in: request)
@@ -74,7 +81,9 @@ extension ManagementAPI {
         return JSONBody.response(status: .ok, body: MappingResource(record))
     }
 
-    func deleteMapping(_ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext) async throws -> Response {
+    func deleteMapping(
+        _ kind: MappingKind, _ request: Request, _ context: ManagementRequestContext
+    ) async throws -> Response {
         let account = try context.account(for: request)
         let domain = try context.sid("domainSid", .domain, in: request)
         let list = try context.sid("listSid", .ipAccessControlList, in: request)

@@ -62,7 +62,8 @@ extension ManagementAPI {
         do {
             source = try IPAddress(sourceText)
         } catch {
-            throw TwilioError.invalidParameter("source", "\(String(reflecting: sourceText)) is not an IP address: \(error)")
+            throw TwilioError.invalidParameter(
+                "source", "\(String(reflecting: sourceText)) is not an IP address: \(error)")
         }
         let policy = policy()
         let decision: AccessDecision =

@@ -26,7 +26,8 @@ struct MappingResource: Encodable, Sendable {
         if record.kind == .legacy {
             try container.encode(record.domainSID.rawValue, forKey: .domainSID)
             try container.encode(
-                TwilioPaths(account: record.accountSID).mapping(.legacy, domain: record.domainSID, list: record.listSID),
+                TwilioPaths(account: record.accountSID).mapping(
+                    .legacy, domain: record.domainSID, list: record.listSID),
                 forKey: .uri)
         }
     }

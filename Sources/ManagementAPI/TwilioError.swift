@@ -51,7 +51,9 @@ extension TwilioError {
     }
 
     /// 405 / 20004: the resource exists but does not support the method.
-    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]) -> TwilioError {
+    static func methodNotAllowed(
+        _ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]
+    ) -> TwilioError {
         TwilioError(
             status: .methodNotAllowed, code: .methodNotAllowed,
             message: "Method \(method.rawValue) not allowed on \(path)",

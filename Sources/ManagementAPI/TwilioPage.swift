@@ -61,7 +61,9 @@ struct TwilioPageRequest: Sendable {
         let start = number * size
         var uri = "\(path)?PageSize=\(size)&Page=\(number)"
         if let after { uri += "&PageToken=PA\(after)" }
-        let next = records.count > size ? shown.last.map { "\(path)?PageSize=\(size)&Page=\(number + 1)&PageToken=PA\(sid($0))" } : nil
+        let next =
+            records.count > size
+            ? shown.last.map { "\(path)?PageSize=\(size)&Page=\(number + 1)&PageToken=PA\(sid($0))" } : nil
         return TwilioPage(
             key: key,
             items: shown.map(render),

@@ -60,7 +60,9 @@ extension PolicyDocument {
                 for (addressIndex, address) in list.ipAddresses.enumerated() {
                     let addressPath = "\(listPath).ip_addresses[\(addressIndex)]"
                     let prefix = try Self.prefix(address, path: addressPath)
-                    guard prefixes.insert(prefix).inserted else { throw .duplicate(path: addressPath, "prefix \(prefix)") }
+                    guard prefixes.insert(prefix).inserted else {
+                        throw .duplicate(path: addressPath, "prefix \(prefix)")
+                    }
                     let friendlyName = address.friendlyName ?? prefix.description
                     try Self.checkFriendlyName(friendlyName, maximum: 255, path: "\(addressPath).friendly_name")
                     addresses.append(.init(path: addressPath, friendlyName: friendlyName, prefix: prefix))
@@ -82,7 +84,8 @@ extension PolicyDocument {
                 do {
                     name = try DomainName(validating: domain.domainName)
                 } catch {
-                    throw .invalidDomainName(path: "\(domainPath).domain_name", domain.domainName, reason: error.description)
+                    throw .invalidDomainName(
+                        path: "\(domainPath).domain_name", domain.domainName, reason: error.description)
                 }
                 guard domainNames.insert(name).inserted else {
                     throw .duplicate(path: "\(domainPath).domain_name", "domain name \(name)")
@@ -91,7 +94,8 @@ extension PolicyDocument {
                     try Self.checkFriendlyName(friendlyName, maximum: 64, path: "\(domainPath).friendly_name")
                 }
                 let legacy = try Self.resolve(
-                    domain.ipAccessControlListMappings, in: lists, path: "\(domainPath).ip_access_control_list_mappings")
+                    domain.ipAccessControlListMappings, in: lists, path: "\(domainPath).ip_access_control_list_mappings"
+                )
                 let authCalls = try Self.resolve(
                     domain.authCallsIPAccessControlListMappings, in: lists,
                     path: "\(domainPath).auth_calls_ip_access_control_list_mappings")
@@ -146,7 +150,9 @@ extension PolicyDocument {
         for (index, reference) in references.enumerated() {
             let referencePath = "\(path)[\(index)]"
             let found: Int
-            if let sid = SID(reference, kind: .ipAccessControlList), let match = lists.firstIndex(where: { $0.sid == sid }) {
+            if let sid = SID(reference, kind: .ipAccessControlList),
+                let match = lists.firstIndex(where: { $0.sid == sid })
+            {
                 found = match
             } else {
                 let matches = lists.indices.filter { lists[$0].friendlyName == reference }

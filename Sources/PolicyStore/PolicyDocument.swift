@@ -144,8 +144,10 @@ public struct PolicyDocument: Codable, Hashable, Sendable {
                 DomainSettings(
                     friendlyName: friendlyName, voiceURL: voiceURL, voiceMethod: voiceMethod,
                     voiceFallbackURL: voiceFallbackURL, voiceFallbackMethod: voiceFallbackMethod,
-                    voiceStatusCallbackURL: voiceStatusCallbackURL, voiceStatusCallbackMethod: voiceStatusCallbackMethod,
-                    sipRegistration: sipRegistration ?? false, emergencyCallingEnabled: emergencyCallingEnabled ?? false,
+                    voiceStatusCallbackURL: voiceStatusCallbackURL,
+                    voiceStatusCallbackMethod: voiceStatusCallbackMethod,
+                    sipRegistration: sipRegistration ?? false,
+                    emergencyCallingEnabled: emergencyCallingEnabled ?? false,
                     secure: secure ?? false, byocTrunkSID: byocTrunkSID, emergencyCallerSID: emergencyCallerSID)
             }
             set {

@@ -102,19 +102,25 @@ extension PolicyStore {
     static func requireUnlistedPrefix(_ db: Database, _ prefix: IPPrefix, list: SID, except: SID?) throws {
         let holder = try String.fetchOne(
             db,
-            sql: "SELECT sid FROM ip_address WHERE ip_access_control_list_sid = ? AND network = ? AND prefix_length = ?",
+            sql:
+                "SELECT sid FROM ip_address WHERE ip_access_control_list_sid = ? AND network = ? AND prefix_length = ?",
             arguments: [list.rawValue, prefix.storedNetwork, prefix.length])
         if let holder, holder != except?.rawValue {
             throw PolicyStoreError.prefixAlreadyListed(prefix, list: list)
         }
     }
 
+    /// Inserts an entry. `checked: false` skips the existence and uniqueness queries for
+    /// callers that know the answers; the schema still enforces both.
     static func insertAddress(
-        _ db: Database, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64
+        _ db: Database, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64,
+        checked: Bool = true
     ) throws {
         try sid.require(.ipAddress)
-        _ = try fetchList(db, list, account: account)
-        try requireUnlistedPrefix(db, prefix, list: list, except: nil)
+        if checked {
+            _ = try fetchList(db, list, account: account)
+            try requireUnlistedPrefix(db, prefix, list: list, except: nil)
+        }
         try db.execute(
             sql: """
                 INSERT INTO ip_address (

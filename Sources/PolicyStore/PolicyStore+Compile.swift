@@ -37,7 +37,8 @@ struct PolicySnapshot: Sendable {
         }
 
         var lists: [AccessList] = []
-        let listRows = try Row.fetchCursor(db, sql: "SELECT sid, friendly_name FROM ip_access_control_list ORDER BY sid")
+        let listRows = try Row.fetchCursor(
+            db, sql: "SELECT sid, friendly_name FROM ip_access_control_list ORDER BY sid")
         while let row = try listRows.next() {
             let sid: String = try row.decode(atIndex: 0)
             lists.append(AccessList(id: sid, name: try row.decode(atIndex: 1), prefixes: prefixesByList[sid] ?? []))

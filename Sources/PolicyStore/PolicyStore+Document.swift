@@ -10,7 +10,8 @@ extension PolicyStore {
     public func export() async throws -> PolicyDocument {
         try await read { db in
             let accounts = try String.fetchAll(
-                db, sql: "SELECT account_sid FROM domain UNION SELECT account_sid FROM ip_access_control_list ORDER BY 1")
+                db,
+                sql: "SELECT account_sid FROM domain UNION SELECT account_sid FROM ip_access_control_list ORDER BY 1")
             return PolicyDocument(accounts: try accounts.map { try Self.exportAccount(db, $0) })
         }
     }
@@ -50,7 +51,9 @@ extension PolicyStore {
             addressesByList[address.listSID, default: []].append(address)
         }
         let lists = try Row.fetchAll(
-            db, sql: "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.account_sid = ? ORDER BY l.sid",
+            db,
+            sql:
+                "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.account_sid = ? ORDER BY l.sid",
             arguments: [accountText]
         ).map(StoredRows.list)
 
@@ -66,9 +69,11 @@ extension PolicyStore {
             let kindText: String = try row.decode(atIndex: 0)
             guard let kind = MappingKind(rawValue: kindText) else {
                 throw PolicyStoreError.corruptRecord(
-                    table: "ip_access_control_list_mapping", sid: try row.decode(atIndex: 1), reason: "kind \(kindText)")
+                    table: "ip_access_control_list_mapping", sid: try row.decode(atIndex: 1), reason: "kind \(kindText)"
+                )
             }
-            let domain = try StoredRows.sid(try row.decode(atIndex: 1), .domain, table: "ip_access_control_list_mapping")
+            let domain = try StoredRows.sid(
+                try row.decode(atIndex: 1), .domain, table: "ip_access_control_list_mapping")
             mappings[domain, default: [:]][kind, default: []].append(try row.decode(atIndex: 2))
         }
         let domains = try Row.fetchAll(
@@ -128,7 +133,8 @@ extension PolicyStore {
                 }
                 let candidates = try String.fetchAll(
                     db,
-                    sql: "SELECT sid FROM ip_access_control_list WHERE account_sid = ? AND friendly_name = ? ORDER BY sid",
+                    sql:
+                        "SELECT sid FROM ip_access_control_list WHERE account_sid = ? AND friendly_name = ? ORDER BY sid",
                     arguments: [accountText, list.friendlyName]
                 ).compactMap { SID($0, kind: .ipAccessControlList) }
                     .filter { !explicitListSIDs.contains($0) && !claimedLists.contains($0) }
@@ -157,7 +163,7 @@ extension PolicyStore {
                     existing = sid
                 } else {
                     existing = try String.fetchOne(
-                        db, sql: "SELECT sid FROM domain WHERE domain_name = ? AND account_sid = ?",
+                        db, sql: "SELECT sid FROM domain WHERE domain_name = ? COLLATE NOCASE AND account_sid = ?",
                         arguments: [domain.name.normalized, accountText]
                     ).flatMap { SID($0, kind: .domain) }
                 }
@@ -208,7 +214,8 @@ extension PolicyStore {
         }
 
         guard prune else { return }
-        for sid in try String.fetchAll(db, sql: "SELECT sid FROM domain WHERE account_sid = ?", arguments: [accountText])
+        for sid in try String.fetchAll(
+            db, sql: "SELECT sid FROM domain WHERE account_sid = ?", arguments: [accountText])
         where !claimedDomains.contains(where: { $0.rawValue == sid }) {
             try db.execute(sql: "DELETE FROM domain WHERE sid = ?", arguments: [sid])
             counts.deleted += 1
@@ -235,14 +242,15 @@ extension PolicyStore {
         }
         for address in list.addresses {
             if var entry = stored.removeValue(forKey: address.prefix) {
+                guard entry.friendlyName != address.friendlyName else { continue }
                 entry.friendlyName = address.friendlyName
                 if try saveAddress(db, entry, at: time) { counts.updated += 1 }
             } else {
-                try conflicts(at: address.path) {
-                    try insertAddress(
-                        db, sid: SID.random(.ipAddress), account: account, list: listSID,
-                        friendlyName: address.friendlyName, prefix: address.prefix, at: time)
-                }
+                // The list exists and lacks the prefix (checked above and in the document),
+                // so the per-row checks of `insertAddress` would only slow large imports.
+                try insertAddress(
+                    db, sid: SID.random(.ipAddress), account: account, list: listSID,
+                    friendlyName: address.friendlyName, prefix: address.prefix, at: time, checked: false)
                 counts.created += 1
             }
         }

@@ -31,7 +31,10 @@ extension PolicyStore {
         try await read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT \(StoredRows.domainColumns) FROM domain d WHERE d.domain_name = ? AND d.account_sid = ?",
+                sql: """
+                    SELECT \(StoredRows.domainColumns) FROM domain d
+                    WHERE d.domain_name = ? COLLATE NOCASE AND d.account_sid = ?
+                    """,
                 arguments: [name.normalized, account.rawValue]
             ).map(StoredRows.domain)
         }
@@ -83,7 +86,8 @@ extension PolicyStore {
     public func deleteDomain(_ sid: SID, account: SID) async throws {
         try await write { db in
             try db.execute(
-                sql: "DELETE FROM domain WHERE sid = ? AND account_sid = ?", arguments: [sid.rawValue, account.rawValue])
+                sql: "DELETE FROM domain WHERE sid = ? AND account_sid = ?",
+                arguments: [sid.rawValue, account.rawValue])
             guard db.changesCount > 0 else { throw PolicyStoreError.notFound(sid) }
         }
     }

@@ -2,7 +2,8 @@ import GRDB
 
 extension PolicyStore {
     /// Creates an empty IP access control list in `account`.
-    public func createIPAccessControlList(account: SID, friendlyName: String) async throws -> IPAccessControlListRecord {
+    public func createIPAccessControlList(account: SID, friendlyName: String) async throws -> IPAccessControlListRecord
+    {
         try account.require(.account)
         let sid = SID.random(.ipAccessControlList)
         let time = timestamp()
@@ -68,7 +69,8 @@ extension PolicyStore {
         guard
             let row = try Row.fetchOne(
                 db,
-                sql: "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.sid = ? AND l.account_sid = ?",
+                sql:
+                    "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.sid = ? AND l.account_sid = ?",
                 arguments: [sid.rawValue, account.rawValue])
         else { throw PolicyStoreError.notFound(sid) }
         return try StoredRows.list(row)
@@ -98,7 +100,8 @@ extension PolicyStore {
         let stored = try fetchList(db, sid, account: account)
         guard stored.friendlyName != friendlyName else { return false }
         try db.execute(
-            sql: "UPDATE ip_access_control_list SET friendly_name = ?, date_updated = ? WHERE sid = ? AND account_sid = ?",
+            sql:
+                "UPDATE ip_access_control_list SET friendly_name = ?, date_updated = ? WHERE sid = ? AND account_sid = ?",
             arguments: [friendlyName, time, sid.rawValue, account.rawValue])
         return true
     }

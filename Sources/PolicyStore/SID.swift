@@ -96,7 +96,8 @@ extension SID: Codable {
         let text = try container.decode(String.self)
         guard let sid = SID(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\(String(reflecting: text)) is not a SID (two-letter prefix and 32 hex digits)")
+                in: container,
+                debugDescription: "\(String(reflecting: text)) is not a SID (two-letter prefix and 32 hex digits)")
         }
         self = sid
     }

@@ -86,9 +86,12 @@ enum StoredRows {
         }
         return MappingRecord(
             kind: kind,
-            accountSID: try sid(try row.decode(atIndex: 1), .account, table: "ip_access_control_list_mapping", owner: domainText),
+            accountSID: try sid(
+                try row.decode(atIndex: 1), .account, table: "ip_access_control_list_mapping", owner: domainText),
             domainSID: try sid(domainText, .domain, table: "ip_access_control_list_mapping"),
-            listSID: try sid(try row.decode(atIndex: 3), .ipAccessControlList, table: "ip_access_control_list_mapping", owner: domainText),
+            listSID: try sid(
+                try row.decode(atIndex: 3), .ipAccessControlList, table: "ip_access_control_list_mapping",
+                owner: domainText),
             friendlyName: try row.decode(atIndex: 4),
             dateCreated: date(try row.decode(atIndex: 5)),
             dateUpdated: date(try row.decode(atIndex: 6))
@@ -98,7 +101,8 @@ enum StoredRows {
     /// A prefix from its stored network bytes and length.
     static func prefix(network: Data, length: Int, owner: String) throws -> IPPrefix {
         guard let address = IPAddress(networkBytes: network) else {
-            throw PolicyStoreError.corruptRecord(table: "ip_address", sid: owner, reason: "network of \(network.count) bytes")
+            throw PolicyStoreError.corruptRecord(
+                table: "ip_address", sid: owner, reason: "network of \(network.count) bytes")
         }
         do {
             return try IPPrefix(address: address, length: length)

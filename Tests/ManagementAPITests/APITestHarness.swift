@@ -1,8 +1,8 @@
 import AccessControl
 import Foundation
 import Hummingbird
-import NIOCore
 import HummingbirdTesting
+import NIOCore
 import PolicyStore
 import Synchronization
 import Testing
@@ -58,10 +58,12 @@ struct APIResponse: Sendable {
         _ status: HTTPResponse.Status, code: Int, sourceLocation: SourceLocation = #_sourceLocation
     ) -> String {
         #expect(self.status == status, "\(bodyText)", sourceLocation: sourceLocation)
-        #expect(json?.keys == ["code", "message", "more_info", "status"], "\(bodyText)", sourceLocation: sourceLocation)
+        #expect(
+            json?.keys == ["code", "message", "more_info", "status"], "\(bodyText)", sourceLocation: sourceLocation)
         #expect(json?["code"]?.int == code, "\(bodyText)", sourceLocation: sourceLocation)
         #expect(json?["status"]?.int == Int(status.code), sourceLocation: sourceLocation)
-        #expect(json?["more_info"]?.string == "https://www.twilio.com/docs/errors/\(code)", sourceLocation: sourceLocation)
+        #expect(
+            json?["more_info"]?.string == "https://www.twilio.com/docs/errors/\(code)", sourceLocation: sourceLocation)
         return json?["message"]?.string ?? ""
     }
 }
@@ -105,19 +107,23 @@ struct APIClient: Sendable {
     // Shorthands that create records and return their SIDs.
 
     func createDomain(_ name: String, as account: SID = APITestHarness.alice) async throws -> String {
-        let response = try await send(.post, "\(APITestHarness.sip(account))/Domains.json", as: account, form: [("DomainName", name)])
+        let response = try await send(
+            .post, "\(APITestHarness.sip(account))/Domains.json", as: account, form: [("DomainName", name)])
         #expect(response.status == .created, "\(response.bodyText)")
         return response.json?["sid"]?.string ?? ""
     }
 
     func createList(_ name: String, as account: SID = APITestHarness.alice) async throws -> String {
         let response = try await send(
-            .post, "\(APITestHarness.sip(account))/IpAccessControlLists.json", as: account, form: [("FriendlyName", name)])
+            .post, "\(APITestHarness.sip(account))/IpAccessControlLists.json", as: account,
+            form: [("FriendlyName", name)])
         #expect(response.status == .created, "\(response.bodyText)")
         return response.json?["sid"]?.string ?? ""
     }
 
-    func createAddress(_ address: String, in list: String, as account: SID = APITestHarness.alice) async throws -> APIResponse {
+    func createAddress(
+        _ address: String, in list: String, as account: SID = APITestHarness.alice
+    ) async throws -> APIResponse {
         try await send(
             .post, "\(APITestHarness.sip(account))/IpAccessControlLists/\(list)/IpAddresses.json", as: account,
             form: [("FriendlyName", "entry \(address)"), ("IpAddress", address)])

@@ -16,9 +16,12 @@ struct ErrorTests {
             #expect(none.headers[.wwwAuthenticate] == "Basic realm=\"sipfence\"")
             try await client.send(.get, path, token: "alice-tokeN").expectError(.unauthorized, code: 20003)
             try await client.send(.get, path, token: "alice-token-and-more").expectError(.unauthorized, code: 20003)
-            try await client.send(.get, path, as: .random(.account), token: "alice-token").expectError(.unauthorized, code: 20003)
-            try await client.send(.get, path, as: nil, headers: [.authorization: "Basic !!!"]).expectError(.unauthorized, code: 20003)
-            try await client.send(.get, path, as: nil, headers: [.authorization: "Bearer alice-token"]).expectError(.unauthorized, code: 20003)
+            try await client.send(.get, path, as: .random(.account), token: "alice-token").expectError(
+                .unauthorized, code: 20003)
+            try await client.send(.get, path, as: nil, headers: [.authorization: "Basic !!!"]).expectError(
+                .unauthorized, code: 20003)
+            try await client.send(.get, path, as: nil, headers: [.authorization: "Bearer alice-token"]).expectError(
+                .unauthorized, code: 20003)
             // Unknown paths ask for credentials first, as Twilio does.
             try await client.send(.get, "/nowhere", as: nil).expectError(.unauthorized, code: 20003)
         }
@@ -31,7 +34,8 @@ struct ErrorTests {
             let sip = APITestHarness.sip()
             let list = try await client.createList("l")
             for path in [
-                "/nowhere", "\(sip)/Domains", "\(sip)/Trunks.json", "\(sip)/Domains/SD00000000000000000000000000000000.json",
+                "/nowhere", "\(sip)/Domains", "\(sip)/Trunks.json",
+                "\(sip)/Domains/SD00000000000000000000000000000000.json",
                 "\(sip)/Domains/not-a-sid.json", "\(sip)/Domains/\(list).json",
                 "\(sip)/IpAccessControlLists/AL00000000000000000000000000000000/IpAddresses.json",
                 "\(sip)/IpAccessControlLists/\(list)/IpAddresses/IP00000000000000000000000000000000.json",
@@ -51,7 +55,11 @@ struct ErrorTests {
             (HTTPRequest.Method.put, "/Domains.json", "GET, POST"),
             (.delete, "/Domains.json", "GET, POST"),
             (.patch, "/Domains/SD00000000000000000000000000000000.json", "GET, POST, DELETE"),
-            (.post, "/Domains/SD00000000000000000000000000000000/IpAccessControlListMappings/AL00000000000000000000000000000000.json", "GET, DELETE"),
+            (
+                .post,
+                "/Domains/SD00000000000000000000000000000000/IpAccessControlListMappings/AL00000000000000000000000000000000.json",
+                "GET, DELETE"
+            ),
             (.put, "/IpAccessControlLists/AL00000000000000000000000000000000/IpAddresses.json", "GET, POST"),
         ])
     func methodNotAllowed(method: HTTPRequest.Method, path: String, allow: String) async throws {
@@ -69,15 +77,26 @@ struct ErrorTests {
             ("/Domains.json", [("FriendlyName", "x")], 21232, "DomainName"),
             ("/Domains.json", [("DomainName", "")], 21232, "DomainName"),
             ("/Domains.json", [("DomainName", "bad_name.example.com")], 21232, "DomainName"),
-            ("/Domains.json", [("DomainName", "a.example.com"), ("FriendlyName", String(repeating: "x", count: 65))], 21231, "FriendlyName"),
+            (
+                "/Domains.json",
+                [("DomainName", "a.example.com"), ("FriendlyName", String(repeating: "x", count: 65))], 21231,
+                "FriendlyName"
+            ),
             ("/Domains.json", [("DomainName", "a.example.com"), ("VoiceMethod", "PUT")], 21231, "VoiceMethod"),
             ("/Domains.json", [("DomainName", "a.example.com"), ("Secure", "yes")], 21231, "Secure"),
             ("/Domains.json", [("DomainName", "a.example.com"), ("ByocTrunkSid", "BYnope")], 21231, "ByocTrunkSid"),
-            ("/Domains.json", [("DomainName", "a.example.com"), ("EmergencyCallerSid", "SD0123456789abcdef0123456789abcdef")], 21231, "EmergencyCallerSid"),
+            (
+                "/Domains.json",
+                [("DomainName", "a.example.com"), ("EmergencyCallerSid", "SD0123456789abcdef0123456789abcdef")], 21231,
+                "EmergencyCallerSid"
+            ),
             ("/Domains.json", [("DomainName", "a.example.com"), ("DomainName", "b.example.com")], 21234, "DomainName"),
             ("/Domains.json", [("DomainName[x]", "a.example.com")], 21234, "DomainName"),
             ("/IpAccessControlLists.json", [], 21234, "FriendlyName"),
-            ("/IpAccessControlLists.json", [("FriendlyName", String(repeating: "é", count: 256))], 21234, "FriendlyName"),
+            (
+                "/IpAccessControlLists.json", [("FriendlyName", String(repeating: "é", count: 256))], 21234,
+                "FriendlyName"
+            ),
         ] as [(String, [(String, String)], Int, String)])
     func invalidParameters(path: String, form: [(String, String)], code: Int, parameter: String) async throws {
         let harness = try APITestHarness()
@@ -160,10 +179,13 @@ struct ErrorTests {
         }
     }
 
-    @Test("on a real socket, an oversized Content-Length is refused before its body arrives, and chunked bodies stop at the limit")
+    @Test(
+        "on a real socket, an oversized Content-Length is refused before its body arrives, and chunked bodies stop at the limit"
+    )
     func bodiesOnTheWire() async throws {
         let harness = try APITestHarness(maximumBodySize: 256)
-        let app = Application(router: harness.api.buildRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: harness.api.buildRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let authorization = "Basic " + Data("\(APITestHarness.alice):alice-token".utf8).base64EncodedString()

@@ -24,16 +24,21 @@ struct IsolationTests {
                 (.get, "\(alice)/IpAccessControlLists/\(list)/IpAddresses/\(address).json"),
                 (.get, "\(alice)/Domains/\(domain)/Auth/Calls/IpAccessControlListMappings.json"),
             ] {
-                try await client.send(method, path, as: APITestHarness.bob, form: method == .post ? [("FriendlyName", "x")] : nil)
-                    .expectError(.notFound, code: 20404)
+                try await client.send(
+                    method, path, as: APITestHarness.bob, form: method == .post ? [("FriendlyName", "x")] : nil
+                )
+                .expectError(.notFound, code: 20404)
             }
             // Alice's SIDs under Bob's own path: not found either.
-            try await client.send(.get, "\(bob)/Domains/\(domain).json", as: APITestHarness.bob).expectError(.notFound, code: 20404)
+            try await client.send(.get, "\(bob)/Domains/\(domain).json", as: APITestHarness.bob).expectError(
+                .notFound, code: 20404)
             try await client.send(.get, "\(bob)/IpAccessControlLists/\(list)/IpAddresses.json", as: APITestHarness.bob)
                 .expectError(.notFound, code: 20404)
             try await client.send(.delete, "\(bob)/IpAccessControlLists/\(list).json", as: APITestHarness.bob)
                 .expectError(.notFound, code: 20404)
-            #expect(try await client.send(.get, "\(bob)/Domains.json", as: APITestHarness.bob).json?["domains"]?.array == [])
+            #expect(
+                try await client.send(.get, "\(bob)/Domains.json", as: APITestHarness.bob).json?["domains"]?.array == []
+            )
 
             // Bob cannot map Alice's list to his own domain.
             let bobsDomain = try await client.createDomain("bob.example.com", as: APITestHarness.bob)
@@ -44,7 +49,9 @@ struct IsolationTests {
 
             // Alice's records are intact.
             #expect(try await client.send(.get, "\(alice)/Domains/\(domain).json").status == .ok)
-            #expect(try await client.send(.get, "\(alice)/IpAccessControlLists/\(list)/IpAddresses/\(address).json").status == .ok)
+            #expect(
+                try await client.send(.get, "\(alice)/IpAccessControlLists/\(list)/IpAddresses/\(address).json").status
+                    == .ok)
         }
     }
 }

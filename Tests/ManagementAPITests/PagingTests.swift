@@ -16,10 +16,12 @@ struct PagingTests {
             let path = "\(APITestHarness.sip())/IpAccessControlLists.json"
 
             let first = try #require(try await client.send(.get, "\(path)?PageSize=3").json)
-            #expect(first.keys == [
-                "ip_access_control_lists", "uri", "first_page_uri", "next_page_uri", "previous_page_uri", "page", "page_size",
-                "start", "end",
-            ])
+            #expect(
+                first.keys == [
+                    "ip_access_control_lists", "uri", "first_page_uri", "next_page_uri", "previous_page_uri", "page",
+                    "page_size",
+                    "start", "end",
+                ])
             #expect(first["ip_access_control_lists"]?.array?.compactMap { $0["sid"]?.string } == Array(sids[0..<3]))
             #expect(first["page"]?.int == 0)
             #expect(first["page_size"]?.int == 3)
@@ -113,7 +115,7 @@ struct PagingTests {
                 let first = try #require(try await client.send(.get, "\(path)?PageSize=2").json)
                 #expect(first[key]?.array?.count == 2, "\(path)")
                 let secondURI = try #require(first["next_page_uri"]?.string)
-            let second = try #require(try await client.send(.get, secondURI).json)
+                let second = try #require(try await client.send(.get, secondURI).json)
                 #expect(second[key]?.array?.count == 1, "\(path)")
                 #expect(second["next_page_uri"]?.isNull == true)
             }

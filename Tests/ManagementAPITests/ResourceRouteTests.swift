@@ -7,7 +7,8 @@ import Testing
 @Suite("Management API resources: every route's success")
 struct ResourceRouteTests {
     static let domainKeys: Set<String> = [
-        "account_sid", "api_version", "auth_type", "date_created", "date_updated", "domain_name", "friendly_name", "sid",
+        "account_sid", "api_version", "auth_type", "date_created", "date_updated", "domain_name", "friendly_name",
+        "sid",
         "uri", "voice_url", "voice_method", "voice_fallback_url", "voice_fallback_method", "voice_status_callback_url",
         "voice_status_callback_method", "sip_registration", "emergency_calling_enabled", "secure", "byoc_trunk_sid",
         "emergency_caller_sid", "subresource_uris",
@@ -20,8 +21,10 @@ struct ResourceRouteTests {
             let sip = APITestHarness.sip()
             let created = try await client.send(
                 .post, "\(sip)/Domains.json",
-                form: [("DomainName", "Trunk.Example.com"), ("FriendlyName", "Trunk"), ("VoiceMethod", "post"),
-                       ("Secure", "true"), ("UnknownParameter", "ignored")])
+                form: [
+                    ("DomainName", "Trunk.Example.com"), ("FriendlyName", "Trunk"), ("VoiceMethod", "post"),
+                    ("Secure", "true"), ("UnknownParameter", "ignored"),
+                ])
             #expect(created.status == .created)
             #expect(created.headers[.contentType] == "application/json; charset=utf-8")
             let domain = try #require(created.json)
@@ -44,7 +47,8 @@ struct ResourceRouteTests {
                 domain["subresource_uris"]
                     == .object([
                         "credential_list_mappings": .string("\(sip)/Domains/\(sid)/CredentialListMappings.json"),
-                        "ip_access_control_list_mappings": .string("\(sip)/Domains/\(sid)/IpAccessControlListMappings.json"),
+                        "ip_access_control_list_mappings": .string(
+                            "\(sip)/Domains/\(sid)/IpAccessControlListMappings.json"),
                     ]))
 
             let fetched = try await client.send(.get, "\(sip)/Domains/\(sid).json")
@@ -54,8 +58,10 @@ struct ResourceRouteTests {
             harness.clock.advance(by: 3600)
             let updated = try await client.send(
                 .post, "\(sip)/Domains/\(sid).json",
-                form: [("VoiceUrl", "https://example.com/voice"), ("FriendlyName", ""), ("SipRegistration", "True"),
-                       ("ByocTrunkSid", "BY0123456789abcdef0123456789abcdef")])
+                form: [
+                    ("VoiceUrl", "https://example.com/voice"), ("FriendlyName", ""), ("SipRegistration", "True"),
+                    ("ByocTrunkSid", "BY0123456789abcdef0123456789abcdef"),
+                ])
             #expect(updated.status == .ok)
             #expect(updated.json?["voice_url"]?.string == "https://example.com/voice")
             #expect(updated.json?["friendly_name"]?.isNull == true)
@@ -66,7 +72,8 @@ struct ResourceRouteTests {
             #expect(updated.json?["date_updated"]?.string == "Thu, 30 Jul 2015 21:00:00 +0000")
             #expect(updated.json?["date_created"]?.string == "Thu, 30 Jul 2015 20:00:00 +0000")
 
-            let renamed = try await client.send(.post, "\(sip)/Domains/\(sid).json", form: [("DomainName", "pbx.example.com")])
+            let renamed = try await client.send(
+                .post, "\(sip)/Domains/\(sid).json", form: [("DomainName", "pbx.example.com")])
             #expect(renamed.json?["domain_name"]?.string == "pbx.example.com")
 
             let listed = try await client.send(.get, "\(sip)/Domains.json")
@@ -86,18 +93,25 @@ struct ResourceRouteTests {
         let harness = try APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
-            let created = try await client.send(.post, "\(sip)/IpAccessControlLists.json", form: [("FriendlyName", "my carriers")])
+            let created = try await client.send(
+                .post, "\(sip)/IpAccessControlLists.json", form: [("FriendlyName", "my carriers")])
             #expect(created.status == .created)
             let list = try #require(created.json)
-            #expect(list.keys == ["sid", "account_sid", "friendly_name", "date_created", "date_updated", "uri", "subresource_uris"])
+            #expect(
+                list.keys == [
+                    "sid", "account_sid", "friendly_name", "date_created", "date_updated", "uri", "subresource_uris",
+                ])
             let sid = try #require(list["sid"]?.string)
             #expect(sid.hasPrefix("AL"))
             #expect(list["friendly_name"]?.string == "my carriers")
             #expect(list["uri"]?.string == "\(sip)/IpAccessControlLists/\(sid).json")
-            #expect(list["subresource_uris"] == .object(["ip_addresses": .string("\(sip)/IpAccessControlLists/\(sid)/IpAddresses.json")]))
+            #expect(
+                list["subresource_uris"]
+                    == .object(["ip_addresses": .string("\(sip)/IpAccessControlLists/\(sid)/IpAddresses.json")]))
 
             #expect(try await client.send(.get, "\(sip)/IpAccessControlLists/\(sid).json").json == list)
-            let updated = try await client.send(.post, "\(sip)/IpAccessControlLists/\(sid).json", form: [("FriendlyName", "peers")])
+            let updated = try await client.send(
+                .post, "\(sip)/IpAccessControlLists/\(sid).json", form: [("FriendlyName", "peers")])
             #expect(updated.status == .ok)
             #expect(updated.json?["friendly_name"]?.string == "peers")
             let listed = try await client.send(.get, "\(sip)/IpAccessControlLists.json")
@@ -140,10 +154,12 @@ struct ResourceRouteTests {
             let created = try await client.createAddress("192.0.2.10", in: list)
             #expect(created.status == .created)
             let entry = try #require(created.json)
-            #expect(entry.keys == [
-                "sid", "account_sid", "friendly_name", "ip_address", "cidr_prefix_length", "ip_access_control_list_sid",
-                "date_created", "date_updated", "uri",
-            ])
+            #expect(
+                entry.keys == [
+                    "sid", "account_sid", "friendly_name", "ip_address", "cidr_prefix_length",
+                    "ip_access_control_list_sid",
+                    "date_created", "date_updated", "uri",
+                ])
             let sid = try #require(entry["sid"]?.string)
             #expect(sid.hasPrefix("IP"))
             #expect(entry["ip_access_control_list_sid"]?.string == list)
@@ -182,7 +198,10 @@ struct ResourceRouteTests {
             let legacyBase = "\(sip)/Domains/\(domain)/IpAccessControlListMappings"
             let legacy = try await client.send(.post, "\(legacyBase).json", form: [("IpAccessControlListSid", list)])
             #expect(legacy.status == .created, "\(legacy.bodyText)")
-            #expect(legacy.json?.keys == ["account_sid", "date_created", "date_updated", "domain_sid", "friendly_name", "sid", "uri"])
+            #expect(
+                legacy.json?.keys == [
+                    "account_sid", "date_created", "date_updated", "domain_sid", "friendly_name", "sid", "uri",
+                ])
             #expect(legacy.json?["sid"]?.string == list)
             #expect(legacy.json?["friendly_name"]?.string == "carriers")
             #expect(legacy.json?["domain_sid"]?.string == domain)
@@ -198,7 +217,10 @@ struct ResourceRouteTests {
             #expect(try await client.send(.get, "\(callsBase)/\(list).json").json == calls.json)
             let legacyMapping = try #require(legacy.json)
             let callsMapping = try #require(calls.json)
-            #expect(try await client.send(.get, "\(legacyBase).json").json?["ip_access_control_list_mappings"]?.array == [legacyMapping])
+            #expect(
+                try await client.send(.get, "\(legacyBase).json").json?["ip_access_control_list_mappings"]?.array == [
+                    legacyMapping
+                ])
             #expect(try await client.send(.get, "\(callsBase).json").json?["contents"]?.array == [callsMapping])
 
             #expect(try await client.send(.delete, "\(legacyBase)/\(list).json").status == .noContent)

@@ -13,7 +13,11 @@ struct ServiceRouteTests {
             _ = try await client.createList("l")
             let response = try await client.send(.get, "/healthz", as: nil)
             #expect(response.status == .ok)
-            #expect(response.json == .object(["status": .string("ok"), "policy_generation": .number(0), "store_generation": .number(1)]))
+            #expect(
+                response.json
+                    == .object([
+                        "status": .string("ok"), "policy_generation": .number(0), "store_generation": .number(1),
+                    ]))
             try await client.send(.post, "/healthz", as: nil).expectError(.methodNotAllowed, code: 20004)
         }
     }
@@ -44,7 +48,8 @@ struct ServiceRouteTests {
             let list = try await client.createList("carriers")
             _ = try await client.createAddress("192.0.2.0/24", in: list)
             _ = try await client.send(
-                .post, "\(sip)/Domains/\(domain)/IpAccessControlListMappings.json", form: [("IpAccessControlListSid", list)])
+                .post, "\(sip)/Domains/\(domain)/IpAccessControlListMappings.json",
+                form: [("IpAccessControlListSid", list)])
 
             // Before the daemon recompiles, the live policy does not know the domain yet.
             let stale = try await client.send(.get, "/sipfence/v1/check?domain=trunk.example.com&source=192.0.2.7")
@@ -57,11 +62,13 @@ struct ServiceRouteTests {
             #expect(
                 admitted.json
                     == .object([
-                        "domain": .string("trunk.example.com"), "source": .string("192.0.2.7"), "verdict": .string("admit"),
+                        "domain": .string("trunk.example.com"), "source": .string("192.0.2.7"),
+                        "verdict": .string("admit"),
                         "reason": .string("source_in_list"), "ip_access_control_list_sid": .string(list),
                         "prefix": .string("192.0.2.0/24"), "policy_generation": .number(6),
                     ]))
-            let rejected = try await client.send(.get, "/sipfence/v1/check?domain=trunk.example.com&source=198.51.100.1")
+            let rejected = try await client.send(
+                .get, "/sipfence/v1/check?domain=trunk.example.com&source=198.51.100.1")
             #expect(rejected.json?["verdict"]?.string == "reject")
             #expect(rejected.json?["reason"]?.string == "source_not_in_any_list")
             #expect(rejected.json?["ip_access_control_list_sid"]?.isNull == true)
@@ -74,16 +81,20 @@ struct ServiceRouteTests {
             let others = try await client.send(.get, "/sipfence/v1/check?domain=bob.example.com&source=192.0.2.7")
             #expect(others.json?["reason"]?.string == "unknown_domain")
             #expect(
-                try await client.send(.get, "/sipfence/v1/check?domain=bob.example.com&source=192.0.2.7", as: APITestHarness.bob)
-                    .json?["reason"]?.string == "no_list_mapped")
+                try await client.send(
+                    .get, "/sipfence/v1/check?domain=bob.example.com&source=192.0.2.7", as: APITestHarness.bob
+                )
+                .json?["reason"]?.string == "no_list_mapped")
 
             try await client.send(.get, "/sipfence/v1/check?domain=trunk.example.com&source=192.0.2.7", as: nil)
                 .expectError(.unauthorized, code: 20003)
             for (query, parameter) in [
                 ("source=192.0.2.7", "domain"), ("domain=trunk.example.com", "source"),
-                ("domain=bad_name&source=192.0.2.7", "domain"), ("domain=trunk.example.com&source=192.0.2.300", "source"),
+                ("domain=bad_name&source=192.0.2.7", "domain"),
+                ("domain=trunk.example.com&source=192.0.2.300", "source"),
             ] {
-                let message = try await client.send(.get, "/sipfence/v1/check?\(query)").expectError(.badRequest, code: 21234)
+                let message = try await client.send(.get, "/sipfence/v1/check?\(query)").expectError(
+                    .badRequest, code: 21234)
                 #expect(message.contains(parameter), "\(message)")
             }
         }

@@ -15,7 +15,8 @@ struct PolicyCompileTests {
         let office = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "office")
         let bobsList = try await store.createIPAccessControlList(account: Fixtures.bob, friendlyName: "bob")
         for (list, prefix) in [
-            (carriers, "192.0.2.0/24"), (carriers, "2001:db8::/32"), (office, "198.51.100.7"), (bobsList, "203.0.113.0/24"),
+            (carriers, "192.0.2.0/24"), (carriers, "2001:db8::/32"), (office, "198.51.100.7"),
+            (bobsList, "203.0.113.0/24"),
         ] {
             _ = try await store.createIPAddress(
                 account: list.accountSID, list: list.sid, friendlyName: prefix, prefix: Fixtures.prefix(prefix))
@@ -32,10 +33,13 @@ struct PolicyCompileTests {
         let trunkName = trunk.name
         #expect(
             policy.decide(domain: trunkName, source: Fixtures.address("192.0.2.9"))
-                == .admit(AccessMatch(listID: carriers.sid.rawValue, listName: "carriers", prefix: Fixtures.prefix("192.0.2.0/24"))))
+                == .admit(
+                    AccessMatch(
+                        listID: carriers.sid.rawValue, listName: "carriers", prefix: Fixtures.prefix("192.0.2.0/24"))))
         #expect(policy.decide(domain: trunkName, source: Fixtures.address("2001:db8::1")).isAdmitted)
         #expect(policy.decide(domain: trunkName, source: Fixtures.address("198.51.100.7")).isAdmitted)
-        #expect(policy.decide(domain: trunkName, source: Fixtures.address("203.0.113.1")) == .reject(.sourceNotInAnyList))
+        #expect(
+            policy.decide(domain: trunkName, source: Fixtures.address("203.0.113.1")) == .reject(.sourceNotInAnyList))
         #expect(policy.rule(for: trunkName)?.lists.count == 2)
         #expect(policy.decide(domain: closed.name, source: Fixtures.address("192.0.2.9")) == .reject(.noListMapped))
         #expect(policy.decide(domain: bobs.name, source: Fixtures.address("203.0.113.1")).isAdmitted)

@@ -48,8 +48,9 @@ struct PolicyDocumentTests {
         #expect(policy.decide(domain: trunk, source: Fixtures.address("192.0.2.200")).isAdmitted)
         #expect(policy.decide(domain: trunk, source: Fixtures.address("2001:db8::9")).isAdmitted)
         #expect(policy.decide(domain: trunk, source: Fixtures.address("198.51.100.7")).isAdmitted)
-        #expect(policy.decide(domain: Fixtures.domain("closed.example.com"), source: Fixtures.address("192.0.2.1"))
-            == .reject(.noListMapped))
+        #expect(
+            policy.decide(domain: Fixtures.domain("closed.example.com"), source: Fixtures.address("192.0.2.1"))
+                == .reject(.noListMapped))
     }
 
     @Test("an export applied to a fresh store recreates the same records, SIDs included")
@@ -99,13 +100,16 @@ struct PolicyDocumentTests {
         #expect(merged.deleted == 0)
         let afterMerge = try await store.export()
         #expect(afterMerge.accounts[0].domains.count == 2)
-        #expect(afterMerge.accounts[0].ipAccessControlLists.map(\.sid) == before.accounts[0].ipAccessControlLists.map(\.sid))
+        #expect(
+            afterMerge.accounts[0].ipAccessControlLists.map(\.sid) == before.accounts[0].ipAccessControlLists.map(\.sid)
+        )
 
         let pruned = try await store.apply(document, prune: true)
         #expect(pruned.deleted == 3)  // closed.example.com, 2001:db8::/32, the carriers auth/calls mapping
         let afterPrune = try await store.export()
         #expect(afterPrune.accounts[0].domains.map(\.domainName) == ["trunk.example.com"])
-        #expect(afterPrune.accounts[0].ipAccessControlLists[0].ipAddresses.map(\.ipAddress) == ["192.0.2.0"])
+        let carriers = try #require(afterPrune.accounts[0].ipAccessControlLists.first { $0.friendlyName == "carriers" })
+        #expect(carriers.ipAddresses.map(\.ipAddress) == ["192.0.2.0"])
         #expect(afterPrune.accounts[1] == before.accounts[1])  // Bob untouched
         #expect(try await !store.apply(document, prune: true).changedAnything)
     }
@@ -154,7 +158,9 @@ struct PolicyDocumentTests {
         // Another account already holds a domain SID the last case asks for.
         let taken = try await store.apply(
             PolicyDocument(accounts: [
-                .init(sid: "AC00000000000000000000000000000009", domains: [.init(sid: "SD00000000000000000000000000000000", domainName: "x.example.com")])
+                .init(
+                    sid: "AC00000000000000000000000000000009",
+                    domains: [.init(sid: "SD00000000000000000000000000000000", domainName: "x.example.com")])
             ]))
         var document = Self.handWritten
         damage.apply(to: &document)

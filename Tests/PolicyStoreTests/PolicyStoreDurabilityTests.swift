@@ -8,7 +8,8 @@ import Testing
 struct PolicyStoreDurabilityTests {
     @Test("a file store runs in WAL mode with synchronous FULL and keeps its records across reopening")
     func reopen() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipfence-store-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sipfence-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("policy.sqlite").path
@@ -35,6 +36,8 @@ struct PolicyStoreDurabilityTests {
         #expect(try await reopened.generation() == 4)
         #expect(try await reopened.domain(domainSID, account: Fixtures.alice).name.normalized == "a.example.com")
         let policy = try await reopened.compilePolicy()
-        #expect(policy.decide(domain: Fixtures.domain("a.example.com"), source: Fixtures.address("2001:db8:0:1::1")).isAdmitted)
+        #expect(
+            policy.decide(domain: Fixtures.domain("a.example.com"), source: Fixtures.address("2001:db8:0:1::1"))
+                .isAdmitted)
     }
 }

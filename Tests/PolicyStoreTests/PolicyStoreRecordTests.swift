@@ -53,9 +53,13 @@ struct PolicyStoreRecordTests {
             entry.prefix = Fixtures.prefix("2001:db8::/32")
         }
         #expect(moved.prefix == Fixtures.prefix("2001:db8::/32"))
-        #expect(try await store.renameIPAccessControlList(list.sid, account: Fixtures.alice, friendlyName: "peers").friendlyName
-            == "peers")
-        #expect(try await store.mapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice).friendlyName == "peers")
+        #expect(
+            try await store.renameIPAccessControlList(list.sid, account: Fixtures.alice, friendlyName: "peers")
+                .friendlyName
+                == "peers")
+        #expect(
+            try await store.mapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice).friendlyName
+                == "peers")
 
         try await store.deleteMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
         await #expect(throws: PolicyStoreError.mappingNotFound(.legacy, domain: domain.sid, list: list.sid)) {
@@ -80,7 +84,9 @@ struct PolicyStoreRecordTests {
         }
         let other = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("other.example.com"))
         await #expect(throws: PolicyStoreError.domainNameTaken(Fixtures.domain("trunk.example.com"))) {
-            try await store.updateDomain(other.sid, account: Fixtures.alice) { $0.name = Fixtures.domain("TRUNK.example.com") }
+            try await store.updateDomain(other.sid, account: Fixtures.alice) {
+                $0.name = Fixtures.domain("TRUNK.example.com")
+            }
         }
     }
 
@@ -187,14 +193,16 @@ struct PolicyStoreRecordTests {
         await #expect(throws: DatabaseError.self) {
             try await store.write { db in
                 try db.execute(
-                    sql: "INSERT INTO domain (sid, account_sid, domain_name, date_created, date_updated) VALUES (?, ?, ?, 0, 0)",
+                    sql:
+                        "INSERT INTO domain (sid, account_sid, domain_name, date_created, date_updated) VALUES (?, ?, ?, 0, 0)",
                     arguments: [SID.random(.domain).rawValue, Fixtures.bob.rawValue, "A.example.com"])
             }
         }
         await #expect(throws: DatabaseError.self) {
             try await store.write { db in
                 try db.execute(
-                    sql: "INSERT INTO domain (sid, account_sid, domain_name, date_created, date_updated) VALUES (?, ?, ?, 0, 0)",
+                    sql:
+                        "INSERT INTO domain (sid, account_sid, domain_name, date_created, date_updated) VALUES (?, ?, ?, 0, 0)",
                     arguments: [SID.random(.domain).rawValue, Fixtures.bob.rawValue, "a.example.com"])
             }
         }
@@ -223,7 +231,9 @@ struct PolicyStoreRecordTests {
     func pagingCursor() async throws {
         var sids: [SID] = []
         for index in 0..<7 {
-            sids.append(try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("d\(index).example.com")).sid)
+            sids.append(
+                try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("d\(index).example.com"))
+                    .sid)
         }
         sids.sort()
         let first = try await store.domains(account: Fixtures.alice, limit: 3)
