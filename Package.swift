@@ -13,16 +13,24 @@ let strictSwift6: [SwiftSetting] = [
 let package = Package(
     name: "sipfence",
     products: [
+        .executable(name: "sipfence", targets: ["sipfence"]),
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "AccessControl", targets: ["AccessControl"]),
         .library(name: "Admission", targets: ["Admission"]),
         .library(name: "SIPEdge", targets: ["SIPEdge"]),
+        .library(name: "PolicyStore", targets: ["PolicyStore"]),
+        .library(name: "ManagementAPI", targets: ["ManagementAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libosip2's parser (Debian: libosip2-dev). Only SIPCore imports it.
@@ -34,6 +42,7 @@ let package = Package(
         .target(name: "SIPCore", dependencies: ["COSIP"], swiftSettings: strictSwift6),
         .target(name: "AccessControl", swiftSettings: strictSwift6),
         .target(name: "Admission", dependencies: ["SIPCore", "AccessControl"], swiftSettings: strictSwift6),
+        // Sockets: the only target that opens SIP sockets.
         .target(
             name: "SIPEdge",
             dependencies: [
@@ -48,9 +57,51 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // Records, SQLite storage and policy compilation. The only target that speaks SQL.
+        .target(
+            name: "PolicyStore",
+            dependencies: ["AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift6
+        ),
+        // The Twilio-compatible REST API. The only target that speaks HTTP.
+        .target(
+            name: "ManagementAPI",
+            dependencies: [
+                "PolicyStore",
+                "AccessControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        // The daemon and its tools.
+        .executableTarget(
+            name: "sipfence",
+            dependencies: [
+                "SIPEdge",
+                "Admission",
+                "SIPCore",
+                "AccessControl",
+                "PolicyStore",
+                "ManagementAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift6
+        ),
 
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "AdmissionTests",
+            dependencies: ["Admission", "SIPCore", "AccessControl"],
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "SIPEdgeTests",
             dependencies: [
@@ -61,8 +112,31 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .testTarget(
-            name: "AdmissionTests",
-            dependencies: ["Admission", "SIPCore", "AccessControl"],
+            name: "PolicyStoreTests",
+            dependencies: ["PolicyStore", "AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "ManagementAPITests",
+            dependencies: [
+                "ManagementAPI",
+                "PolicyStore",
+                "AccessControl",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            exclude: ["twilio_client_check.py"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge"],
+            swiftSettings: strictSwift6
+        ),
+        // Real processes: the sipfence binary, Kamailio and sipp, on loopback.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["sipfence"],
+            exclude: ["Peers"],
             swiftSettings: strictSwift6
         ),
     ]

@@ -1,0 +1,120 @@
+public import AccessControl
+public import Hummingbird
+public import PolicyStore
+
+/// sipfence's management API: Twilio's SIP Domain API (2010-04-01) over a
+/// ``PolicyStore``, plus `/healthz`, `/sipfence/v1/check` and an optional `/metrics`.
+///
+/// The API owns no policy state of the daemon: it writes to the store (whose change
+/// notifications the daemon uses to recompile) and asks `policy` for the live compiled
+/// policy when it needs one.
+///
+/// ```swift
+/// let api = try ManagementAPI(
+///     store: store, accounts: [accountSID: authToken],
+///     policy: { livePolicy.current }, metrics: { registry.render() })
+/// let app = Application(router: api.buildRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+/// ```
+///
+/// Routes, all under `/2010-04-01/Accounts/{AccountSid}/SIP/` and ending in `.json`:
+/// `Domains` (list, create), `Domains/{Sid}` (fetch, update, delete),
+/// `IpAccessControlLists` and `IpAccessControlLists/{Sid}` (the same),
+/// `IpAccessControlLists/{AlSid}/IpAddresses` and `…/{Sid}` (the same),
+/// `Domains/{SdSid}/IpAccessControlListMappings` and
+/// `Domains/{SdSid}/Auth/Calls/IpAccessControlListMappings` (list, create) with `…/{AlSid}`
+/// (fetch, delete). Other methods on these paths get 405.
+public struct ManagementAPI: Sendable {
+    /// The default limit on request bodies: 64 KiB, far above any form the API takes.
+    public static let defaultMaximumBodySize = 64 * 1024
+
+    /// The store the API reads and writes.
+    public let store: PolicyStore
+    /// The accounts that may use the API, with their auth tokens (HTTP Basic user and
+    /// password); see ``replaceAccounts(_:)``.
+    let credentials: AccountCredentials
+    /// The largest request body accepted, in bytes; larger ones get 413 without being read.
+    public let maximumBodySize: Int
+    /// The live compiled policy, answered by `/sipfence/v1/check` and `/healthz`.
+    public let policy: @Sendable () -> Policy
+    /// Renders the Prometheus text served at `/metrics`; without it there is no `/metrics`.
+    public let metrics: (@Sendable () -> String)?
+
+    /// An API over `store` for `accounts`.
+    ///
+    /// - Throws: ``ManagementAPIConfigurationError`` for a key that is not an account SID,
+    ///   an empty auth token, or a body limit below 1.
+    public init(
+        store: PolicyStore,
+        accounts: [SID: String],
+        maximumBodySize: Int = defaultMaximumBodySize,
+        policy: @escaping @Sendable () -> Policy,
+        metrics: (@Sendable () -> String)? = nil
+    ) throws(ManagementAPIConfigurationError) {
+        try Self.validate(accounts)
+        guard maximumBodySize > 0 else { throw .invalidMaximumBodySize(maximumBodySize) }
+        self.store = store
+        self.credentials = AccountCredentials(accounts)
+        self.maximumBodySize = maximumBodySize
+        self.policy = policy
+        self.metrics = metrics
+    }
+
+    /// Replaces the accounts and tokens the running API accepts (a configuration reload);
+    /// routers already built use the new ones from the next request on.
+    public func replaceAccounts(_ accounts: [SID: String]) throws(ManagementAPIConfigurationError) {
+        try Self.validate(accounts)
+        credentials.replace(with: accounts)
+    }
+
+    private static func validate(_ accounts: [SID: String]) throws(ManagementAPIConfigurationError) {
+        for (account, token) in accounts {
+            guard account.kind == .account else { throw .notAnAccountSID(account) }
+            guard !token.isEmpty else { throw .emptyAuthToken(account) }
+        }
+    }
+
+    /// A router serving every route of the API, with its error handling, body limit and
+    /// authentication.
+    public func buildRouter() -> Router<ManagementRequestContext> {
+        let router = Router(context: ManagementRequestContext.self)
+        var publicPaths: Set<String> = [Self.healthPath]
+        if metrics != nil { publicPaths.insert(Self.metricsPath) }
+        router.add(middleware: TwilioErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware(maximumBodySize: maximumBodySize))
+        router.add(middleware: BasicAuthenticationMiddleware(credentials: credentials, publicPaths: publicPaths))
+        let routes = RouteTable(router: router)
+        addDomainRoutes(to: routes)
+        addListRoutes(to: routes)
+        addAddressRoutes(to: routes)
+        addMappingRoutes(to: routes)
+        addServiceRoutes(to: routes)
+        return router
+    }
+
+    /// An HTTP/1.1 application serving ``buildRouter()`` as `configuration` says (bind
+    /// address, server name). To learn the bound port or use your own logger, build the
+    /// `Application` from ``buildRouter()`` instead.
+    public func buildApplication(
+        configuration: ApplicationConfiguration
+    ) -> Application<RouterResponder<ManagementRequestContext>> {
+        Application(router: buildRouter(), configuration: configuration)
+    }
+}
+
+/// Why a ``ManagementAPI`` cannot be configured as asked.
+public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// An account key is a SID of another kind.
+    case notAnAccountSID(SID)
+    /// An account has an empty auth token, which would let anyone in.
+    case emptyAuthToken(SID)
+    /// The body limit is not a positive number of bytes.
+    case invalidMaximumBodySize(Int)
+
+    public var description: String {
+        switch self {
+        case .notAnAccountSID(let sid): "\(sid) is not an account SID (AC…)"
+        case .emptyAuthToken(let sid): "the account \(sid) has an empty auth token"
+        case .invalidMaximumBodySize(let size): "the maximum body size must be at least 1 byte, not \(size)"
+        }
+    }
+}

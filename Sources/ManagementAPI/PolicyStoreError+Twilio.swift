@@ -1,0 +1,34 @@
+import PolicyStore
+
+extension PolicyStoreError {
+    /// The Twilio error a client gets for this store error, for a request to `path`.
+    ///
+    /// Errors that mean "this does not exist for you" become 404; conflicts with existing
+    /// records become the 400 Twilio gives for them. Errors a client cannot cause (a
+    /// corrupt database) become a plain 500, with the details left to the log.
+    func twilioError(path: String) -> TwilioError {
+        switch self {
+        case .notFound, .mappingNotFound, .wrongKindOfSID:
+            .notFound(path)
+        case .domainNameTaken(let name):
+            .invalidParameter("DomainName", "\(name) is already in use", code: .invalidDomain)
+        case .listAlreadyMapped(_, let domain, let list):
+            .invalidParameter(
+                "IpAccessControlListSid", "the list \(list) is already mapped to the domain \(domain)",
+                code: .domainValidation)
+        case .prefixAlreadyListed(let prefix, _):
+            .invalidParameter("IpAddress", "the list already has an entry for \(prefix)")
+        case .sidTaken, .corruptRecord, .setupFailed:
+            .internalError
+        }
+    }
+}
+
+/// Runs `body`, turning a ``PolicyStoreError`` into the Twilio error for `path`.
+func translatingStoreErrors<T>(path: String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as PolicyStoreError {
+        throw error.twilioError(path: path)
+    }
+}

@@ -1,0 +1,167 @@
+import AccessControl
+
+/// A ``PolicyDocument`` checked and parsed: typed SIDs, names and prefixes, and mappings
+/// resolved to the document's lists. Everything a document can get wrong by itself is
+/// found here, before the store is touched.
+enum ParsedPolicyDocument {
+    struct Account: Sendable {
+        var sid: SID
+        var lists: [List]
+        var domains: [Domain]
+    }
+
+    struct List: Sendable {
+        var path: String
+        var sid: SID?
+        var friendlyName: String
+        var addresses: [Address]
+    }
+
+    struct Address: Sendable {
+        var path: String
+        var friendlyName: String
+        var prefix: IPPrefix
+    }
+
+    struct Domain: Sendable {
+        var path: String
+        var sid: SID?
+        var name: DomainName
+        var settings: DomainSettings
+        /// For each kind, indexes into the account's lists.
+        var mappings: [MappingKind: [Int]]
+    }
+}
+
+extension PolicyDocument {
+    /// Checks and parses the document.
+    func parsed() throws(PolicyDocumentError) -> [ParsedPolicyDocument.Account] {
+        var accounts: [ParsedPolicyDocument.Account] = []
+        var accountSIDs = Set<SID>()
+        var domainNames = Set<DomainName>()
+        for (accountIndex, account) in self.accounts.enumerated() {
+            let path = "accounts[\(accountIndex)]"
+            let sid = try Self.sid(account.sid, .account, path: "\(path).sid")
+            guard accountSIDs.insert(sid).inserted else { throw .duplicate(path: "\(path).sid", "account \(sid)") }
+
+            var listSIDs = Set<SID>()
+            var lists: [ParsedPolicyDocument.List] = []
+            for (listIndex, list) in account.ipAccessControlLists.enumerated() {
+                let listPath = "\(path).ip_access_control_lists[\(listIndex)]"
+                let listSID = try list.sid.map { text throws(PolicyDocumentError) in
+                    try Self.sid(text, .ipAccessControlList, path: "\(listPath).sid")
+                }
+                if let listSID, !listSIDs.insert(listSID).inserted {
+                    throw .duplicate(path: "\(listPath).sid", "list \(listSID)")
+                }
+                try Self.checkFriendlyName(list.friendlyName, maximum: 255, path: "\(listPath).friendly_name")
+                var prefixes = Set<IPPrefix>()
+                var addresses: [ParsedPolicyDocument.Address] = []
+                for (addressIndex, address) in list.ipAddresses.enumerated() {
+                    let addressPath = "\(listPath).ip_addresses[\(addressIndex)]"
+                    let prefix = try Self.prefix(address, path: addressPath)
+                    guard prefixes.insert(prefix).inserted else {
+                        throw .duplicate(path: addressPath, "prefix \(prefix)")
+                    }
+                    let friendlyName = address.friendlyName ?? prefix.description
+                    try Self.checkFriendlyName(friendlyName, maximum: 255, path: "\(addressPath).friendly_name")
+                    addresses.append(.init(path: addressPath, friendlyName: friendlyName, prefix: prefix))
+                }
+                lists.append(.init(path: listPath, sid: listSID, friendlyName: list.friendlyName, addresses: addresses))
+            }
+
+            var domainSIDs = Set<SID>()
+            var domains: [ParsedPolicyDocument.Domain] = []
+            for (domainIndex, domain) in account.domains.enumerated() {
+                let domainPath = "\(path).domains[\(domainIndex)]"
+                let domainSID = try domain.sid.map { text throws(PolicyDocumentError) in
+                    try Self.sid(text, .domain, path: "\(domainPath).sid")
+                }
+                if let domainSID, !domainSIDs.insert(domainSID).inserted {
+                    throw .duplicate(path: "\(domainPath).sid", "domain \(domainSID)")
+                }
+                let name: DomainName
+                do {
+                    name = try DomainName(validating: domain.domainName)
+                } catch {
+                    throw .invalidDomainName(
+                        path: "\(domainPath).domain_name", domain.domainName, reason: error.description)
+                }
+                guard domainNames.insert(name).inserted else {
+                    throw .duplicate(path: "\(domainPath).domain_name", "domain name \(name)")
+                }
+                if let friendlyName = domain.friendlyName {
+                    try Self.checkFriendlyName(friendlyName, maximum: 64, path: "\(domainPath).friendly_name")
+                }
+                let legacy = try Self.resolve(
+                    domain.ipAccessControlListMappings, in: lists, path: "\(domainPath).ip_access_control_list_mappings"
+                )
+                let authCalls = try Self.resolve(
+                    domain.authCallsIPAccessControlListMappings, in: lists,
+                    path: "\(domainPath).auth_calls_ip_access_control_list_mappings")
+                domains.append(
+                    .init(
+                        path: domainPath, sid: domainSID, name: name, settings: domain.settings,
+                        mappings: [.legacy: legacy, .authCalls: authCalls]))
+            }
+            accounts.append(.init(sid: sid, lists: lists, domains: domains))
+        }
+        return accounts
+    }
+
+    private static func sid(_ text: String, _ kind: SID.Kind, path: String) throws(PolicyDocumentError) -> SID {
+        guard let sid = SID(text, kind: kind) else { throw .invalidSID(path: path, text, expected: kind) }
+        return sid
+    }
+
+    private static func checkFriendlyName(_ name: String, maximum: Int, path: String) throws(PolicyDocumentError) {
+        guard !name.isEmpty else { throw .invalidFriendlyName(path: path, reason: "the friendly name is empty") }
+        guard name.count <= maximum else {
+            throw .invalidFriendlyName(
+                path: path, reason: "the friendly name has \(name.count) characters; at most \(maximum) are allowed")
+        }
+    }
+
+    private static func prefix(_ address: Address, path: String) throws(PolicyDocumentError) -> IPPrefix {
+        let text = address.ipAddress
+        do {
+            let prefix = try IPPrefix(text)
+            guard let length = address.cidrPrefixLength else { return prefix }
+            if text.contains("/"), length != prefix.length {
+                throw PolicyDocumentError.invalidAddress(
+                    path: "\(path).cidr_prefix_length", text,
+                    reason: "cidr_prefix_length \(length) disagrees with the length in ip_address")
+            }
+            return try IPPrefix(address: prefix.network, length: length)
+        } catch let error as IPAddressParseError {
+            throw .invalidAddress(path: "\(path).ip_address", text, reason: error.description)
+        } catch let error as PolicyDocumentError {
+            throw error
+        } catch {
+            throw .invalidAddress(path: "\(path).ip_address", text, reason: "\(error)")
+        }
+    }
+
+    /// The indexes of the lists `references` name, without repeats, in order.
+    private static func resolve(
+        _ references: [String], in lists: [ParsedPolicyDocument.List], path: String
+    ) throws(PolicyDocumentError) -> [Int] {
+        var indexes: [Int] = []
+        for (index, reference) in references.enumerated() {
+            let referencePath = "\(path)[\(index)]"
+            let found: Int
+            if let sid = SID(reference, kind: .ipAccessControlList),
+                let match = lists.firstIndex(where: { $0.sid == sid })
+            {
+                found = match
+            } else {
+                let matches = lists.indices.filter { lists[$0].friendlyName == reference }
+                guard let first = matches.first else { throw .unknownListReference(path: referencePath, reference) }
+                guard matches.count == 1 else { throw .ambiguousListReference(path: referencePath, reference) }
+                found = first
+            }
+            if !indexes.contains(found) { indexes.append(found) }
+        }
+        return indexes
+    }
+}

@@ -1,0 +1,156 @@
+public import AccessControl
+import GRDB
+
+extension PolicyStore {
+    /// Adds `prefix` to the list `list` of `account`.
+    ///
+    /// - Throws: ``PolicyStoreError/notFound(_:)`` for an unknown list,
+    ///   ``PolicyStoreError/prefixAlreadyListed(_:list:)`` when the list has that prefix.
+    public func createIPAddress(
+        account: SID, list: SID, friendlyName: String, prefix: IPPrefix
+    ) async throws -> IPAddressRecord {
+        let sid = SID.random(.ipAddress)
+        let time = timestamp()
+        return try await write { db in
+            try Self.insertAddress(
+                db, sid: sid, account: account, list: list, friendlyName: friendlyName, prefix: prefix, at: time)
+            return try Self.fetchAddress(db, sid, list: list, account: account)
+        }
+    }
+
+    /// The entry `sid` of the list `list` of `account`.
+    ///
+    /// - Throws: ``PolicyStoreError/notFound(_:)``.
+    public func ipAddress(_ sid: SID, list: SID, account: SID) async throws -> IPAddressRecord {
+        try await read { db in try Self.fetchAddress(db, sid, list: list, account: account) }
+    }
+
+    /// Up to `limit` entries of the list `list` in SID order, starting after the SID `after`
+    /// and skipping `offset` more.
+    ///
+    /// - Throws: ``PolicyStoreError/notFound(_:)`` when the account has no such list.
+    public func ipAddresses(
+        list: SID, account: SID, after: SID? = nil, offset: Int = 0, limit: Int
+    ) async throws -> [IPAddressRecord] {
+        try await read { db in
+            _ = try Self.fetchList(db, list, account: account)
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(StoredRows.addressColumns) FROM ip_address a
+                    WHERE a.account_sid = ? AND a.ip_access_control_list_sid = ? AND a.sid > ?
+                    ORDER BY a.sid LIMIT ? OFFSET ?
+                    """,
+                arguments: [
+                    account.rawValue, list.rawValue, after?.rawValue ?? "", max(0, limit), max(0, offset),
+                ]
+            ).map(StoredRows.address)
+        }
+    }
+
+    /// Changes the entry `sid` with `modify`, in one transaction.
+    ///
+    /// `modify` may change the friendly name and the prefix. When it changes nothing,
+    /// nothing is written. An error thrown by `modify` aborts the update and is rethrown.
+    ///
+    /// - Throws: ``PolicyStoreError/notFound(_:)``,
+    ///   ``PolicyStoreError/prefixAlreadyListed(_:list:)``.
+    @discardableResult
+    public func updateIPAddress(
+        _ sid: SID, list: SID, account: SID, _ modify: @escaping @Sendable (inout IPAddressRecord) throws -> Void
+    ) async throws -> IPAddressRecord {
+        let time = timestamp()
+        return try await write { db in
+            var entry = try Self.fetchAddress(db, sid, list: list, account: account)
+            try modify(&entry)
+            try Self.saveAddress(db, entry, at: time)
+            return try Self.fetchAddress(db, sid, list: list, account: account)
+        }
+    }
+
+    /// Deletes the entry `sid` from the list `list` of `account`.
+    ///
+    /// - Throws: ``PolicyStoreError/notFound(_:)``.
+    public func deleteIPAddress(_ sid: SID, list: SID, account: SID) async throws {
+        try await write { db in
+            _ = try Self.fetchList(db, list, account: account)
+            try db.execute(
+                sql: "DELETE FROM ip_address WHERE sid = ? AND ip_access_control_list_sid = ? AND account_sid = ?",
+                arguments: [sid.rawValue, list.rawValue, account.rawValue])
+            guard db.changesCount > 0 else { throw PolicyStoreError.notFound(sid) }
+        }
+    }
+
+    // MARK: - Inside a transaction
+
+    static func fetchAddress(_ db: Database, _ sid: SID, list: SID, account: SID) throws -> IPAddressRecord {
+        _ = try fetchList(db, list, account: account)
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(StoredRows.addressColumns) FROM ip_address a
+                    WHERE a.sid = ? AND a.ip_access_control_list_sid = ? AND a.account_sid = ?
+                    """,
+                arguments: [sid.rawValue, list.rawValue, account.rawValue])
+        else { throw PolicyStoreError.notFound(sid) }
+        return try StoredRows.address(row)
+    }
+
+    /// Throws ``PolicyStoreError/prefixAlreadyListed(_:list:)`` if an entry other than
+    /// `except` of `list` has `prefix`.
+    static func requireUnlistedPrefix(_ db: Database, _ prefix: IPPrefix, list: SID, except: SID?) throws {
+        let holder = try String.fetchOne(
+            db,
+            sql:
+                "SELECT sid FROM ip_address WHERE ip_access_control_list_sid = ? AND network = ? AND prefix_length = ?",
+            arguments: [list.rawValue, prefix.storedNetwork, prefix.length])
+        if let holder, holder != except?.rawValue {
+            throw PolicyStoreError.prefixAlreadyListed(prefix, list: list)
+        }
+    }
+
+    /// Inserts an entry. `checked: false` skips the existence and uniqueness queries for
+    /// callers that know the answers; the schema still enforces both.
+    static func insertAddress(
+        _ db: Database, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64,
+        checked: Bool = true
+    ) throws {
+        try sid.require(.ipAddress)
+        if checked {
+            _ = try fetchList(db, list, account: account)
+            try requireUnlistedPrefix(db, prefix, list: list, except: nil)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO ip_address (
+                    sid, account_sid, ip_access_control_list_sid, friendly_name, network, prefix_length, date_created,
+                    date_updated)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sid.rawValue, account.rawValue, list.rawValue, friendlyName, prefix.storedNetwork, prefix.length, time,
+                time,
+            ])
+    }
+
+    /// Writes `entry`'s friendly name and prefix if they differ from what is stored.
+    @discardableResult
+    static func saveAddress(_ db: Database, _ entry: IPAddressRecord, at time: Int64) throws -> Bool {
+        let stored = try fetchAddress(db, entry.sid, list: entry.listSID, account: entry.accountSID)
+        guard stored.friendlyName != entry.friendlyName || stored.prefix != entry.prefix else { return false }
+        if stored.prefix != entry.prefix {
+            try requireUnlistedPrefix(db, entry.prefix, list: entry.listSID, except: entry.sid)
+        }
+        try db.execute(
+            sql: """
+                UPDATE ip_address SET friendly_name = ?, network = ?, prefix_length = ?, date_updated = ?
+                WHERE sid = ? AND account_sid = ?
+                """,
+            arguments: [
+                entry.friendlyName, entry.prefix.storedNetwork, entry.prefix.length, time, entry.sid.rawValue,
+                entry.accountSID.rawValue,
+            ])
+        return true
+    }
+}

@@ -1,0 +1,273 @@
+import AccessControl
+import GRDB
+
+extension PolicyStore {
+    /// The whole store as a ``PolicyDocument``: every account that has records, with every
+    /// SID, so that applying the export to any store recreates exactly these records.
+    ///
+    /// Accounts are in SID order, lists in SID order, addresses in prefix order, domains
+    /// in name order and mappings in list SID order, so that exports diff well in git.
+    public func export() async throws -> PolicyDocument {
+        try await read { db in
+            let accounts = try String.fetchAll(
+                db,
+                sql: "SELECT account_sid FROM domain UNION SELECT account_sid FROM ip_access_control_list ORDER BY 1")
+            return PolicyDocument(accounts: try accounts.map { try Self.exportAccount(db, $0) })
+        }
+    }
+
+    /// Makes the store match `document`; see ``PolicyDocument`` for how records are
+    /// matched and what `prune` removes.
+    ///
+    /// The document is checked completely before anything is written, and it is applied
+    /// in one transaction: it takes effect whole or not at all. Applying a document the
+    /// store already matches writes nothing and leaves the generation as it was.
+    ///
+    /// - Throws: ``PolicyDocumentError``.
+    @discardableResult
+    public func apply(_ document: PolicyDocument, prune: Bool = false) async throws -> PolicyApplyResult {
+        let accounts = try document.parsed()
+        let time = timestamp()
+        let (counts, generation) = try await writeReportingGeneration { db in
+            var counts = ApplyCounts()
+            for account in accounts {
+                try Self.apply(account, prune: prune, db: db, at: time, counts: &counts)
+            }
+            return counts
+        }
+        return PolicyApplyResult(
+            created: counts.created, updated: counts.updated, deleted: counts.deleted, generation: generation)
+    }
+
+    // MARK: - Export
+
+    private static func exportAccount(_ db: Database, _ accountText: String) throws -> PolicyDocument.Account {
+        var addressesByList: [SID: [IPAddressRecord]] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT \(StoredRows.addressColumns) FROM ip_address a WHERE a.account_sid = ?",
+            arguments: [accountText])
+        {
+            let address = try StoredRows.address(row)
+            addressesByList[address.listSID, default: []].append(address)
+        }
+        let lists = try Row.fetchAll(
+            db,
+            sql:
+                "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.account_sid = ? ORDER BY l.sid",
+            arguments: [accountText]
+        ).map(StoredRows.list)
+
+        var mappings: [SID: [MappingKind: [String]]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, domain_sid, ip_access_control_list_sid FROM ip_access_control_list_mapping
+                WHERE account_sid = ? ORDER BY ip_access_control_list_sid
+                """,
+            arguments: [accountText])
+        {
+            let kindText: String = try row.decode(atIndex: 0)
+            guard let kind = MappingKind(rawValue: kindText) else {
+                throw PolicyStoreError.corruptRecord(
+                    table: "ip_access_control_list_mapping", sid: try row.decode(atIndex: 1), reason: "kind \(kindText)"
+                )
+            }
+            let domain = try StoredRows.sid(
+                try row.decode(atIndex: 1), .domain, table: "ip_access_control_list_mapping")
+            mappings[domain, default: [:]][kind, default: []].append(try row.decode(atIndex: 2))
+        }
+        let domains = try Row.fetchAll(
+            db, sql: "SELECT \(StoredRows.domainColumns) FROM domain d WHERE d.account_sid = ? ORDER BY d.domain_name",
+            arguments: [accountText]
+        ).map(StoredRows.domain)
+
+        return PolicyDocument.Account(
+            sid: accountText,
+            domains: domains.map { domain in
+                PolicyDocument.Domain(
+                    sid: domain.sid.rawValue,
+                    domainName: domain.name.normalized,
+                    settings: domain.settings,
+                    ipAccessControlListMappings: mappings[domain.sid]?[.legacy] ?? [],
+                    authCallsIPAccessControlListMappings: mappings[domain.sid]?[.authCalls] ?? [])
+            },
+            ipAccessControlLists: lists.map { list in
+                PolicyDocument.IPAccessControlList(
+                    sid: list.sid.rawValue,
+                    friendlyName: list.friendlyName,
+                    ipAddresses: (addressesByList[list.sid] ?? []).sorted { $0.prefix < $1.prefix }.map { entry in
+                        PolicyDocument.Address(
+                            friendlyName: entry.friendlyName, ipAddress: entry.prefix.network.description,
+                            cidrPrefixLength: entry.prefix.length)
+                    })
+            })
+    }
+
+    // MARK: - Apply
+
+    private struct ApplyCounts: Sendable {
+        var created = 0
+        var updated = 0
+        var deleted = 0
+    }
+
+    private static func apply(
+        _ account: ParsedPolicyDocument.Account, prune: Bool, db: Database, at time: Int64, counts: inout ApplyCounts
+    ) throws {
+        let accountText = account.sid.rawValue
+
+        // Lists first: mappings refer to them.
+        let explicitListSIDs = Set(account.lists.compactMap(\.sid))
+        var listSIDs: [SID] = []
+        var claimedLists = Set<SID>()
+        for list in account.lists {
+            let sid = try conflicts(at: list.path) { () throws -> SID in
+                if let sid = list.sid {
+                    if (try? fetchList(db, sid, account: account.sid)) == nil {
+                        try insertList(db, sid: sid, account: account.sid, friendlyName: list.friendlyName, at: time)
+                        counts.created += 1
+                    } else if try renameList(db, sid, account: account.sid, friendlyName: list.friendlyName, at: time) {
+                        counts.updated += 1
+                    }
+                    return sid
+                }
+                let candidates = try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT sid FROM ip_access_control_list WHERE account_sid = ? AND friendly_name = ? ORDER BY sid",
+                    arguments: [accountText, list.friendlyName]
+                ).compactMap { SID($0, kind: .ipAccessControlList) }
+                    .filter { !explicitListSIDs.contains($0) && !claimedLists.contains($0) }
+                switch candidates.count {
+                case 0:
+                    let sid = SID.random(.ipAccessControlList)
+                    try insertList(db, sid: sid, account: account.sid, friendlyName: list.friendlyName, at: time)
+                    counts.created += 1
+                    return sid
+                case 1:
+                    return candidates[0]
+                default:
+                    throw PolicyDocumentError.ambiguousListReference(path: list.path, list.friendlyName)
+                }
+            }
+            listSIDs.append(sid)
+            claimedLists.insert(sid)
+            try applyAddresses(list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts)
+        }
+
+        var claimedDomains = Set<SID>()
+        for domain in account.domains {
+            let sid = try conflicts(at: domain.path) { () throws -> SID in
+                let existing: SID?
+                if let sid = domain.sid, (try? fetchDomain(db, sid, account: account.sid)) != nil {
+                    existing = sid
+                } else {
+                    existing = try String.fetchOne(
+                        db, sql: "SELECT sid FROM domain WHERE domain_name = ? COLLATE NOCASE AND account_sid = ?",
+                        arguments: [domain.name.normalized, accountText]
+                    ).flatMap { SID($0, kind: .domain) }
+                }
+                guard let existing else {
+                    let sid = domain.sid ?? SID.random(.domain)
+                    try insertDomain(
+                        db, sid: sid, account: account.sid, name: domain.name, settings: domain.settings, at: time)
+                    counts.created += 1
+                    return sid
+                }
+                var record = try fetchDomain(db, existing, account: account.sid)
+                record.name = domain.name
+                record.settings = domain.settings
+                if try saveDomain(db, record, at: time) { counts.updated += 1 }
+                return existing
+            }
+            claimedDomains.insert(sid)
+
+            for kind in MappingKind.allCases {
+                let wanted = Set((domain.mappings[kind] ?? []).map { listSIDs[$0] })
+                let present = Set(
+                    try String.fetchAll(
+                        db,
+                        sql: """
+                            SELECT ip_access_control_list_sid FROM ip_access_control_list_mapping
+                            WHERE domain_sid = ? AND kind = ?
+                            """,
+                        arguments: [sid.rawValue, kind.rawValue]
+                    ).compactMap { SID($0, kind: .ipAccessControlList) })
+                for list in wanted.subtracting(present).sorted() {
+                    try conflicts(at: domain.path) {
+                        try insertMapping(db, kind, domain: sid, list: list, account: account.sid, at: time)
+                    }
+                    counts.created += 1
+                }
+                if prune {
+                    for list in present.subtracting(wanted).sorted() {
+                        try db.execute(
+                            sql: """
+                                DELETE FROM ip_access_control_list_mapping
+                                WHERE domain_sid = ? AND kind = ? AND ip_access_control_list_sid = ?
+                                """,
+                            arguments: [sid.rawValue, kind.rawValue, list.rawValue])
+                        counts.deleted += 1
+                    }
+                }
+            }
+        }
+
+        guard prune else { return }
+        for sid in try String.fetchAll(
+            db, sql: "SELECT sid FROM domain WHERE account_sid = ?", arguments: [accountText])
+        where !claimedDomains.contains(where: { $0.rawValue == sid }) {
+            try db.execute(sql: "DELETE FROM domain WHERE sid = ?", arguments: [sid])
+            counts.deleted += 1
+        }
+        for sid in try String.fetchAll(
+            db, sql: "SELECT sid FROM ip_access_control_list WHERE account_sid = ?", arguments: [accountText])
+        where !claimedLists.contains(where: { $0.rawValue == sid }) {
+            try db.execute(sql: "DELETE FROM ip_access_control_list WHERE sid = ?", arguments: [sid])
+            counts.deleted += 1
+        }
+    }
+
+    private static func applyAddresses(
+        _ list: ParsedPolicyDocument.List, to listSID: SID, account: SID, prune: Bool, db: Database, at time: Int64,
+        counts: inout ApplyCounts
+    ) throws {
+        var stored: [IPPrefix: IPAddressRecord] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT \(StoredRows.addressColumns) FROM ip_address a WHERE a.ip_access_control_list_sid = ?",
+            arguments: [listSID.rawValue])
+        {
+            let entry = try StoredRows.address(row)
+            stored[entry.prefix] = entry
+        }
+        for address in list.addresses {
+            if var entry = stored.removeValue(forKey: address.prefix) {
+                guard entry.friendlyName != address.friendlyName else { continue }
+                entry.friendlyName = address.friendlyName
+                if try saveAddress(db, entry, at: time) { counts.updated += 1 }
+            } else {
+                // The list exists and lacks the prefix (checked above and in the document),
+                // so the per-row checks of `insertAddress` would only slow large imports.
+                try insertAddress(
+                    db, sid: SID.random(.ipAddress), account: account, list: listSID,
+                    friendlyName: address.friendlyName, prefix: address.prefix, at: time, checked: false)
+                counts.created += 1
+            }
+        }
+        if prune {
+            for entry in stored.values {
+                try db.execute(sql: "DELETE FROM ip_address WHERE sid = ?", arguments: [entry.sid.rawValue])
+                counts.deleted += 1
+            }
+        }
+    }
+
+    /// Runs `body`, reporting a ``PolicyStoreError`` as a conflict at `path`.
+    private static func conflicts<T>(at path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PolicyStoreError {
+            throw PolicyDocumentError.conflict(path: path, error)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+public import Foundation
+import GRDB
+
+/// The policy's records — domains, IP access control lists, their addresses and the
+/// mappings between them — kept per account in SQLite, and compiled on demand into an
+/// `AccessControl.Policy`.
+///
+/// - Durability: a write returns only after SQLite has committed it to disk
+///   (`journal_mode = WAL`, `synchronous = FULL`), so a process killed right after a write
+///   loses nothing.
+/// - Generations: every committed write that changes anything adds one to a persistent
+///   policy generation and announces it to ``changes()`` subscribers. A write that changes
+///   nothing (an update to the same values, an idempotent ``apply(_:prune:)``) leaves the
+///   generation alone.
+/// - Isolation: every operation names the account it acts for; records of other accounts
+///   are invisible to it (``PolicyStoreError/notFound(_:)``), except that domain names are
+///   unique across all accounts, as on Twilio.
+///
+/// The store is safe to share between tasks. Reads run concurrently (WAL); writes are
+/// serialised by SQLite.
+public final class PolicyStore: Sendable {
+    let writer: any DatabaseWriter
+    let now: @Sendable () -> Date
+    let broadcaster: PolicyChangeBroadcaster
+
+    /// Opens the store in the SQLite file at `path`, creating and migrating it as needed.
+    ///
+    /// - Parameters:
+    ///   - path: the database file; its directory must exist. SQLite keeps `-wal` and
+    ///     `-shm` files beside it.
+    ///   - now: the clock for `date_created` and `date_updated`.
+    public convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        try self.init(writer: DatabasePool(path: path, configuration: Self.configuration), now: now)
+    }
+
+    /// An empty store in memory, gone when the last reference goes: for tests and tools.
+    public static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws -> PolicyStore {
+        try PolicyStore(writer: DatabaseQueue(configuration: configuration), now: now)
+    }
+
+    private init(writer: any DatabaseWriter, now: @escaping @Sendable () -> Date) throws {
+        // WAL's usual setting, NORMAL (which GRDB applies when it opens a pool), may lose the
+        // last transactions on power loss; FULL syncs the WAL at every commit, so a write
+        // that returned is on disk. All writes go through this one connection.
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
+                throw PolicyStoreError.setupFailed("SQLite did not accept PRAGMA synchronous = FULL")
+            }
+        }
+        try PolicyStoreSchema.migrator.migrate(writer)
+        let generation = try writer.read(Self.readGeneration)
+        self.writer = writer
+        self.now = now
+        self.broadcaster = PolicyChangeBroadcaster(generation: generation)
+    }
+
+    deinit {
+        broadcaster.finish()
+    }
+
+    private static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.label = "sipfence.policy"
+        return configuration
+    }
+
+    // MARK: - Generations and change notifications
+
+    /// The current policy generation: the number of committed changes the store has seen.
+    public func generation() async throws -> UInt64 {
+        try await writer.read(Self.readGeneration)
+    }
+
+    /// A stream of policy generations: first the current one, then each newer one as writes
+    /// commit.
+    ///
+    /// The stream buffers only the newest value, so a slow consumer skips to the latest.
+    /// The intended use is to recompile on every element:
+    /// ```swift
+    /// for await _ in store.changes() {
+    ///     current.replace(with: try await store.compilePolicy())
+    /// }
+    /// ```
+    /// The stream ends when the store is released; a consumer that stops iterating ends
+    /// its subscription.
+    public func changes() -> AsyncStream<UInt64> {
+        broadcaster.subscribe()
+    }
+
+    static func readGeneration(_ db: Database) throws -> UInt64 {
+        guard let value = try Int64.fetchOne(db, sql: "SELECT value FROM policy_generation WHERE id = 1"), value >= 0
+        else {
+            throw PolicyStoreError.corruptRecord(table: "policy_generation", sid: "1", reason: "missing or negative")
+        }
+        return UInt64(value)
+    }
+
+    /// Runs `body` in a write transaction. If it changed any row, bumps the generation in
+    /// the same transaction and, once committed, announces the new generation.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writeReportingGeneration(body).value
+    }
+
+    /// ``write(_:)``, also returning the generation the store is at after the transaction.
+    func writeReportingGeneration<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> (value: T, generation: UInt64) {
+        let (value, generation, changed) = try await writer.write { db -> (T, UInt64, Bool) in
+            let changesBefore = db.totalChangesCount
+            let value = try body(db)
+            guard db.totalChangesCount != changesBefore else { return (value, try Self.readGeneration(db), false) }
+            try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")
+            return (value, try Self.readGeneration(db), true)
+        }
+        if changed {
+            broadcaster.publish(generation)
+        }
+        return (value, generation)
+    }
+
+    /// Runs `body` in a read transaction: one consistent snapshot of the store.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.read(body)
+    }
+
+    /// The current time, truncated to whole seconds (the resolution of Twilio's dates).
+    func timestamp() -> Int64 {
+        Int64(now().timeIntervalSince1970.rounded(.down))
+    }
+}
+
+extension SID {
+    /// Throws unless this SID is of `kind`.
+    func require(_ kind: Kind) throws(PolicyStoreError) {
+        guard self.kind == kind else { throw .wrongKindOfSID(self, expected: kind) }
+    }
+}

@@ -1,0 +1,53 @@
+public import AccessControl
+
+/// Why the store refused an operation.
+///
+/// These are the failures a client can cause and should be told about; the management API
+/// turns each into Twilio's error for it. Failures of the database itself surface as the
+/// underlying GRDB `DatabaseError`.
+public enum PolicyStoreError: Error, Hashable, Sendable {
+    /// No record with this SID exists in the account (or the parent named in the call).
+    case notFound(SID)
+    /// The list is not mapped to the domain by this kind of mapping.
+    case mappingNotFound(MappingKind, domain: SID, list: SID)
+    /// Another domain, in this or any other account, already has this name.
+    case domainNameTaken(DomainName)
+    /// The list is already mapped to the domain by this kind of mapping.
+    case listAlreadyMapped(MappingKind, domain: SID, list: SID)
+    /// The list already has an entry for this prefix.
+    case prefixAlreadyListed(IPPrefix, list: SID)
+    /// A record with this SID already exists (possibly in another account).
+    case sidTaken(SID)
+    /// A SID of the wrong kind was given (a list's where a domain's is expected, …).
+    case wrongKindOfSID(SID, expected: SID.Kind)
+    /// A stored value could not be read back; the database was changed outside sipfence.
+    case corruptRecord(table: String, sid: String, reason: String)
+    /// The database could not be configured as the store requires (for example, SQLite
+    /// would not sync every commit).
+    case setupFailed(String)
+}
+
+extension PolicyStoreError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notFound(let sid):
+            "no record \(sid) exists"
+        case .mappingNotFound(let kind, let domain, let list):
+            "the list \(list) is not mapped to the domain \(domain) (\(kind) mapping)"
+        case .domainNameTaken(let name):
+            "the domain name \(name) is already in use"
+        case .listAlreadyMapped(let kind, let domain, let list):
+            "the list \(list) is already mapped to the domain \(domain) (\(kind) mapping)"
+        case .prefixAlreadyListed(let prefix, let list):
+            "the list \(list) already has an entry for \(prefix)"
+        case .sidTaken(let sid):
+            "a record \(sid) already exists"
+        case .wrongKindOfSID(let sid, let expected):
+            "\(sid) is not a SID of kind \(expected.rawValue)"
+        case .corruptRecord(let table, let sid, let reason):
+            "the stored \(table) \(sid) cannot be read: \(reason)"
+        case .setupFailed(let reason):
+            "the policy database cannot be set up: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import GRDB
+
+/// The store's schema, as a sequence of migrations.
+///
+/// Migrations are append-only: a released migration is never edited, a change is a new
+/// one. Constraints live here as well as in the store's code, so that no path — a bug, a
+/// race, a hand-edited database — can break the policy's invariants:
+/// - domain names are stored normalised and are unique across all accounts;
+/// - every child row names its account, and foreign keys on `(account_sid, sid)` make it
+///   impossible to link records of different accounts;
+/// - deleting a domain removes its mappings; deleting a list removes its entries and
+///   mappings (`ON DELETE CASCADE`);
+/// - a list is mapped to a domain at most once per kind; a prefix appears at most once
+///   per list.
+enum PolicyStoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: domains, lists, addresses, mappings, generation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE policy_generation (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        value INTEGER NOT NULL CHECK (value >= 0)
+                    );
+                    INSERT INTO policy_generation (id, value) VALUES (1, 0);
+
+                    CREATE TABLE domain (
+                        sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid GLOB 'SD*'),
+                        account_sid TEXT NOT NULL CHECK (length(account_sid) = 34 AND account_sid GLOB 'AC*'),
+                        domain_name TEXT NOT NULL
+                            CHECK (domain_name = lower(domain_name) AND length(domain_name) BETWEEN 1 AND 253),
+                        friendly_name TEXT,
+                        voice_url TEXT,
+                        voice_method TEXT,
+                        voice_fallback_url TEXT,
+                        voice_fallback_method TEXT,
+                        voice_status_callback_url TEXT,
+                        voice_status_callback_method TEXT,
+                        sip_registration INTEGER NOT NULL DEFAULT 0 CHECK (sip_registration IN (0, 1)),
+                        emergency_calling_enabled INTEGER NOT NULL DEFAULT 0 CHECK (emergency_calling_enabled IN (0, 1)),
+                        secure INTEGER NOT NULL DEFAULT 0 CHECK (secure IN (0, 1)),
+                        byoc_trunk_sid TEXT,
+                        emergency_caller_sid TEXT,
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        UNIQUE (account_sid, sid)
+                    );
+                    CREATE UNIQUE INDEX domain_by_name ON domain (domain_name COLLATE NOCASE);
+
+                    CREATE TABLE ip_access_control_list (
+                        sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid GLOB 'AL*'),
+                        account_sid TEXT NOT NULL CHECK (length(account_sid) = 34 AND account_sid GLOB 'AC*'),
+                        friendly_name TEXT NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 255),
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        UNIQUE (account_sid, sid)
+                    );
+
+                    CREATE TABLE ip_address (
+                        sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid GLOB 'IP*'),
+                        account_sid TEXT NOT NULL,
+                        ip_access_control_list_sid TEXT NOT NULL,
+                        friendly_name TEXT NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 255),
+                        network BLOB NOT NULL CHECK (length(network) IN (4, 16)),
+                        prefix_length INTEGER NOT NULL CHECK (prefix_length BETWEEN 0 AND 8 * length(network)),
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        UNIQUE (ip_access_control_list_sid, network, prefix_length),
+                        FOREIGN KEY (account_sid, ip_access_control_list_sid)
+                            REFERENCES ip_access_control_list (account_sid, sid) ON DELETE CASCADE
+                    );
+                    CREATE INDEX ip_address_by_list ON ip_address (account_sid, ip_access_control_list_sid, sid);
+
+                    CREATE TABLE ip_access_control_list_mapping (
+                        kind TEXT NOT NULL CHECK (kind IN ('legacy', 'auth_calls')),
+                        account_sid TEXT NOT NULL,
+                        domain_sid TEXT NOT NULL,
+                        ip_access_control_list_sid TEXT NOT NULL,
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        PRIMARY KEY (domain_sid, kind, ip_access_control_list_sid),
+                        FOREIGN KEY (account_sid, domain_sid)
+                            REFERENCES domain (account_sid, sid) ON DELETE CASCADE,
+                        FOREIGN KEY (account_sid, ip_access_control_list_sid)
+                            REFERENCES ip_access_control_list (account_sid, sid) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    CREATE INDEX mapping_by_domain ON ip_access_control_list_mapping (account_sid, domain_sid);
+                    CREATE INDEX mapping_by_list ON ip_access_control_list_mapping (account_sid, ip_access_control_list_sid);
+                    """
+            )
+        }
+        return migrator
+    }
+}

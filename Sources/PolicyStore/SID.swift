@@ -1,0 +1,110 @@
+/// A Twilio-style string identifier: a two-letter prefix naming the kind of record
+/// followed by 32 lowercase hexadecimal digits, such as `SD0123456789abcdef0123456789abcdef`.
+///
+/// SIDs are what clients hold on to, so they are unguessable: new ones draw 128 bits from
+/// the system's cryptographic random source. The prefix is part of the value, so a domain's
+/// SID can never be mistaken for a list's.
+public struct SID: Hashable, Sendable, Comparable {
+    /// What a SID identifies, by its two-letter prefix.
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// An account (`AC…`): the owner of every other record.
+        case account = "AC"
+        /// A SIP domain (`SD…`).
+        case domain = "SD"
+        /// An IP access control list (`AL…`).
+        case ipAccessControlList = "AL"
+        /// An IP address entry of a list (`IP…`).
+        case ipAddress = "IP"
+    }
+
+    /// The SID as text: prefix and 32 lowercase hexadecimal digits.
+    public let rawValue: String
+
+    /// The kind of record the SID identifies: what its prefix names.
+    public let kind: Kind
+
+    /// Parses `text` as a SID of `kind`, or returns `nil` when it is not one.
+    ///
+    /// Hexadecimal digits may be upper or lower case (Twilio's pattern allows both); they
+    /// are kept in lower case, the form the store issues, so both spellings find the record.
+    public init?(_ text: some StringProtocol, kind: Kind) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 34, bytes.starts(with: kind.rawValue.utf8) else { return nil }
+        var normalized = Array(kind.rawValue.utf8)
+        normalized.reserveCapacity(34)
+        for byte in bytes[2...] {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"):
+                normalized.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"):
+                normalized.append(byte | 0x20)
+            default:
+                return nil
+            }
+        }
+        self.rawValue = String(decoding: normalized, as: UTF8.self)
+        self.kind = kind
+    }
+
+    /// Parses `text` as a SID of any kind, or returns `nil` when it is not one.
+    public init?(_ text: some StringProtocol) {
+        guard let kind = Kind(rawValue: String(text.prefix(2))) else { return nil }
+        self.init(text, kind: kind)
+    }
+
+    /// A new SID of `kind` made from 128 bits of `generator`.
+    public static func random(_ kind: Kind, using generator: inout some RandomNumberGenerator) -> SID {
+        let high = generator.next()
+        let low = generator.next()
+        let digits = hex(high) + hex(low)
+        // Two UInt64 always give 32 hex digits, which `init(_:kind:)` accepts.
+        return SID(kind: kind, uncheckedDigits: digits)
+    }
+
+    /// A new SID of `kind` from the system's cryptographic random source (`getrandom(2)` on
+    /// Linux).
+    public static func random(_ kind: Kind) -> SID {
+        var generator = SystemRandomNumberGenerator()
+        return random(kind, using: &generator)
+    }
+
+    private init(kind: Kind, uncheckedDigits digits: String) {
+        self.rawValue = kind.rawValue + digits
+        self.kind = kind
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// Orders by text, which is the order lists are paged in.
+    public static func < (lhs: SID, rhs: SID) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+}
+
+extension SID: CustomStringConvertible {
+    /// The SID as text.
+    public var description: String { rawValue }
+}
+
+extension SID: Codable {
+    /// Decodes a SID of any kind from a string.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let sid = SID(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "\(String(reflecting: text)) is not a SID (two-letter prefix and 32 hex digits)")
+        }
+        self = sid
+    }
+
+    /// Encodes the SID as a string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

@@ -1,0 +1,34 @@
+import AccessControl
+import Foundation
+import Synchronization
+
+@testable import PolicyStore
+
+/// Two accounts, a controllable clock and shorthands shared by the store's tests.
+enum Fixtures {
+    static let alice = SID("AC00000000000000000000000000000001", kind: .account)!
+    static let bob = SID("AC00000000000000000000000000000002", kind: .account)!
+
+    static func prefix(_ text: String) -> IPPrefix {
+        do { return try IPPrefix(text) } catch { preconditionFailure("test prefix \(text): \(error)") }
+    }
+
+    static func address(_ text: String) -> IPAddress {
+        do { return try IPAddress(text) } catch { preconditionFailure("test address \(text): \(error)") }
+    }
+
+    static func domain(_ text: String) -> DomainName {
+        do { return try DomainName(validating: text) } catch { preconditionFailure("test domain \(text): \(error)") }
+    }
+}
+
+/// A clock that stands still until moved.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_438_286_400))  // Thu, 30 Jul 2015 20:00:00 +0000
+
+    var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLock { $0 += seconds }
+    }
+}
