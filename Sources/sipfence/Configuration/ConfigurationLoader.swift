@@ -1,0 +1,349 @@
+import AccessControl
+import Admission
+import Foundation
+import Logging
+import SIPCore
+import SIPEdge
+import Yams
+
+/// Reads a ``DaemonConfiguration`` from YAML, applies `SIPFENCE_*` environment
+/// overrides, and checks every value, reporting all problems at once with their keys.
+///
+/// Every key can be overridden by an environment variable named after its path: dots
+/// and dashes become `_`, letters upper case, with a `SIPFENCE_` prefix
+/// (`sip.upstream` → `SIPFENCE_SIP_UPSTREAM`). Lists are written comma-separated
+/// (`SIPFENCE_SIP_LISTEN=udp:0.0.0.0:5060,tcp:0.0.0.0:5060`); `accounts` as
+/// `SID:TOKEN` pairs (`SIPFENCE_ACCOUNTS=AC…:token,AC…:token`).
+struct ConfigurationLoader {
+    /// The keys sipfence knows, by section, and whether each holds a list.
+    static let schema: [String: [String: Bool]] = [
+        "sip": [
+            "listen": true, "upstream": false, "advertised_host": false, "unknown_domain_status": false,
+            "checked_methods": true, "max_message_bytes": false, "max_tcp_connections": false,
+            "tcp_idle_seconds": false, "secret": false,
+        ],
+        "api": ["listen": false, "max_body_bytes": false],
+        "store": ["path": false],
+        "log": ["level": false, "format": false],
+    ]
+
+    var environment: [String: String]
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// The environment variable that overrides `key`.
+    static func environmentName(for key: String) -> String {
+        "SIPFENCE_" + key.uppercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_")
+    }
+
+    /// Loads the file at `path`.
+    func load(file path: String) throws(ConfigurationErrors) -> DaemonConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationErrors(errors: [ConfigurationError(key: path, reason: "cannot read the file: \(error.localizedDescription)")])
+        }
+        return try load(yaml: text, source: path)
+    }
+
+    /// Loads configuration text; `source` names it in errors.
+    func load(yaml text: String, source: String) throws(ConfigurationErrors) -> DaemonConfiguration {
+        let tree: Any?
+        do {
+            tree = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationErrors(errors: [ConfigurationError(key: source, reason: "not valid YAML: \(error)")])
+        }
+        if let tree, !(tree is [String: Any]) {
+            throw ConfigurationErrors(errors: [
+                ConfigurationError(key: source, reason: "the top level must be a mapping of sections (sip, api, store, accounts, log)")
+            ])
+        }
+        var reader = Reader(tree: tree, environment: environment)
+        let configuration = reader.read()
+        guard reader.errors.isEmpty, let configuration else { throw ConfigurationErrors(errors: reader.errors) }
+        return configuration
+    }
+}
+
+/// One pass over a configuration tree, collecting values and errors.
+private struct Reader {
+    let root: [String: Any]
+    let environment: [String: String]
+    var errors: [ConfigurationError] = []
+
+    init(tree: Any?, environment: [String: String]) {
+        self.environment = environment
+        self.root = tree as? [String: Any] ?? [:]
+    }
+
+    mutating func fail(_ key: String, _ reason: String) {
+        errors.append(ConfigurationError(key: key, reason: reason))
+    }
+
+    mutating func read() -> DaemonConfiguration? {
+        checkUnknownKeys()
+
+        let listen = endpoints("sip.listen")
+        let upstream = endpoint("sip.upstream")
+        if let upstream, upstream.port == 0 { fail("sip.upstream", "the upstream needs a port other than 0") }
+        let advertisedHost = string("sip.advertised_host")
+        let unknownDomainStatus = int("sip.unknown_domain_status", default: 403, in: 400...699)
+        let checkedMethods = methods("sip.checked_methods")
+        let maxMessageBytes = int("sip.max_message_bytes", default: 65_536, in: 1_024...1_048_576)
+        let maxTCPConnections = int("sip.max_tcp_connections", default: 1_024, in: 1...1_000_000)
+        let tcpIdleSeconds = int("sip.tcp_idle_seconds", default: 600, in: 1...86_400)
+        var secret = SIPStatelessSecret.random()
+        let secretText = string("sip.secret")
+        if let secretText {
+            if let configured = SIPStatelessSecret(hex: secretText) {
+                secret = configured
+            } else {
+                fail("sip.secret", "must be 32 hexadecimal digits (128 bits), e.g. from `openssl rand -hex 16`")
+            }
+        }
+
+        let api = apiListener()
+        let maxBodyBytes = int("api.max_body_bytes", default: 65_536, in: 1_024...16_777_216)
+        let storePath = string("store.path")
+        if storePath == nil { fail("store.path", "required: the SQLite file that holds the policy") }
+        let accounts = readAccounts()
+        let level = enumeration("log.level", default: Logger.Level.info, Logger.Level.allCases.map { ($0.rawValue, $0) })
+        let format = enumeration(
+            "log.format",
+            default: DaemonConfiguration.LogFormat.text,
+            DaemonConfiguration.LogFormat.allCases.map { ($0.rawValue, $0) }
+        )
+
+        guard errors.isEmpty, let upstream, let storePath, let api else { return nil }
+        return DaemonConfiguration(
+            sip: SIPEdgeConfiguration(
+                listen: listen,
+                upstream: upstream,
+                advertisedHost: advertisedHost,
+                unknownDomainStatus: SIPStatus(code: unknownDomainStatus),
+                checkedMethods: checkedMethods,
+                secret: secret,
+                maxMessageBytes: maxMessageBytes,
+                maxTCPConnections: maxTCPConnections,
+                tcpIdleTimeout: .seconds(tcpIdleSeconds)
+            ),
+            secretConfigured: secretText != nil,
+            api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
+            storePath: storePath,
+            accounts: accounts,
+            logLevel: level,
+            logFormat: format
+        )
+    }
+
+    // MARK: Raw values
+
+    /// The value of `key`: its environment override, or its value in the file.
+    func raw(_ key: String) -> Any? {
+        if let override = environment[ConfigurationLoader.environmentName(for: key)] {
+            let parts = key.split(separator: ".")
+            let isList = parts.count == 2 ? ConfigurationLoader.schema[String(parts[0])]?[String(parts[1])] ?? false : false
+            return isList ? override.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : override
+        }
+        var node: Any? = root
+        for part in key.split(separator: ".") {
+            node = (node as? [String: Any])?[String(part)]
+        }
+        return node
+    }
+
+    mutating func checkUnknownKeys() {
+        for (section, value) in root {
+            if section == "accounts" { continue }
+            guard let known = ConfigurationLoader.schema[section] else {
+                fail(section, "unknown section; the sections are sip, api, store, accounts and log")
+                continue
+            }
+            guard let keys = value as? [String: Any] else {
+                fail(section, "must be a mapping of keys")
+                continue
+            }
+            for key in keys.keys where known[key] == nil {
+                fail("\(section).\(key)", "unknown key; \(section) has \(known.keys.sorted().joined(separator: ", "))")
+            }
+        }
+    }
+
+    // MARK: Typed values
+
+    mutating func string(_ key: String) -> String? {
+        switch raw(key) {
+        case nil:
+            return nil
+        case let text as String:
+            return text.isEmpty ? nil : text
+        case let number as Int:
+            return String(number)
+        default:
+            fail(key, "must be a string")
+            return nil
+        }
+    }
+
+    mutating func strings(_ key: String) -> [String]? {
+        switch raw(key) {
+        case nil:
+            return nil
+        case let list as [Any]:
+            var result: [String] = []
+            for (index, element) in list.enumerated() {
+                guard let text = element as? String else {
+                    fail("\(key)[\(index)]", "must be a string")
+                    continue
+                }
+                result.append(text)
+            }
+            return result
+        default:
+            fail(key, "must be a list")
+            return nil
+        }
+    }
+
+    mutating func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
+        let value: Int?
+        switch raw(key) {
+        case nil: return fallback
+        case let number as Int: value = number
+        case let text as String: value = Int(text.trimmingCharacters(in: .whitespaces))
+        default: value = nil
+        }
+        guard let value, range.contains(value) else {
+            fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return fallback
+        }
+        return value
+    }
+
+    mutating func enumeration<Value>(_ key: String, default fallback: Value, _ choices: [(String, Value)]) -> Value {
+        guard let text = string(key) else { return fallback }
+        guard let value = choices.first(where: { $0.0 == text.lowercased() })?.1 else {
+            fail(key, "must be one of \(choices.map(\.0).joined(separator: ", "))")
+            return fallback
+        }
+        return value
+    }
+
+    mutating func endpoint(_ key: String) -> SIPEndpoint? {
+        guard let text = string(key) else {
+            fail(key, "required: where admitted traffic goes, as udp:HOST:PORT or tcp:HOST:PORT")
+            return nil
+        }
+        do {
+            return try SIPEndpoint(text)
+        } catch {
+            fail(key, error.description)
+            return nil
+        }
+    }
+
+    mutating func endpoints(_ key: String) -> [SIPEndpoint] {
+        guard let texts = strings(key), !texts.isEmpty else {
+            fail(key, "required: at least one udp:HOST:PORT or tcp:HOST:PORT to listen on")
+            return []
+        }
+        var endpoints: [SIPEndpoint] = []
+        for (index, text) in texts.enumerated() {
+            do {
+                let endpoint = try SIPEndpoint(text)
+                if endpoints.contains(endpoint) {
+                    fail("\(key)[\(index)]", "\(text) is listed twice")
+                }
+                endpoints.append(endpoint)
+            } catch {
+                fail("\(key)[\(index)]", error.description)
+            }
+        }
+        return endpoints
+    }
+
+    mutating func methods(_ key: String) -> Set<String> {
+        guard let texts = strings(key) else { return ["INVITE"] }
+        var methods = Set<String>()
+        for (index, text) in texts.enumerated() {
+            let valid = !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
+            guard valid else {
+                fail("\(key)[\(index)]", "\(String(reflecting: text)) is not a SIP method")
+                continue
+            }
+            if text == "ACK" {
+                fail("\(key)[\(index)]", "ACK cannot be refused: it is never answered")
+                continue
+            }
+            methods.insert(text)
+        }
+        return methods
+    }
+
+    /// `api.listen`: `HOST:PORT`, IPv6 hosts in brackets.
+    mutating func apiListener() -> (host: String, port: Int)? {
+        let text = string("api.listen") ?? "127.0.0.1:8080"
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            fail("api.listen", "must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard IPAddress(parsing: host) != nil else {
+            fail("api.listen", "the host must be an IP address, not \(String(reflecting: host))")
+            return nil
+        }
+        return (host, port)
+    }
+
+    mutating func readAccounts() -> [DaemonConfiguration.Account] {
+        var accounts: [DaemonConfiguration.Account] = []
+        if let override = environment[ConfigurationLoader.environmentName(for: "accounts")] {
+            for (index, pair) in override.split(separator: ",").enumerated() {
+                let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else {
+                    fail("accounts[\(index)]", "SIPFENCE_ACCOUNTS entries are written SID:TOKEN")
+                    continue
+                }
+                accounts.append(account(sid: parts[0], token: parts[1], key: "accounts[\(index)]"))
+            }
+        } else if let list = root["accounts"] as? [Any] {
+            for (index, entry) in list.enumerated() {
+                guard let fields = entry as? [String: Any], let sid = fields["sid"] as? String,
+                    let token = fields["auth_token"] as? String
+                else {
+                    fail("accounts[\(index)]", "each account has a sid and an auth_token")
+                    continue
+                }
+                for field in fields.keys where field != "sid" && field != "auth_token" {
+                    fail("accounts[\(index)].\(field)", "unknown key; an account has sid and auth_token")
+                }
+                accounts.append(account(sid: sid, token: token, key: "accounts[\(index)]"))
+            }
+        } else if root["accounts"] != nil {
+            fail("accounts", "must be a list of {sid, auth_token}")
+        }
+        if accounts.isEmpty && errors.allSatisfy({ !$0.key.hasPrefix("accounts") }) {
+            fail("accounts", "at least one account (sid, auth_token) is needed to manage the policy")
+        }
+        if Set(accounts.map(\.sid)).count != accounts.count {
+            fail("accounts", "an account SID is listed twice")
+        }
+        return accounts
+    }
+
+    mutating func account(sid: String, token: String, key: String) -> DaemonConfiguration.Account {
+        let hexDigits = sid.dropFirst(2).utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+        if !(sid.hasPrefix("AC") && sid.count == 34 && hexDigits) {
+            fail("\(key).sid", "must be AC followed by 32 hexadecimal digits, as Twilio account SIDs are")
+        }
+        if token.count < 16 {
+            fail("\(key).auth_token", "must be at least 16 characters")
+        }
+        return DaemonConfiguration.Account(sid: sid, authToken: token)
+    }
+}

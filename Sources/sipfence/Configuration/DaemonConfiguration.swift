@@ -1,0 +1,39 @@
+import AccessControl
+import Admission
+import Logging
+import SIPCore
+import SIPEdge
+
+/// Everything `sipfence run` needs, read from the YAML configuration file with
+/// `SIPFENCE_*` environment overrides (see ``ConfigurationLoader``).
+struct DaemonConfiguration: Sendable {
+    /// An API account: the HTTP Basic credentials of one Twilio-style account.
+    struct Account: Hashable, Sendable {
+        var sid: String
+        var authToken: String
+    }
+
+    /// The management API's listener and limits.
+    struct API: Hashable, Sendable {
+        var host: String
+        var port: Int
+        var maxBodyBytes: Int
+    }
+
+    /// How log lines are written.
+    enum LogFormat: String, Hashable, Sendable, CaseIterable {
+        /// One human-readable line per event.
+        case text
+        /// One JSON object per line, for log shippers.
+        case json
+    }
+
+    var sip: SIPEdgeConfiguration
+    /// Whether `sip.secret` was configured (else a random one was drawn at start).
+    var secretConfigured: Bool
+    var api: API
+    var storePath: String
+    var accounts: [Account]
+    var logLevel: Logger.Level
+    var logFormat: LogFormat
+}

@@ -1,0 +1,110 @@
+import Admission
+import Foundation
+import SIPCore
+import Testing
+
+@testable import sipfence
+
+@Suite("Configuration")
+struct ConfigurationLoaderTests {
+    static let minimal = """
+        sip:
+          listen: [udp:127.0.0.1:5060, "tcp:[::1]:5060"]
+          upstream: udp:127.0.0.1:5070
+        store:
+          path: state/sipfence.sqlite
+        accounts:
+          - sid: AC0123456789abcdef0123456789abcdef
+            auth_token: a-long-enough-token
+        """
+
+    func load(_ yaml: String, environment: [String: String] = [:]) throws(ConfigurationErrors) -> DaemonConfiguration {
+        try ConfigurationLoader(environment: environment).load(yaml: yaml, source: "test.yaml")
+    }
+
+    func problems(_ yaml: String, environment: [String: String] = [:]) -> [String] {
+        do {
+            _ = try load(yaml, environment: environment)
+            return []
+        } catch {
+            return error.errors.map(\.key)
+        }
+    }
+
+    @Test("the defaults of DESIGN.md fill what is not written")
+    func defaults() throws {
+        let configuration = try load(Self.minimal)
+        #expect(configuration.sip.listen.map(\.description) == ["udp:127.0.0.1:5060", "tcp:[::1]:5060"])
+        #expect(configuration.sip.unknownDomainStatus.code == 403)
+        #expect(configuration.sip.checkedMethods == ["INVITE"])
+        #expect(configuration.sip.maxMessageBytes == 65_536)
+        #expect(configuration.sip.maxTCPConnections == 1_024)
+        #expect(configuration.sip.tcpIdleTimeout == .seconds(600))
+        #expect(configuration.api == DaemonConfiguration.API(host: "127.0.0.1", port: 8080, maxBodyBytes: 65_536))
+        #expect(configuration.logLevel == .info && configuration.logFormat == .text)
+        #expect(!configuration.secretConfigured)
+        #expect(configuration.accounts == [.init(sid: "AC0123456789abcdef0123456789abcdef", authToken: "a-long-enough-token")])
+    }
+
+    @Test("every key can be overridden from the environment")
+    func environmentOverrides() throws {
+        let configuration = try load(
+            Self.minimal,
+            environment: [
+                "SIPFENCE_SIP_UPSTREAM": "tcp:[::1]:5080",
+                "SIPFENCE_SIP_LISTEN": "udp:0.0.0.0:5060, tcp:0.0.0.0:5061",
+                "SIPFENCE_SIP_UNKNOWN_DOMAIN_STATUS": "404",
+                "SIPFENCE_SIP_CHECKED_METHODS": "INVITE,MESSAGE",
+                "SIPFENCE_SIP_SECRET": "00112233445566778899aabbccddeeff",
+                "SIPFENCE_API_LISTEN": "[::1]:9090",
+                "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
+                "SIPFENCE_ACCOUNTS": "AC00000000000000000000000000000001:token-one-is-long,AC00000000000000000000000000000002:token-two-is-long",
+                "SIPFENCE_LOG_LEVEL": "debug",
+                "SIPFENCE_LOG_FORMAT": "json",
+            ]
+        )
+        #expect(configuration.sip.upstream.description == "tcp:[::1]:5080")
+        #expect(configuration.sip.listen.map(\.description) == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5061"])
+        #expect(configuration.sip.unknownDomainStatus.code == 404)
+        #expect(configuration.sip.checkedMethods == ["INVITE", "MESSAGE"])
+        #expect(configuration.sip.secret == SIPStatelessSecret(hex: "00112233445566778899aabbccddeeff"))
+        #expect(configuration.secretConfigured)
+        #expect(configuration.api.host == "::1" && configuration.api.port == 9090)
+        #expect(configuration.storePath == "/var/lib/sipfence/x.sqlite")
+        #expect(configuration.accounts.map(\.sid) == ["AC00000000000000000000000000000001", "AC00000000000000000000000000000002"])
+        #expect(configuration.logLevel == .debug && configuration.logFormat == .json)
+        #expect(ConfigurationLoader.environmentName(for: "sip.max_tcp_connections") == "SIPFENCE_SIP_MAX_TCP_CONNECTIONS")
+    }
+
+    @Test(
+        "each mistake is reported against its key",
+        arguments: [
+            ("sip:\n  listen: []\n", ["sip.listen", "sip.upstream", "store.path", "accounts"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5070", with: "udp:proxy.example.com:5070"), ["sip.upstream"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5070", with: "udp:127.0.0.1:0"), ["sip.upstream"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5060", with: "sctp:127.0.0.1:5060"), ["sip.listen[0]"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5060", with: "udp:::1:5060"), ["sip.listen[0]"]),
+            (ConfigurationLoaderTests.minimal + "\nlog:\n  level: loud\n  colour: red\n", ["log.level", "log.colour"]),
+            (ConfigurationLoaderTests.minimal + "\nmisc: 1\n", ["misc"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  unknown_domain_status: 302\n  checked_methods: [ACK, \"IN VITE\"]\n  secret: xyz\n  max_tcp_connections: 0"),
+             ["sip.unknown_domain_status", "sip.checked_methods[0]", "sip.checked_methods[1]", "sip.secret", "sip.max_tcp_connections"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "AC0123456789abcdef0123456789abcdef", with: "SK123").replacingOccurrences(of: "a-long-enough-token", with: "short"),
+             ["accounts[0].sid", "accounts[0].auth_token"]),
+            ("- just\n- a list\n", ["test.yaml"]),
+            ("sip: [\n", ["test.yaml"]),
+        ]
+    )
+    func mistakes(yaml: String, keys: [String]) {
+        #expect(Set(problems(yaml)) == Set(keys))
+    }
+
+    @Test("errors say what is wrong in words an operator can act on")
+    func explanations() {
+        do {
+            _ = try load(Self.minimal.replacingOccurrences(of: "udp:127.0.0.1:5060", with: "udp:127.0.0.1:99999"))
+            Issue.record("accepted port 99999")
+        } catch {
+            #expect(error.description == "sip.listen[0]: port \"99999\" is not a number from 0 to 65535")
+        }
+    }
+}
