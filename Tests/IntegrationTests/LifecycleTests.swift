@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Integration: daemon lifecycle", .serialized)
+struct LifecycleTests {
+    @Test("READY, RELOADING, STOPPING and WATCHDOG reach NOTIFY_SOCKET; SIGHUP reloads, SIGTERM stops with 0")
+    func systemdNotify() async throws {
+        try await withTemporaryDirectory { directory in
+            let systemd = try FakeSystemd(directory: directory)
+            let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+            let environment = ["NOTIFY_SOCKET": systemd.path, "WATCHDOG_USEC": "400000"]
+            try await SipfenceDaemon.run(configuration: configuration, environment: environment) { daemon, listening, api in
+                let ready = try await systemd.waitFor("READY=1")
+                #expect(systemd.messages[ready].contains("STATUS="))
+                try await systemd.waitFor("WATCHDOG=1")
+
+                // Reload with an added listener: the old sockets stay, the new one is announced.
+                let text = try String(contentsOfFile: configuration, encoding: .utf8)
+                    .replacingOccurrences(of: "\"tcp:[::1]:0\"]", with: "\"tcp:[::1]:0\", udp:127.0.0.2:0]")
+                try text.write(toFile: configuration, atomically: true, encoding: .utf8)
+                daemon.send(SIGHUP)
+                let reloading = try await systemd.waitFor("RELOADING=1", after: ready + 1)
+                #expect(systemd.messages[reloading].contains("MONOTONIC_USEC="))
+                try await systemd.waitFor("READY=1", after: reloading + 1)
+                let lines = try await daemon.waitForOutput { $0.contains { $0.hasPrefix("listening udp 127.0.0.2:") } }
+                #expect(lines.filter { $0.hasPrefix("listening udp 127.0.0.1:") }.count == 1, "the unchanged socket was not rebound")
+                #expect((try await api.request("GET", "/healthz")).status == 200)
+
+                // A broken configuration is refused; the daemon keeps running.
+                try "sip: [".write(toFile: configuration, atomically: true, encoding: .utf8)
+                daemon.send(SIGHUP)
+                let failed = try await systemd.waitFor("reload failed", after: reloading + 1)
+                #expect(systemd.messages[failed].contains("READY=1"))
+                #expect(daemon.isRunning)
+
+                daemon.send(SIGTERM)
+                #expect(try await daemon.waitForExit(within: 10) == 0)
+                try await systemd.waitFor("STOPPING=1")
+            }
+        }
+    }
+
+    @Test("check-config explains every problem with its key, and exits 2")
+    func checkConfig() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("bad.yaml").path
+            try """
+                sip:
+                  listen: [udp:127.0.0.1:99999, sctp:127.0.0.1:5060]
+                  upstream: udp:proxy.example.com:5060
+                  unknown_domain_status: 200
+                  lisen: oops
+                store: {}
+                accounts:
+                  - sid: ACnothex
+                    auth_token: short
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            try await ManagedProcess.run(SipfenceDaemon.executable, arguments: ["check-config", "--config", path]) { check in
+                let status = try await check.waitForExit()
+                #expect(status == 2)
+                let output = check.standardError
+                for key in [
+                    "sip.listen[0]", "sip.listen[1]", "sip.upstream", "sip.unknown_domain_status", "sip.lisen", "store.path",
+                    "accounts[0].sid", "accounts[0].auth_token",
+                ] {
+                    #expect(output.contains("  \(key): "), "no explanation for \(key) in:\n\(output)")
+                }
+            }
+            let good = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:5070")
+            try await ManagedProcess.run(SipfenceDaemon.executable, arguments: ["check-config", "--config", good]) { check in
+                let status = try await check.waitForExit()
+                #expect(status == 0)
+                #expect(check.standardOutput.contains("configuration OK"))
+            }
+        }
+    }
+
+    @Test("the systemd unit passes systemd-analyze verify without warnings")
+    func systemdUnit() async throws {
+        try await withTemporaryDirectory { directory in
+            let unit = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("systemd/sipfence.service")
+            // The unit names the installed binary; verify checks it exists, so point it at the built one.
+            let text = try String(contentsOf: unit, encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/sipfence", with: SipfenceDaemon.executable)
+            let path = directory.appendingPathComponent("sipfence.service").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try await ManagedProcess.run("/usr/bin/systemd-analyze", arguments: ["verify", path]) { verify in
+                let status = try await verify.waitForExit()
+                #expect(status == 0)
+                #expect(verify.standardError.isEmpty && verify.standardOutput.isEmpty, "\(verify.standardError)")
+            }
+            for setting in ["Type=notify", "ExecReload=", "Restart=on-failure", "WatchdogSec=", "DynamicUser=yes", "StateDirectory=",
+                            "ConfigurationDirectory=", "AmbientCapabilities=CAP_NET_BIND_SERVICE", "NoNewPrivileges=yes",
+                            "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes",
+                            "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service",
+                            "MemoryDenyWriteExecute=yes"] {
+                #expect(text.contains("\n\(setting)"), "the unit lacks \(setting)")
+            }
+        }
+    }
+
+    @Test("a write the API acknowledged survives kill -9")
+    func durability() async throws {
+        try await withTemporaryDirectory { directory in
+            let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+            let domainSID = try await SipfenceDaemon.run(configuration: configuration) { daemon, _, api in
+                let (domainSID, _) = try await api.provision(domain: "durable.sipfence.test", addresses: ["192.0.2.1"])
+                daemon.send(SIGKILL)
+                _ = try await daemon.waitForExit()
+                return domainSID
+            }
+            try await SipfenceDaemon.run(configuration: configuration) { _, _, api in
+                let fetched = try await api.request("GET", "\(api.accountPath)/Domains/\(domainSID).json")
+                #expect(fetched.status == 200)
+                #expect(fetched.json["domain_name"] as? String == "durable.sipfence.test")
+                let check = try await api.request("GET", "/sipfence/v1/check?domain=durable.sipfence.test&source=192.0.2.1")
+                #expect(check.json["verdict"] as? String == "admit", "\(check.text)")
+            }
+        }
+    }
+}
