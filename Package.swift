@@ -33,6 +33,7 @@ let package = Package(
         ),
         .target(name: "SIPCore", dependencies: ["COSIP"], swiftSettings: strictSwift6),
         .target(name: "AccessControl", swiftSettings: strictSwift6),
+        .target(name: "Capture", swiftSettings: strictSwift6),
         .target(name: "Admission", dependencies: ["SIPCore", "AccessControl"], swiftSettings: strictSwift6),
         .target(
             name: "SIPEdge",
@@ -51,6 +52,7 @@ let package = Package(
 
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture"], swiftSettings: strictSwift6),
         .testTarget(
             name: "SIPEdgeTests",
             dependencies: [
