@@ -97,9 +97,6 @@ struct FragmentReassembler: Sendable {
     private var arrivalsHead = 0
     private var nextSerial: UInt64 = 0
 
-    /// The number of datagrams waiting for fragments.
-    var pendingCount: Int { pending.count }
-
     /// Adds the fragment at byte `offset` of the datagram `key`; `now` is the capture clock.
     mutating func add(
         _ fragment: UnsafeRawBufferPointer,

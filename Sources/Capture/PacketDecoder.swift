@@ -21,11 +21,6 @@ struct PacketDecoder: Sendable {
     /// steps back (merged files) does not expire anything early.
     private var clock = CaptureTimestamp.zero
 
-    /// The number of fragmented datagrams waiting for fragments.
-    var pendingDatagrams: Int { fragments.pendingCount }
-    /// The number of TCP directions remembered.
-    var tcpDirections: Int { streams.directionCount }
-
     /// Decodes one packet record. `frame` is its captured bytes.
     mutating func decode(_ record: CaptureRecord, frame: UnsafeRawBufferPointer, into events: inout [CaptureEvent]) {
         statistics.packets += 1

@@ -187,9 +187,6 @@ struct TCPReassembler: Sendable {
     private var closed: [(slot: Int, generation: UInt64, at: CaptureTimestamp)] = []
     private var closedHead = 0
 
-    /// The number of directions remembered (open or recently closed).
-    var directionCount: Int { index.count }
-
     /// Takes in one segment from `source` to `destination`.
     mutating func receive(
         source: CaptureEndpoint,

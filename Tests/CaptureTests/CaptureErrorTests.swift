@@ -51,6 +51,8 @@ struct CaptureErrorTests {
             ("pcapng SHB too short", concat(be32(0x0A0D_0D0A), be32(16), be32(0x1A2B_3C4D), be32(16)), "f: block 1 at byte offset 0: block length 16 is shorter than the 28 bytes this block needs"),
             ("pcapng IDB too short", pcapng(then: block(type: 1, length: 16, body: [1, 0, 0, 0])), "f: block 4 at byte offset \(goodPcapngLength): block length 16 is shorter than the 20 bytes this block needs"),
             ("pcapng SPB too short", pcapng(then: block(type: 3, length: 12, body: [])), "f: block 4 at byte offset \(goodPcapngLength): block length 12 is shorter than the 16 bytes this block needs"),
+            ("pcapng PB past block", pcapng(then: block(type: 2, length: 36, body: concat([UInt8](repeating: 0, count: 12), be32(5).reversed(), be32(5).reversed(), [1, 2, 3, 4]))), "f: block 4 at byte offset \(goodPcapngLength): captured length 5 runs past the end of the block (room for 4 bytes)"),
+            ("pcapng PB interface", pcapng(then: block(type: 2, length: 32, body: concat([1, 0, 0, 0], [UInt8](repeating: 0, count: 16)))), "f: block 4 at byte offset \(goodPcapngLength): packet names interface 1, but the section describes 1 interface"),
             ("pcapng PB too short", pcapng(then: block(type: 2, length: 16, body: [0, 0, 0, 0])), "f: block 4 at byte offset \(goodPcapngLength): block length 16 is shorter than the 32 bytes this block needs"),
         ]
     )

@@ -225,4 +225,23 @@ struct FragmentReassemblyTests {
         #expect(contents.statistics.reassembledDatagrams == 1)
         #expect(contents.statistics.skipped == [.malformedFragment: 1])
     }
+
+    @Test("keeps giving up old datagrams steadily through a long capture")
+    func steadyExpiry() throws {
+        // 2000 lone first fragments, 50 ms apart: about 600 wait at any time, the rest time
+        // out in order. A datagram completed at the very end still reassembles.
+        let (udp, payload) = Self.datagram(100)
+        var writer = PcapWriter(linkType: 101)
+        for index in 0..<2000 {
+            let fragment = Self.fragments(of: udp, [(0, 48)], identification: UInt16(index))[0]
+            writer.add(fragment, seconds: 1000 + UInt32(index / 20), fraction: UInt32(index % 20) * 50_000)
+        }
+        for fragment in Self.fragments(of: udp, [(0, 48), (48, 60)], identification: 9999) {
+            writer.add(fragment, seconds: 1100)
+        }
+        let contents = try readCapture(writer.bytes)
+        #expect(contents.payloads == [payload])
+        #expect(contents.statistics.incompleteDatagrams == 2000)
+        #expect(contents.statistics.reassembledDatagrams == 1)
+    }
 }

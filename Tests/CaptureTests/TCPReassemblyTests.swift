@@ -258,4 +258,29 @@ struct TCPReassemblyTests {
         #expect(contents.streams[Self.upstream] == Self.invite)
         #expect(contents.streams["[2001:db8::a]:40000>[2001:db8::14]:5060"] == Self.bye)
     }
+
+    @Test("remembers each closed connection for a minute, through thousands of them")
+    func manyClosedConnections() throws {
+        // 2000 connections from different ports, 100 ms apart, each closed by a FIN. At the
+        // end, a retransmission on a connection closed 10 s earlier is recognised; one on a
+        // connection closed 190 s earlier is news (a new mid-stream start).
+        var writer = PcapWriter(linkType: 101)
+        func segment(port: UInt16, _ sequence: UInt32, _ payload: [UInt8], _ flags: Packet.TCPFlags) -> [UInt8] {
+            Packet.ipv4(protocolNumber: 6, payload: Packet.tcp(source: port, sequence: sequence, flags: flags, payload: payload))
+        }
+        for index in 0..<2000 {
+            let seconds = 1000 + UInt32(index / 10)
+            let fraction = UInt32(index % 10) * 100_000
+            let port = UInt16(10_000 + index)
+            writer.add(segment(port: port, 1, [], .syn), seconds: seconds, fraction: fraction)
+            writer.add(segment(port: port, 2, Self.bye, [.ack, .psh, .fin]), seconds: seconds, fraction: fraction)
+        }
+        writer.add(segment(port: 10_000 + 1900, 2, Self.bye, .ack), seconds: 1200)
+        writer.add(segment(port: 10_000, 2, Self.bye, .ack), seconds: 1200)
+        let contents = try readCapture(writer.bytes)
+        #expect(contents.payloads.count == 2001)
+        #expect(contents.endedStreams.count == 2000)
+        #expect(contents.events.last?.source.port == 10_000)
+        #expect(contents.statistics.tcpBytesRetransmitted == Self.bye.count)
+    }
 }
