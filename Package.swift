@@ -52,7 +52,12 @@ let package = Package(
 
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture"],
+            exclude: ["Captures"],  // read by path: the files are not resources
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "SIPEdgeTests",
             dependencies: [
