@@ -73,6 +73,8 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // pcap/pcapng reading, IP reassembly, TCP streams. Imports nothing of the project.
+        .target(name: "Capture", swiftSettings: strictSwift6),
         // The daemon and its tools.
         .executableTarget(
             name: "sipfence",
@@ -83,6 +85,7 @@ let package = Package(
                 "AccessControl",
                 "PolicyStore",
                 "ManagementAPI",
+                "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -127,6 +130,7 @@ let package = Package(
             exclude: ["twilio_client_check.py"],
             swiftSettings: strictSwift6
         ),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture"], exclude: ["Captures"], swiftSettings: strictSwift6),
         .testTarget(
             name: "DaemonTests",
             dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge"],
