@@ -139,7 +139,7 @@ let package = Package(
         // Real processes: the sipfence binary, Kamailio and sipp, on loopback.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["sipfence"],
+            dependencies: ["sipfence", "Capture"],
             exclude: ["Peers"],
             swiftSettings: strictSwift6
         ),

@@ -2,6 +2,18 @@ public import AccessControl
 
 /// The pipeline's answer for one message: what happened, why, and what to send.
 public struct AdmissionDecision: Sendable {
+    /// What kind of message it was.
+    public enum MessageKind: Hashable, Sendable {
+        /// A request (its method is ``AdmissionDecision/method``).
+        case request
+        /// A response (``AdmissionDecision/method`` is its CSeq method).
+        case response
+        /// Something that did not parse far enough to tell.
+        case unknown
+    }
+
+    /// What kind of message it was.
+    public var kind: MessageKind
     /// What happened.
     public var verdict: AdmissionVerdict
     /// Why, as a short stable label (`source_not_in_any_list`, `cseq_method_mismatch`, …).
@@ -21,6 +33,7 @@ public struct AdmissionDecision: Sendable {
 
     /// A decision with a verdict and reason; the other fields default to empty.
     public init(
+        kind: MessageKind = .unknown,
         verdict: AdmissionVerdict,
         reason: String,
         method: String? = nil,
@@ -30,6 +43,7 @@ public struct AdmissionDecision: Sendable {
         match: AccessMatch? = nil,
         outbound: SIPOutbound? = nil
     ) {
+        self.kind = kind
         self.verdict = verdict
         self.reason = reason
         self.method = method

@@ -51,10 +51,12 @@ public struct AdmissionPipeline: Sendable {
             let message = try SIPMessage(parsing: bytes, framing: .datagram)
             decision.method = message.method
             decision.callID = message.callID
+            decision.kind = message.isRequest ? .request : .response
             guard message.isRequest else { return decision }
             return answer(message, .messageTooLarge, verdict: .malformed, reason: "message_too_large", decision, source)
         } catch {
             decision.method = error.method
+            decision.kind = error.method != nil ? .request : .unknown
             if let via = error.topVia,
                 let response = error.response(.messageTooLarge, receivedVia: stamp(via, from: source), secret: settings.secret)
             {
@@ -68,7 +70,12 @@ public struct AdmissionPipeline: Sendable {
     // MARK: Malformed messages
 
     private func malformed(_ malformed: SIPMalformedMessage, from source: SIPSource) -> AdmissionDecision {
-        var decision = AdmissionDecision(verdict: .malformed, reason: malformed.error.reason, method: malformed.method)
+        var decision = AdmissionDecision(
+            kind: malformed.method != nil ? .request : .unknown,
+            verdict: .malformed,
+            reason: malformed.error.reason,
+            method: malformed.method
+        )
         if let via = malformed.topVia,
             let response = malformed.response(receivedVia: stamp(via, from: source), secret: settings.secret)
         {
@@ -82,7 +89,7 @@ public struct AdmissionPipeline: Sendable {
 
     private func request(_ message: SIPMessage, from source: SIPSource, policy: Policy) -> AdmissionDecision {
         let method = message.method ?? ""
-        var decision = AdmissionDecision(verdict: .forwarded, reason: "forwarded", method: method, callID: message.callID)
+        var decision = AdmissionDecision(kind: .request, verdict: .forwarded, reason: "forwarded", method: method, callID: message.callID)
         let fromUpstream = isUpstream(source)
 
         if method == "ACK" && message.isAcknowledgingLocalResponse(secret: settings.secret) {
@@ -178,6 +185,7 @@ public struct AdmissionPipeline: Sendable {
 
     private func response(_ message: SIPMessage, from source: SIPSource) -> AdmissionDecision {
         var decision = AdmissionDecision(
+            kind: .response,
             verdict: .dropped,
             reason: "not_our_via",
             method: message.cseq.method,

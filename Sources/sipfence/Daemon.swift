@@ -32,7 +32,7 @@ actor Daemon {
     }
 
     func run() async throws {
-        let store = try Self.openStore(at: configuration.storePath)
+        let store = try PolicyStore.open(at: configuration.storePath)
         let live = LivePolicy(try await store.compilePolicy())
         PolicyFollower.record(live.policy)
         let follower = PolicyFollower(store: store, live: live, logger: logger)
@@ -118,13 +118,6 @@ actor Daemon {
             logger.error("configuration not reloaded", metadata: ["error": "\(error)"])
             notifier.notify("READY=1\nSTATUS=reload failed: \(error)")
         }
-    }
-
-    /// Opens (creating its directory) the SQLite store.
-    static func openStore(at path: String) throws -> PolicyStore {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try PolicyStore(path: path)
     }
 
     /// The `STATUS=` line: live counts.

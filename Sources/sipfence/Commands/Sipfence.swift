@@ -7,7 +7,7 @@ struct Sipfence: AsyncParsableCommand {
         commandName: "sipfence",
         abstract: "A SIP INVITE admission filter: only known networks may call into a SIP domain.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, CheckConfigCommand.self, PolicyCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, PolicyCommand.self, ReplayCommand.self],
         defaultSubcommand: nil
     )
 }
@@ -16,6 +16,12 @@ struct Sipfence: AsyncParsableCommand {
 struct ConfigOption: ParsableArguments {
     @Option(name: .shortAndLong, help: "The YAML configuration file.")
     var config: String = "/etc/sipfence/sipfence.yaml"
+
+    init() {}
+
+    init(config: String) {
+        self.config = config
+    }
 
     /// Loads the configuration, or prints every problem (`key: reason`) and exits with 2.
     func load() throws -> DaemonConfiguration {

@@ -1,0 +1,124 @@
+import AccessControl
+import Admission
+import ArgumentParser
+import Capture
+import Foundation
+import PolicyStore
+import SIPCore
+import Yams
+
+/// `sipfence replay`: what a policy does to recorded traffic, decided by the daemon's own
+/// admission pipeline.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run the SIP messages of pcap/pcapng captures through the admission pipeline.",
+        discussion: """
+            Every SIP message (UDP datagrams, and TCP streams framed as the daemon frames them) \
+            is decided as the daemon would decide it, with the packet's source address as the \
+            source. Prints one line per INVITE — time, transport, source, destination, Call-ID, \
+            domain, verdict, reason, and the list and prefix that admitted it — then a summary. \
+            The policy comes from the configuration's store (--config) or a policy YAML file \
+            (--policy). A capture that cannot be read stops the replay with exit status 2.
+            """
+    )
+
+    @Argument(help: "pcap or pcapng files, replayed in order.")
+    var captures: [String]
+
+    @Option(name: .shortAndLong, help: "A sipfence configuration: its store's policy and its SIP settings.")
+    var config: String?
+
+    @Option(help: "A policy YAML file (as `sipfence policy export` prints) instead of a store.")
+    var policy: String?
+
+    @Option(help: "With --policy: the upstream proxy (udp:HOST:PORT), whose requests are not checked.")
+    var upstream: String?
+
+    @Flag(help: "Print one JSON object per line, and the summary as a JSON object.")
+    var json = false
+
+    @Option(help: "Which INVITEs get a line: all, admitted or rejected (every refusal).")
+    var only: ReplayReport.Filter = .all
+
+    func validate() throws {
+        guard (config == nil) != (policy == nil) else {
+            throw ValidationError("give either --config or --policy")
+        }
+        guard !captures.isEmpty else { throw ValidationError("give at least one capture file") }
+    }
+
+    func run() async throws {
+        let (policy, settings, maximumMessageSize) = try await setUp()
+        var engine = ReplayEngine(pipeline: AdmissionPipeline(settings: settings), policy: policy, maximumMessageSize: maximumMessageSize)
+        var report = ReplayReport(json: json, filter: only)
+        var statistics: [(name: String, statistics: CaptureStatistics)] = []
+        for path in captures {
+            do {
+                var reader = try CaptureReader(path: path)
+                while let event = try reader.next() {
+                    engine.feed(event) { report.add($0) }
+                }
+                statistics.append((path, reader.statistics))
+            } catch {
+                report.flush()
+                FileHandleOutput.standardError("sipfence: \(error)\n")
+                throw ExitCode(2)
+            }
+        }
+        report.finish(summary: engine.summary, captures: statistics)
+    }
+
+    /// The policy and admission settings to replay with.
+    private func setUp() async throws -> (Policy, AdmissionSettings, Int) {
+        if let config {
+            let configuration = try ConfigOption(config: config).load()
+            let store = try PolicyStore.open(at: configuration.storePath)
+            let sip = configuration.sip
+            var proxyAddresses: [SIPTransport: AdmissionSettings.ProxyAddress] = [:]
+            for endpoint in sip.listen where proxyAddresses[endpoint.transport] == nil {
+                proxyAddresses[endpoint.transport] = .init(
+                    host: sip.advertisedHost ?? endpoint.address.description,
+                    port: endpoint.port == 0 ? endpoint.transport.defaultPort : endpoint.port
+                )
+            }
+            let settings = AdmissionSettings(
+                upstream: sip.upstream,
+                proxyAddresses: proxyAddresses,
+                unknownDomainStatus: sip.unknownDomainStatus,
+                checkedMethods: sip.checkedMethods,
+                secret: sip.secret
+            )
+            return (try await store.compilePolicy(), settings, sip.maxMessageBytes)
+        }
+        let path = policy ?? ""
+        let document: PolicyDocument
+        do {
+            document = try YAMLDecoder().decode(PolicyDocument.self, from: try String(contentsOfFile: path, encoding: .utf8))
+        } catch {
+            FileHandleOutput.standardError("sipfence: \(path) is not a policy document: \(error)\n")
+            throw ExitCode(2)
+        }
+        let store = try PolicyStore.inMemory()
+        do {
+            try await store.apply(document)
+        } catch {
+            FileHandleOutput.standardError("sipfence: cannot use \(path): \(error)\n")
+            throw ExitCode(2)
+        }
+        let upstreamEndpoint: SIPEndpoint
+        do {
+            upstreamEndpoint = try SIPEndpoint(upstream ?? "udp:0.0.0.0:0")
+        } catch {
+            throw ValidationError("--upstream: \(error)")
+        }
+        let settings = AdmissionSettings(
+            upstream: upstreamEndpoint,
+            proxyAddresses: [.udp: .init(host: "127.0.0.1", port: 5060), .tcp: .init(host: "127.0.0.1", port: 5060)],
+            secret: .random()
+        )
+        return (try await store.compilePolicy(), settings, 65_536)
+    }
+}
+
+extension ReplayReport.Filter: ExpressibleByArgument {}

@@ -1,0 +1,160 @@
+import AccessControl
+import Admission
+import Capture
+import SIPCore
+
+/// Runs the SIP messages of a capture through ``AdmissionPipeline`` exactly as the daemon
+/// would handle them, with the packet's source address as the source.
+///
+/// UDP payloads are messages; TCP bytes are framed per direction with the daemon's own
+/// ``SIPStreamFraming``. Payloads that do not look like SIP at all (RTP, DNS, …) are
+/// skipped and counted, as are keep-alives.
+struct ReplayEngine {
+    /// One SIP message and what the pipeline decided about it.
+    struct Outcome {
+        let time: CaptureTimestamp
+        let transport: SIPTransport
+        let source: CaptureEndpoint
+        let destination: CaptureEndpoint
+        let decision: AdmissionDecision
+    }
+
+    /// Counts over everything replayed.
+    struct Summary: Sendable {
+        var messages = 0
+        var requestsByMethod: [String: Int] = [:]
+        var responses = 0
+        var invites: [AdmissionVerdict: Int] = [:]
+        var malformed = 0
+        var nonSIP = 0
+        var keepAlives = 0
+        var oversized = 0
+        var unframedBytes = 0
+        var requests: Int { requestsByMethod.values.reduce(0, +) }
+    }
+
+    private struct Direction: Hashable {
+        let source: CaptureEndpoint
+        let destination: CaptureEndpoint
+    }
+
+    let pipeline: AdmissionPipeline
+    let policy: Policy
+    let maximumMessageSize: Int
+    private(set) var summary = Summary()
+    private var streams: [Direction: [UInt8]] = [:]
+
+    init(pipeline: AdmissionPipeline, policy: Policy, maximumMessageSize: Int = 65_536) {
+        self.pipeline = pipeline
+        self.policy = policy
+        self.maximumMessageSize = maximumMessageSize
+    }
+
+    /// Handles one capture event, calling `report` for every SIP message it completes.
+    mutating func feed(_ event: CaptureEvent, report: (Outcome) -> Void) {
+        switch event {
+        case .datagram(let time, let source, let destination, let payload):
+            guard !SIPStreamFraming.isKeepAlive(payload) else {
+                summary.keepAlives += 1
+                return
+            }
+            guard SIPMessage.looksLikeSIP(payload) else {
+                summary.nonSIP += 1
+                return
+            }
+            let oversized = payload.count > maximumMessageSize
+            if oversized { summary.oversized += 1 }
+            handle(payload, oversized: oversized, time: time, transport: .udp, source: source, destination: destination, report: report)
+        case .stream(let time, let source, let destination, let bytes):
+            let direction = Direction(source: source, destination: destination)
+            var buffer = streams.removeValue(forKey: direction) ?? []
+            buffer.append(contentsOf: bytes)
+            frame(&buffer, time: time, direction: direction, report: report)
+            if !buffer.isEmpty { streams[direction] = buffer }
+        case .streamEnded(_, let source, let destination):
+            if let leftover = streams.removeValue(forKey: Direction(source: source, destination: destination)) {
+                summary.unframedBytes += leftover.count
+            }
+        }
+    }
+
+    /// Cuts complete messages from the front of a TCP direction's buffer.
+    private mutating func frame(_ buffer: inout [UInt8], time: CaptureTimestamp, direction: Direction, report: (Outcome) -> Void) {
+        var consumed = 0
+        defer { if consumed > 0 { buffer.removeFirst(consumed) } }
+        while consumed < buffer.count {
+            let frame = buffer.withUnsafeBytes { raw in
+                SIPStreamFraming.frame(UnsafeRawBufferPointer(rebasing: raw[consumed...]), maximumMessageSize: maximumMessageSize)
+            }
+            switch frame {
+            case .needMoreData:
+                if consumed == 0, !SIPMessage.looksLikeSIP(buffer), buffer.contains(UInt8(ascii: "\n")) {
+                    // Not a SIP stream (the first line is complete and is not SIP): skip it.
+                    summary.nonSIP += 1
+                    consumed = buffer.count
+                }
+                return
+            case .ping(let length):
+                summary.keepAlives += 1
+                consumed += length
+            case .padding(let length):
+                consumed += length
+            case .message(let length):
+                let message = Array(buffer[consumed..<(consumed + length)])
+                consumed += length
+                guard SIPMessage.looksLikeSIP(message) else {
+                    summary.nonSIP += 1
+                    continue
+                }
+                handle(message, oversized: false, time: time, transport: .tcp, source: direction.source, destination: direction.destination, report: report)
+            case .tooLarge(let headerPrefix):
+                summary.oversized += 1
+                let prefix = Array(buffer[consumed..<(consumed + headerPrefix)])
+                handle(prefix, oversized: true, time: time, transport: .tcp, source: direction.source, destination: direction.destination, report: report)
+                // The daemon closes such a connection: nothing after it counts.
+                summary.unframedBytes += buffer.count - consumed - headerPrefix
+                consumed = buffer.count
+            case .unframable(let headerLength):
+                let headers = Array(buffer[consumed..<(consumed + headerLength)])
+                handle(headers, oversized: false, time: time, transport: .tcp, source: direction.source, destination: direction.destination, report: report)
+                summary.unframedBytes += buffer.count - consumed - headerLength
+                consumed = buffer.count
+            }
+        }
+    }
+
+    private mutating func handle(
+        _ bytes: [UInt8],
+        oversized: Bool,
+        time: CaptureTimestamp,
+        transport: SIPTransport,
+        source: CaptureEndpoint,
+        destination: CaptureEndpoint,
+        report: (Outcome) -> Void
+    ) {
+        let sipSource = SIPSource(transport: transport, address: source.address.ipAddress, port: Int(source.port))
+        let decision =
+            oversized
+            ? pipeline.decideOversized(bytes, from: sipSource)
+            : pipeline.decide(bytes, from: sipSource, policy: policy)
+        summary.messages += 1
+        switch decision.kind {
+        case .request: summary.requestsByMethod[decision.method ?? "?", default: 0] += 1
+        case .response: summary.responses += 1
+        case .unknown: break
+        }
+        if decision.verdict == .malformed { summary.malformed += 1 }
+        if decision.kind == .request && decision.method == "INVITE" {
+            summary.invites[decision.verdict, default: 0] += 1
+        }
+        report(Outcome(time: time, transport: transport, source: source, destination: destination, decision: decision))
+    }
+}
+
+extension CaptureAddress {
+    /// The address as access control sees it.
+    var ipAddress: IPAddress {
+        if let value = ipv4Value { return IPAddress(ipv4: value) }
+        return IPAddress(ipv6: ipv6Value ?? 0)
+    }
+}
