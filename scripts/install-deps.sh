@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sipfence needs: to build (libosip2-dev, pkg-config) and,
+# Installs what sipfence needs: to build, the Debian packages libosip2-dev and pkg-config;
 # with --tests, what its tests start for real (sipp, Kamailio, tcpdump, tshark, libpcap,
-# systemd-analyze, Python for Twilio's helper library). Installs only what is missing.
+# systemd-analyze) and Twilio's official Python helper library (from PyPI, in a
+# virtualenv under .build-tools). Installs only what is missing.
 #
 # Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tests=false
+[ "${1:-}" = "--tests" ] && tests=true
 
 packages=(libosip2-dev pkg-config)
-if [ "${1:-}" = "--tests" ]; then
+if $tests; then
     packages+=(sip-tester kamailio tcpdump tshark libpcap-dev systemd python3 python3-venv)
 fi
 
@@ -15,13 +20,22 @@ missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether non-root users may capture; the default (no) is fine.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections 2>/dev/null || true
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "== installing: ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; the default (no) is fine.
-echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections 2>/dev/null || true
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if $tests; then
+    venv=.build-tools/twilio-venv
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import twilio" 2>/dev/null; then
+        echo "== installing Twilio's Python helper library into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "twilio==9.13.0"
+    fi
+fi

@@ -124,3 +124,41 @@ struct LifecycleTests {
         }
     }
 }
+
+@Suite("Integration: Twilio's helper library")
+struct TwilioHelperLibraryTests {
+    /// The virtualenv scripts/install-deps.sh --tests makes (or SIPFENCE_TWILIO_PYTHON).
+    static var python: String {
+        ProcessInfo.processInfo.environment["SIPFENCE_TWILIO_PYTHON"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build-tools/twilio-venv/bin/python").path
+    }
+
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ManagementAPITests/twilio_client_check.py").path
+    }
+
+    @Test("twilio-python, unmodified, manages domains, lists, addresses and both mappings on the running daemon")
+    func twilioPython() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            Issue.record("Twilio's Python library is not installed at \(Self.python): run scripts/install-deps.sh --tests")
+            return
+        }
+        try await withTemporaryDirectory { directory in
+            let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+            try await SipfenceDaemon.run(configuration: configuration) { _, listening, _ in
+                let arguments = [
+                    Self.script, "--base-url", "http://\(listening.http)",
+                    "--account-sid", SipfenceDaemon.accountSID, "--auth-token", SipfenceDaemon.authToken,
+                    "--other-account-sid", SipfenceDaemon.otherAccountSID, "--other-auth-token", SipfenceDaemon.otherAuthToken,
+                ]
+                try await ManagedProcess.run(Self.python, arguments: arguments, name: "twilio-python") { check in
+                    let status = try await check.waitForExit(within: 120)
+                    #expect(status == 0, "\(check.standardOutput.suffix(3000))\n\(check.standardError.suffix(2000))")
+                    #expect(check.standardOutput.contains(" 0 failed"), "\(check.standardOutput.suffix(500))")
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,9 @@ import FoundationNetworking
 struct SipfenceDaemon {
     static let accountSID = "AC0123456789abcdef0123456789abcdef"
     static let authToken = "integration-test-auth-token"
+    /// A second account, for isolation checks.
+    static let otherAccountSID = "ACfedcba9876543210fedcba9876543210"
+    static let otherAuthToken = "integration-test-other-token"
 
     /// `.build/<triple>/debug/sipfence`, next to the test binary.
     static var executable: String {
@@ -57,6 +60,8 @@ struct SipfenceDaemon {
             accounts:
               - sid: \(accountSID)
                 auth_token: \(authToken)
+              - sid: \(otherAccountSID)
+                auth_token: \(otherAuthToken)
             log:
               level: debug
             \(extra)
