@@ -73,8 +73,8 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
-        // pcap/pcapng reading, IP reassembly, TCP streams. Imports nothing of the project.
-        .target(name: "Capture", swiftSettings: strictSwift6),
+        // pcap/pcapng reading, IP reassembly, TCP streams. Addresses are AccessControl's.
+        .target(name: "Capture", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
         // The daemon and its tools.
         .executableTarget(
             name: "sipfence",
@@ -130,7 +130,9 @@ let package = Package(
             exclude: ["twilio_client_check.py"],
             swiftSettings: strictSwift6
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture"], exclude: ["Captures"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "CaptureTests", dependencies: ["Capture", "AccessControl"], exclude: ["Captures"], swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "DaemonTests",
             dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge"],

@@ -1,13 +1,15 @@
+public import AccessControl
+
 /// One end of a UDP or TCP conversation in a capture: an address and a port.
 public struct CaptureEndpoint: Hashable, Sendable {
-    /// The IP address.
-    public let address: CaptureAddress
+    /// The IP address (IPv4-mapped addresses are kept as the IPv6 addresses they are).
+    public let address: IPAddress
     /// The UDP or TCP port.
     public let port: UInt16
 
     /// An endpoint from its address and port.
     @inlinable
-    public init(address: CaptureAddress, port: UInt16) {
+    public init(address: IPAddress, port: UInt16) {
         self.address = address
         self.port = port
     }

@@ -1,3 +1,5 @@
+import AccessControl
+
 /// Puts IPv4 and IPv6 datagrams back together from their fragments.
 ///
 /// Fragments may arrive in any order, duplicated or overlapping: where two fragments
@@ -11,8 +13,8 @@ struct FragmentReassembler: Sendable {
     /// What identifies the fragments of one datagram: RFC 791's (source, destination,
     /// protocol, identification) and RFC 8200's (source, destination, identification).
     struct Key: Hashable, Sendable {
-        var source: CaptureAddress
-        var destination: CaptureAddress
+        var source: IPAddress
+        var destination: IPAddress
         var identification: UInt32
         /// The IPv4 protocol; 0 for IPv6, whose next header is known from the first fragment.
         var protocolNumber: UInt8

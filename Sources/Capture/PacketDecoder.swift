@@ -1,3 +1,5 @@
+import AccessControl
+
 /// Decodes captured frames into transport events: link layer, IPv4 or IPv6 (with
 /// fragment reassembly), then UDP or TCP (with stream reassembly).
 ///
@@ -64,8 +66,8 @@ struct PacketDecoder: Sendable {
         guard protocolNumber == IPProtocol.udp || protocolNumber == IPProtocol.tcp else {
             return statistics.skip(.unsupportedIPProtocol(protocolNumber))
         }
-        let source = CaptureAddress(ipv4: packet.loadUInt32(bigEndianAt: 12))
-        let destination = CaptureAddress(ipv4: packet.loadUInt32(bigEndianAt: 16))
+        let source = IPAddress(ipv4: packet.loadUInt32(bigEndianAt: 12))
+        let destination = IPAddress(ipv4: packet.loadUInt32(bigEndianAt: 16))
         let payload = packet.slice(headerLength..<totalLength)
         let flagsAndOffset = packet.loadUInt16(bigEndianAt: 6)
         let moreFragments = flagsAndOffset & 0x2000 != 0
@@ -130,8 +132,8 @@ struct PacketDecoder: Sendable {
         decodeIPv6Payload(
             packet.slice(40..<end),
             nextHeader: packet[6],
-            source: CaptureAddress(ipv6: packet.loadUInt128(bigEndianAt: 8)),
-            destination: CaptureAddress(ipv6: packet.loadUInt128(bigEndianAt: 24)),
+            source: IPAddress(ipv6: packet.loadUInt128(bigEndianAt: 8)),
+            destination: IPAddress(ipv6: packet.loadUInt128(bigEndianAt: 24)),
             reassembled: false,
             timestamp: timestamp,
             into: &events
@@ -144,8 +146,8 @@ struct PacketDecoder: Sendable {
     private mutating func decodeIPv6Payload(
         _ payload: UnsafeRawBufferPointer,
         nextHeader first: UInt8,
-        source: CaptureAddress,
-        destination: CaptureAddress,
+        source: IPAddress,
+        destination: IPAddress,
         reassembled: Bool,
         timestamp: CaptureTimestamp,
         into events: inout [CaptureEvent]
@@ -226,8 +228,8 @@ struct PacketDecoder: Sendable {
     private mutating func decodeTransport(
         _ protocolNumber: UInt8,
         _ segment: UnsafeRawBufferPointer,
-        source: CaptureAddress,
-        destination: CaptureAddress,
+        source: IPAddress,
+        destination: IPAddress,
         timestamp: CaptureTimestamp,
         into events: inout [CaptureEvent]
     ) {

@@ -1,3 +1,4 @@
+import AccessControl
 // Builders for the captures the tests read: frames, IP packets and pcap/pcapng files,
 // written byte by byte so that every field the reader looks at is under the test's control.
 
@@ -31,7 +32,7 @@ enum TestAddress {
     static let server6: [UInt8] = concat([0x20, 0x01, 0x0D, 0xB8], [UInt8](repeating: 0, count: 11), [0x14])
 
     static func endpoint(_ bytes: [UInt8], _ port: UInt16) -> CaptureEndpoint {
-        CaptureEndpoint(address: CaptureAddress(bytes: bytes)!, port: port)
+        CaptureEndpoint(address: IPAddress(networkBytes: bytes)!, port: port)
     }
 }
 

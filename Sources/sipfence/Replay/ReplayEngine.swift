@@ -132,7 +132,7 @@ struct ReplayEngine {
         destination: CaptureEndpoint,
         report: (Outcome) -> Void
     ) {
-        let sipSource = SIPSource(transport: transport, address: source.address.ipAddress, port: Int(source.port))
+        let sipSource = SIPSource(transport: transport, address: source.address, port: Int(source.port))
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: sipSource)
@@ -148,13 +148,5 @@ struct ReplayEngine {
             summary.invites[decision.verdict, default: 0] += 1
         }
         report(Outcome(time: time, transport: transport, source: source, destination: destination, decision: decision))
-    }
-}
-
-extension CaptureAddress {
-    /// The address as access control sees it.
-    var ipAddress: IPAddress {
-        if let value = ipv4Value { return IPAddress(ipv4: value) }
-        return IPAddress(ipv6: ipv6Value ?? 0)
     }
 }
