@@ -12,7 +12,9 @@ echo "== build"
 swift build --build-tests
 
 echo "== tests"
-swift test --skip-build
+# One test at a time: the integration tests wait on real processes with timeouts, and on
+# two cores CPU-bound unit tests running beside them would starve those waits.
+swift test --skip-build --no-parallel
 
 echo "== leak check"
 scripts/check-leaks.sh
