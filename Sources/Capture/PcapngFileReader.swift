@@ -128,25 +128,10 @@ struct PcapngFileReader: Sendable {
         _ body: UnsafeRawBufferPointer,
         length: Int
     ) throws(CaptureError) -> CaptureRecord {
-        // Interface ID, timestamp (high, low), captured length, original length, data, options.
+        // Interface ID (32 bits), timestamp (high, low), captured length, original
+        // length, data, options.
         guard body.count >= 20 else { throw error(.blockTooShort(length: length, minimum: 32)) }
-        let interface = try interface(Int(body.loadUInt32(at: 0, bigEndian: bigEndian)))
-        let units =
-            UInt64(body.loadUInt32(at: 4, bigEndian: bigEndian)) << 32
-            | UInt64(body.loadUInt32(at: 8, bigEndian: bigEndian))
-        let captured = Int(body.loadUInt32(at: 12, bigEndian: bigEndian))
-        let original = Int(body.loadUInt32(at: 16, bigEndian: bigEndian))
-        guard captured <= body.count - 20 else {
-            throw error(.packetPastBlock(captured: captured, available: body.count - 20))
-        }
-        lastTimestamp = interface.timestamp(units: units)
-        let start = offset + 8 + 20
-        return CaptureRecord(
-            timestamp: lastTimestamp,
-            linkType: interface.linkType,
-            data: start..<(start + captured),
-            originalLength: original
-        )
+        return try readTimestampedPacket(body, interfaceID: Int(body.loadUInt32(at: 0, bigEndian: bigEndian)))
     }
 
     private mutating func readSimplePacket(
@@ -173,10 +158,19 @@ struct PcapngFileReader: Sendable {
         _ body: UnsafeRawBufferPointer,
         length: Int
     ) throws(CaptureError) -> CaptureRecord {
-        // Interface ID (16 bits), drops count (16), timestamp (high, low), captured length,
-        // original length, data, options.
+        // The obsolete Packet Block: as an Enhanced Packet Block, but for a 16-bit
+        // interface ID followed by a 16-bit drops count.
         guard body.count >= 20 else { throw error(.blockTooShort(length: length, minimum: 32)) }
-        let interface = try interface(Int(body.loadUInt16(at: 0, bigEndian: bigEndian)))
+        return try readTimestampedPacket(body, interfaceID: Int(body.loadUInt16(at: 0, bigEndian: bigEndian)))
+    }
+
+    /// The packet of an Enhanced or obsolete Packet Block: from byte 4 on, timestamp
+    /// (high, low), captured length, original length, data.
+    private mutating func readTimestampedPacket(
+        _ body: UnsafeRawBufferPointer,
+        interfaceID: Int
+    ) throws(CaptureError) -> CaptureRecord {
+        let interface = try interface(interfaceID)
         let units =
             UInt64(body.loadUInt32(at: 4, bigEndian: bigEndian)) << 32
             | UInt64(body.loadUInt32(at: 8, bigEndian: bigEndian))

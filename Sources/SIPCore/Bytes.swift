@@ -89,12 +89,10 @@ extension Array where Element == UInt8 {
         return lower..<upper
     }
 
-    /// Splits a header value at commas that are outside quoted strings and angle
-    /// brackets (RFC 3261 §7.3.1: several values of one header in one field). Each part
-    /// is trimmed; empty parts are kept so that the caller can refuse them.
-    func splitHeaderValues(_ range: Range<Int>) -> [Range<Int>] {
-        var parts: [Range<Int>] = []
-        var start = range.lowerBound
+    /// Calls `visit` with the index of every byte of `range` that lies outside quoted
+    /// strings (quoted pairs included) and angle brackets — where header separators
+    /// (`,` and `;`) mean something — until it returns `false`.
+    func forEachSeparatorPosition(in range: Range<Int>, _ visit: (Int) -> Bool) {
         var inQuotes = false
         var inAngles = false
         var index = range.lowerBound
@@ -112,13 +110,27 @@ extension Array where Element == UInt8 {
                 inAngles = true
             } else if byte == .greaterThan {
                 inAngles = false
-            } else if byte == .comma && !inAngles {
-                parts.append(trimmingWhitespace(start..<index))
-                start = index + 1
+            } else if !inAngles && !visit(index) {
+                return
             }
             index += 1
         }
-        parts.append(trimmingWhitespace(start..<Swift.min(index, range.upperBound)))
+    }
+
+    /// Splits a header value at commas that are outside quoted strings and angle
+    /// brackets (RFC 3261 §7.3.1: several values of one header in one field). Each part
+    /// is trimmed; empty parts are kept so that the caller can refuse them.
+    func splitHeaderValues(_ range: Range<Int>) -> [Range<Int>] {
+        var parts: [Range<Int>] = []
+        var start = range.lowerBound
+        forEachSeparatorPosition(in: range) { index in
+            if self[index] == .comma {
+                parts.append(trimmingWhitespace(start..<index))
+                start = index + 1
+            }
+            return true
+        }
+        parts.append(trimmingWhitespace(start..<range.upperBound))
         return parts
     }
 }

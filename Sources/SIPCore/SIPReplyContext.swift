@@ -122,28 +122,16 @@ extension Array where Element == UInt8 {
     /// Whether the header value in `range` has a `;name=` header parameter (outside
     /// quotes and angle brackets).
     func hasParameter(_ name: String, in range: Range<Int>) -> Bool {
-        var inQuotes = false
-        var inAngles = false
-        var index = range.lowerBound
-        while index < range.upperBound {
-            let byte = self[index]
-            if inQuotes {
-                if byte == .backslash { index += 1 } else if byte == .quote { inQuotes = false }
-            } else if byte == .quote {
-                inQuotes = true
-            } else if byte == .lessThan {
-                inAngles = true
-            } else if byte == .greaterThan {
-                inAngles = false
-            } else if byte == .semicolon && !inAngles {
-                var start = index + 1
-                while start < range.upperBound, self[start].isWhitespace { start += 1 }
-                var end = start
-                while end < range.upperBound, self[end].isTokenCharacter { end += 1 }
-                if self[start..<end].equalsCaseInsensitive(name) { return true }
-            }
-            index += 1
+        var found = false
+        forEachSeparatorPosition(in: range) { index in
+            guard self[index] == .semicolon else { return true }
+            var start = index + 1
+            while start < range.upperBound, self[start].isWhitespace { start += 1 }
+            var end = start
+            while end < range.upperBound, self[end].isTokenCharacter { end += 1 }
+            found = self[start..<end].equalsCaseInsensitive(name)
+            return !found
         }
-        return false
+        return found
     }
 }
