@@ -21,8 +21,24 @@ enum CaptureFile {
         guard fstat(descriptor, &status) == 0 else { return failure(systemReason()) }
         if (status.st_mode & S_IFMT) == S_IFDIR { return failure("it is a directory") }
 
+        // A regular file is read straight into an array of its size, in one pass; other
+        // files (pipes, devices) are read in chunks until their end.
+        let size = Int(status.st_size)
+        if (status.st_mode & S_IFMT) == S_IFREG, size > 0 {
+            var readError: Int32 = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                while initialized < size {
+                    let count = read(descriptor, buffer.baseAddress?.advanced(by: initialized), size - initialized)
+                    if count < 0, errno == EINTR { continue }
+                    if count < 0 { readError = errno }
+                    guard count > 0 else { break }
+                    initialized += count
+                }
+            }
+            if readError != 0 { return failure(systemReason(readError)) }
+            return .success(bytes)
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(Int(status.st_size), 0) + 1)
         let chunkLength = 1 << 20
         var readError: Int32 = 0
         while true {

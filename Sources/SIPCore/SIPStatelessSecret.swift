@@ -38,7 +38,7 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     /// The To-tag for a response to a request with these fields.
     func localTag(callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: "tag".utf8)
+        hasher.combine(field: "tag")
         hasher.combine(field: callID)
         hasher.combine(field: from)
         hasher.combine(field: branch)
@@ -50,10 +50,10 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     /// the ACK of a non-2xx response, which share branch, sent-by, Call-ID and CSeq number.
     func verifiableBranch(clientBranch: String, sentBy: String, callID: String, cseqNumber: UInt32) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: "branch".utf8)
-        hasher.combine(field: clientBranch.utf8)
-        hasher.combine(field: sentBy.utf8)
-        hasher.combine(field: callID.utf8)
+        hasher.combine(field: "branch")
+        hasher.combine(field: clientBranch)
+        hasher.combine(field: sentBy)
+        hasher.combine(field: callID)
         hasher.combine(number: UInt64(cseqNumber))
         return Self.verifiableBranchPrefix + hasher.finalize().paddedHex
     }
@@ -63,13 +63,13 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     /// the To tag, which differs between an INVITE and the ACK of its error response.
     func legacyBranch(via: SIPVia, fromTag: String, callID: String, cseqNumber: UInt32, requestURI: String) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: "legacy".utf8)
-        hasher.combine(field: via.sentBy.utf8)
-        hasher.combine(field: (via.branch ?? "").utf8)
-        hasher.combine(field: fromTag.utf8)
-        hasher.combine(field: callID.utf8)
+        hasher.combine(field: "legacy")
+        hasher.combine(field: via.sentBy)
+        hasher.combine(field: via.branch ?? "")
+        hasher.combine(field: fromTag)
+        hasher.combine(field: callID)
         hasher.combine(number: UInt64(cseqNumber))
-        hasher.combine(field: requestURI.utf8)
+        hasher.combine(field: requestURI)
         return Self.legacyBranchPrefix + hasher.finalize().paddedHex
     }
 }
@@ -137,7 +137,28 @@ struct SipHash24 {
     }
 
     mutating func combine(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes { combine(byte) }
+        let handledContiguously: Void? = bytes.withContiguousStorageIfAvailable { combine(contiguous: UnsafeRawBufferPointer($0)) }
+        if handledContiguously == nil {
+            for byte in bytes { combine(byte) }
+        }
+    }
+
+    /// Consumes whole 8-byte words at a time once the pending tail is empty.
+    private mutating func combine(contiguous bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        while tailCount != 0 && index < bytes.count {
+            combine(bytes[index])
+            index += 1
+        }
+        while index + 8 <= bytes.count {
+            compress(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            length += 8
+            index += 8
+        }
+        while index < bytes.count {
+            combine(bytes[index])
+            index += 1
+        }
     }
 
     /// Appends a length-prefixed field, so that field boundaries are part of the input.
@@ -146,8 +167,20 @@ struct SipHash24 {
         combine(bytes)
     }
 
+    /// Appends a length-prefixed run of raw bytes.
+    mutating func combine(field bytes: UnsafeRawBufferPointer) {
+        combine(number: UInt64(bytes.count))
+        combine(contiguous: bytes)
+    }
+
+    /// Appends a length-prefixed string, hashing its UTF-8 bytes in place.
+    mutating func combine(field text: String) {
+        var text = text
+        text.withUTF8 { combine(field: UnsafeRawBufferPointer($0)) }
+    }
+
     mutating func combine(number: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { combine(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
+        withUnsafeBytes(of: number.littleEndian) { combine(contiguous: $0) }
     }
 
     mutating func finalize() -> UInt64 {

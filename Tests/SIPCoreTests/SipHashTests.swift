@@ -15,8 +15,17 @@ struct SipHashTests {
         ]
     )
     func vectors(length: Int, expected: UInt64) {
-        var hasher = SipHash24(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
-        hasher.combine((0..<length).map { UInt8($0) })
-        #expect(hasher.finalize() == expected)
+        let message = (0..<length).map { UInt8($0) }
+        var whole = SipHash24(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+        whole.combine(message)
+        #expect(whole.finalize() == expected)
+        // Byte by byte, and split unevenly, the result is the same.
+        var bytewise = SipHash24(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+        for byte in message { bytewise.combine(byte) }
+        #expect(bytewise.finalize() == expected)
+        var split = SipHash24(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+        split.combine(message.prefix(3))
+        split.combine(message.dropFirst(3))
+        #expect(split.finalize() == expected)
     }
 }
