@@ -104,6 +104,34 @@ struct LifecycleTests {
         }
     }
 
+    @Test("policy export prints YAML that policy import applies without change")
+    func policyRoundTrip() async throws {
+        try await withTemporaryDirectory { directory in
+            let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+            func sipfence(_ arguments: [String]) async throws -> (Int32, String) {
+                try await ManagedProcess.run(SipfenceDaemon.executable, arguments: arguments) { process in
+                    let status = try await process.waitForExit()
+                    return (status, process.standardOutput + process.standardError)
+                }
+            }
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/captures/policy.yaml").path
+            let (imported, importOutput) = try await sipfence(["policy", "import", "--config", configuration, fixture])
+            #expect(imported == 0, "\(importOutput)")
+            let (exported, yaml) = try await sipfence(["policy", "export", "--config", configuration])
+            #expect(exported == 0)
+            #expect(yaml.contains("domain_name: trunk.sipfence.test") && yaml.contains("127.0.0.2"), "\(yaml)")
+            let exportPath = directory.appendingPathComponent("export.yaml").path
+            try yaml.write(toFile: exportPath, atomically: true, encoding: .utf8)
+            let (again, againOutput) = try await sipfence(["policy", "import", "--config", configuration, exportPath])
+            #expect(again == 0)
+            #expect(againOutput.contains(": nothing changed (policy generation "), "\(againOutput)")
+            #expect(importOutput.contains(" created, "), "\(importOutput)")
+            let (reexported, yamlAgain) = try await sipfence(["policy", "export", "--config", configuration])
+            #expect(reexported == 0 && yamlAgain == yaml)
+        }
+    }
+
     @Test("a write the API acknowledged survives kill -9")
     func durability() async throws {
         try await withTemporaryDirectory { directory in

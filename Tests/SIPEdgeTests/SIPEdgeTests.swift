@@ -96,6 +96,7 @@ struct SIPEdgeTests {
     func withEdge(
         maxMessageBytes: Int = 65_536,
         maxTCPConnections: Int = 64,
+        tcpIdleTimeout: Duration = .seconds(600),
         _ body: @escaping @Sendable (SIPEdge, [SIPEdge.Listener], Upstream) async throws -> Void
     ) async throws {
         let upstream = try await UDPPeer.bind("127.0.0.1")
@@ -104,7 +105,8 @@ struct SIPEdgeTests {
             upstream: try SIPEndpoint("udp:127.0.0.1:\(upstream.port)"),
             secret: SIPStatelessSecret(7, 11),
             maxMessageBytes: maxMessageBytes,
-            maxTCPConnections: maxTCPConnections
+            maxTCPConnections: maxTCPConnections,
+            tcpIdleTimeout: tcpIdleTimeout
         )
         let (listening, announce) = AsyncStream.makeStream(of: [SIPEdge.Listener].self, bufferingPolicy: .bufferingNewest(1))
         let edge = SIPEdge(
@@ -271,6 +273,21 @@ struct SIPEdgeTests {
                 #expect(text(try await next(&firstReceived)) == "\r\n")
                 #expect(edge.openConnections == 1)
             }
+        }
+    }
+
+    @Test("TCP: a connection that stays silent past the idle timeout is closed")
+    func idleTimeout() async throws {
+        try await withEdge(tcpIdleTimeout: .milliseconds(300)) { edge, listeners, _ in
+            let client = try await connect(listeners)
+            try await client.executeThenClose { inbound, outbound in
+                var received = inbound.makeAsyncIterator()
+                try await outbound.write(ByteBuffer(string: "\r\n\r\n"))
+                #expect(text(try await next(&received)) == "\r\n")
+                // Silence: the edge closes the connection (the test's own timeout bounds the wait).
+                await #expect(throws: EdgeTestError.closed) { _ = try await next(&received) }
+            }
+            #expect(edge.openConnections == 0)
         }
     }
 

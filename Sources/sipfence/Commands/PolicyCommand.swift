@@ -57,7 +57,14 @@ struct PolicyCommand: AsyncParsableCommand {
             let store = try PolicyStore.open(at: configuration.storePath)
             do {
                 let result = try await store.apply(document, prune: prune)
-                print("\(result)")
+                if result.changedAnything {
+                    print(
+                        "applied \(file): \(result.created) created, \(result.updated) updated, \(result.deleted) deleted "
+                            + "(policy generation \(result.generation))"
+                    )
+                } else {
+                    print("applied \(file): nothing changed (policy generation \(result.generation))")
+                }
             } catch {
                 FileHandleOutput.standardError("sipfence: cannot apply \(file): \(error)\n")
                 throw ExitCode(2)
