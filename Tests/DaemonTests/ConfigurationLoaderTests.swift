@@ -48,32 +48,45 @@ struct ConfigurationLoaderTests {
 
     @Test("every key can be overridden from the environment")
     func environmentOverrides() throws {
-        let configuration = try load(
-            Self.minimal,
-            environment: [
-                "SIPFENCE_SIP_UPSTREAM": "tcp:[::1]:5080",
-                "SIPFENCE_SIP_LISTEN": "udp:0.0.0.0:5060, tcp:0.0.0.0:5061",
-                "SIPFENCE_SIP_UNKNOWN_DOMAIN_STATUS": "404",
-                "SIPFENCE_SIP_CHECKED_METHODS": "INVITE,MESSAGE",
-                "SIPFENCE_SIP_SECRET": "00112233445566778899aabbccddeeff",
-                "SIPFENCE_API_LISTEN": "[::1]:9090",
-                "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
-                "SIPFENCE_ACCOUNTS": "AC00000000000000000000000000000001:token-one-is-long,AC00000000000000000000000000000002:token-two-is-long",
-                "SIPFENCE_LOG_LEVEL": "debug",
-                "SIPFENCE_LOG_FORMAT": "json",
-            ]
-        )
+        let environment = [
+            "SIPFENCE_SIP_UPSTREAM": "tcp:[::1]:5080",
+            "SIPFENCE_SIP_LISTEN": "udp:0.0.0.0:5060, tcp:0.0.0.0:5061",
+            "SIPFENCE_SIP_UNKNOWN_DOMAIN_STATUS": "404",
+            "SIPFENCE_SIP_CHECKED_METHODS": "INVITE,MESSAGE",
+            "SIPFENCE_SIP_SECRET": "00112233445566778899aabbccddeeff",
+            "SIPFENCE_SIP_ADVERTISED_HOST": "198.51.100.10",
+            "SIPFENCE_SIP_MAX_MESSAGE_BYTES": "16384",
+            "SIPFENCE_SIP_MAX_TCP_CONNECTIONS": "77",
+            "SIPFENCE_SIP_TCP_IDLE_SECONDS": "30",
+            "SIPFENCE_API_MAX_BODY_BYTES": "4096",
+            "SIPFENCE_API_LISTEN": "[::1]:9090",
+            "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
+            "SIPFENCE_ACCOUNTS": "AC00000000000000000000000000000001:token-one-is-long,AC00000000000000000000000000000002:token-two-is-long",
+            "SIPFENCE_LOG_LEVEL": "debug",
+            "SIPFENCE_LOG_FORMAT": "json",
+        ]
+        let configuration = try load(Self.minimal, environment: environment)
         #expect(configuration.sip.upstream.description == "tcp:[::1]:5080")
         #expect(configuration.sip.listen.map(\.description) == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5061"])
         #expect(configuration.sip.unknownDomainStatus.code == 404)
         #expect(configuration.sip.checkedMethods == ["INVITE", "MESSAGE"])
         #expect(configuration.sip.secret == SIPStatelessSecret(hex: "00112233445566778899aabbccddeeff"))
         #expect(configuration.secretConfigured)
+        #expect(configuration.sip.advertisedHost == "198.51.100.10")
+        #expect(configuration.sip.maxMessageBytes == 16_384)
+        #expect(configuration.sip.maxTCPConnections == 77)
+        #expect(configuration.sip.tcpIdleTimeout == .seconds(30))
+        #expect(configuration.api.maxBodyBytes == 4_096)
         #expect(configuration.api.host == "::1" && configuration.api.port == 9090)
         #expect(configuration.storePath == "/var/lib/sipfence/x.sqlite")
         #expect(configuration.accounts.map(\.sid) == ["AC00000000000000000000000000000001", "AC00000000000000000000000000000002"])
         #expect(configuration.logLevel == .debug && configuration.logFormat == .json)
         #expect(ConfigurationLoader.environmentName(for: "sip.max_tcp_connections") == "SIPFENCE_SIP_MAX_TCP_CONNECTIONS")
+        // Every key of the schema was overridden above.
+        let keys = ConfigurationLoader.schema.flatMap { section, keys in keys.keys.map { "\(section).\($0)" } } + ["accounts"]
+        for key in keys {
+            #expect(environment[ConfigurationLoader.environmentName(for: key)] != nil, "\(key) is not overridden in this test")
+        }
     }
 
     @Test(
