@@ -287,6 +287,12 @@ struct SIPEdgeTests {
                 // Silence: the edge closes the connection (the test's own timeout bounds the wait).
                 await #expect(throws: EdgeTestError.closed) { _ = try await next(&received) }
             }
+            // The edge forgets the connection once its serving task has wound up.
+            var waited = 0
+            while edge.openConnections > 0 && waited < 100 {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += 1
+            }
             #expect(edge.openConnections == 0)
         }
     }
