@@ -119,11 +119,16 @@ final class Registry: Sendable {
     /// one of the destination's address family.
     func datagramListener(preferring preferred: SIPConnectionID?, family: IPAddress.Family) -> DatagramListener? {
         state.withLock { state in
-            let ready = state.datagramListeners.filter { $0.writer != nil }
-            if let preferred, let listener = ready.first(where: { $0.id == preferred }), listener.bound.address.canonical.family == family {
+            if let preferred,
+                let listener = state.datagramListeners.first(where: { $0.id == preferred && $0.writer != nil }),
+                listener.bound.address.canonical.family == family
+            {
                 return listener
             }
-            return ready.first { $0.bound.address.canonical.family == family || $0.bound.address == IPAddress(ipv6: 0) }
+            return state.datagramListeners.first { listener in
+                listener.writer != nil
+                    && (listener.bound.address.canonical.family == family || listener.bound.address == IPAddress(ipv6: 0))
+            }
         }
     }
 

@@ -15,13 +15,32 @@ import Synchronization
 /// - `sipfence_send_failures_total{reason}`: answers or relays that could not be sent.
 /// - `sipfence_keepalives_total{transport}`: keep-alives received.
 final class SIPEdgeMetrics: Sendable {
-    private struct MessageKey: Hashable {
-        let method: String
-        let transport: String
-        let verdict: AdmissionVerdict
+    /// Counters of one metric, one per label set, made on first use and kept: making a
+    /// swift-metrics counter is a factory lookup, too dear for every packet.
+    private final class CounterFamily: Sendable {
+        let label: String
+        private let counters = Mutex<[[String]: CoreMetrics.Counter]>([:])
+
+        init(_ label: String) {
+            self.label = label
+        }
+
+        func increment(_ dimensions: KeyValuePairs<String, String>) {
+            let values = dimensions.map(\.value)
+            let counter = counters.withLock { counters in
+                if let counter = counters[values] { return counter }
+                let counter = CoreMetrics.Counter(label: label, dimensions: dimensions.map { ($0.key, $0.value) })
+                counters[values] = counter
+                return counter
+            }
+            counter.increment()
+        }
     }
 
-    private let messages = Mutex<[MessageKey: CoreMetrics.Counter]>([:])
+    private let messages = CounterFamily("sipfence_sip_messages_total")
+    private let upstreamErrors = CounterFamily("sipfence_upstream_errors_total")
+    private let sendFailures = CounterFamily("sipfence_send_failures_total")
+    private let keepAlives = CounterFamily("sipfence_keepalives_total")
     private let decisionDuration = CoreMetrics.Timer(label: "sipfence_decision_duration_seconds", preferredDisplayUnit: .seconds)
     private let connections = Gauge(label: "sipfence_tcp_connections")
     private let refusedConnections = CoreMetrics.Counter(label: "sipfence_tcp_connections_refused_total")
@@ -37,17 +56,7 @@ final class SIPEdgeMetrics: Sendable {
 
     func record(_ decision: AdmissionDecision, transport: SIPTransport, duration: Duration) {
         let method = decision.method.map { Self.knownMethods.contains($0) ? $0 : "other" } ?? "unknown"
-        let key = MessageKey(method: method, transport: transport.rawValue.lowercased(), verdict: decision.verdict)
-        let counter = messages.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(
-                label: "sipfence_sip_messages_total",
-                dimensions: [("method", key.method), ("transport", key.transport), ("verdict", key.verdict.rawValue)]
-            )
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
+        messages.increment(["method": method, "transport": transport.label, "verdict": decision.verdict.rawValue])
         verdictCounts.withLock { $0[decision.verdict, default: 0] += 1 }
         let (seconds, attoseconds) = duration.components
         decisionDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -68,14 +77,25 @@ final class SIPEdgeMetrics: Sendable {
     }
 
     func upstreamError(_ reason: String) {
-        CoreMetrics.Counter(label: "sipfence_upstream_errors_total", dimensions: [("reason", reason)]).increment()
+        upstreamErrors.increment(["reason": reason])
     }
 
     func sendFailed(_ reason: String) {
-        CoreMetrics.Counter(label: "sipfence_send_failures_total", dimensions: [("reason", reason)]).increment()
+        sendFailures.increment(["reason": reason])
     }
 
     func keepAlive(_ transport: SIPTransport) {
-        CoreMetrics.Counter(label: "sipfence_keepalives_total", dimensions: [("transport", transport.rawValue.lowercased())]).increment()
+        keepAlives.increment(["transport": transport.label])
+    }
+}
+
+extension SIPTransport {
+    /// The transport as a metric label: `udp`, `tcp`.
+    fileprivate var label: String {
+        switch self {
+        case .udp: "udp"
+        case .tcp: "tcp"
+        default: rawValue.lowercased()
+        }
     }
 }
