@@ -103,14 +103,6 @@ public struct IPAddress: Hashable, Sendable {
     public var canonical: IPAddress {
         unmappedIPv4 ?? self
     }
-
-    /// Whether this is a loopback address (127.0.0.0/8 or `::1`).
-    public var isLoopback: Bool {
-        switch canonical.storage {
-        case .v4(let value): value >> 24 == 127
-        case .v6(let value): value == 1
-        }
-    }
 }
 
 extension IPAddress: Comparable {

@@ -140,7 +140,4 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
             + intervalStarts.capacity * MemoryLayout<Key>.stride
             + intervalMatches.capacity * MemoryLayout<UInt32>.stride
     }
-
-    /// The number of intervals the key space was cut into.
-    var intervalCount: Int { intervalStarts.count }
 }

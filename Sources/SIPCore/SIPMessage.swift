@@ -79,11 +79,6 @@ public struct SIPMessage: Sendable {
         headerFields.filter { $0.name == name }
     }
 
-    /// The fields whose name is `name` (compared case-insensitively; for `other` headers).
-    public func fields(named name: String) -> [SIPHeaderField] {
-        headerFields.filter { bytes[$0.nameRange].equalsCaseInsensitive(name) }
-    }
-
     /// The value of `field` as text.
     public func value(of field: SIPHeaderField) -> String {
         bytes[field.valueRange].text

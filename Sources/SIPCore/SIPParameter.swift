@@ -22,9 +22,4 @@ extension Array where Element == SIPParameter {
     public func contains(named name: String) -> Bool {
         first(named: name) != nil
     }
-
-    /// The rendering of the parameters, each as `;name` or `;name=value`.
-    var rendered: String {
-        map { parameter in parameter.value.map { ";\(parameter.name)=\($0)" } ?? ";\(parameter.name)" }.joined()
-    }
 }

@@ -68,13 +68,15 @@ struct ReplayReport {
 
     /// Writes the summary and flushes.
     mutating func finish(summary: ReplayEngine.Summary, captures: [(name: String, statistics: CaptureStatistics)]) {
-        let skipped = captures.reduce(into: [String: Int]()) { counts, capture in
+        // Packets skipped by the capture reader, and payloads skipped as not SIP, by reason.
+        var skipped = captures.reduce(into: [String: Int]()) { counts, capture in
             for (reason, count) in capture.statistics.skipped { counts["\(reason)", default: 0] += count }
         }
+        if summary.nonSIP > 0 { skipped["not SIP", default: 0] += summary.nonSIP }
         let packets = captures.reduce(0) { $0 + $1.statistics.packets }
         let reassembled = captures.reduce(0) { $0 + $1.statistics.reassembledDatagrams }
         let incomplete = captures.reduce(0) { $0 + $1.statistics.incompleteDatagrams }
-        let nonSIPPackets = skipped.values.reduce(0, +) + summary.nonSIP
+        let nonSIPPackets = skipped.values.reduce(0, +)
         let invites = { (verdict: AdmissionVerdict) in summary.invites[verdict, default: 0] }
         if json {
             appendJSON([
@@ -90,7 +92,7 @@ struct ReplayReport {
                     }),
                     "malformed": summary.malformed,
                     "non_sip_skipped": nonSIPPackets,
-                    "skipped_by_reason": skipped.merging(["not SIP": summary.nonSIP].filter { $0.value > 0 }) { $0 + $1 },
+                    "skipped_by_reason": skipped,
                     "keepalives": summary.keepAlives,
                     "oversized": summary.oversized,
                     "reassembled_datagrams": reassembled,
@@ -107,9 +109,8 @@ struct ReplayReport {
             )
             append("  malformed messages: \(summary.malformed)")
             var skippedLine = "  non-SIP packets skipped: \(nonSIPPackets)"
-            let reasons = skipped.merging(["not SIP": summary.nonSIP].filter { $0.value > 0 }) { $0 + $1 }
-            if !reasons.isEmpty {
-                skippedLine += " (" + reasons.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            if !skipped.isEmpty {
+                skippedLine += " (" + skipped.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
             }
             append(skippedLine)
             if reassembled + incomplete > 0 {
