@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libosip2's parser (Debian: libosip2-dev). Only SIPCore imports it.
@@ -40,7 +41,10 @@ let package = Package(
             providers: [.apt(["libosip2-dev"])]
         ),
         .target(name: "SIPCore", dependencies: ["COSIP"], swiftSettings: strictSwift6),
-        .target(name: "AccessControl", swiftSettings: strictSwift6),
+        // Digest hashes (HA1) live beside the policy that holds them: swift-crypto.
+        .target(
+            name: "AccessControl", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift6),
         .target(name: "Admission", dependencies: ["SIPCore", "AccessControl"], swiftSettings: strictSwift6),
         // Sockets: the only target that opens SIP sockets.
         .target(
