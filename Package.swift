@@ -64,7 +64,11 @@ let package = Package(
         // Records, SQLite storage and policy compilation. The only target that speaks SQL.
         .target(
             name: "PolicyStore",
-            dependencies: ["AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "AccessControl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift6
         ),
         // The Twilio-compatible REST API. The only target that speaks HTTP.
@@ -120,7 +124,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PolicyStoreTests",
-            dependencies: ["PolicyStore", "AccessControl", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "PolicyStore", "AccessControl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift6
         ),
         .testTarget(

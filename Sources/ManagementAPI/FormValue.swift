@@ -68,6 +68,11 @@ enum FormValue {
     /// The prefix an IP address entry should have, from `IpAddress` (a complete address,
     /// optionally `/length`) and `CidrPrefixLength`, or `nil` when neither is given.
     ///
+    /// `CidrPrefixLength=0` is the same as no `CidrPrefixLength`: in Twilio's API the
+    /// property defaults to 0 and "by default the entire IP address is used", so a client
+    /// that sends the default must get a single address, never `/0`. Only slash notation
+    /// (`IpAddress=0.0.0.0/0`) expresses a zero-length prefix.
+    ///
     /// Without a length in either parameter, an update keeps the entry's current length
     /// (if the family is the same) and a create uses the full length. Host bits are
     /// cleared.
@@ -78,7 +83,7 @@ enum FormValue {
                 throw .invalidParameter(
                     "CidrPrefixLength", "it must be a whole number from 0 to 32 (IPv4) or 128 (IPv6)")
             }
-            explicitLength = value
+            explicitLength = value == 0 ? nil : value
         }
         let network: IPAddress
         var slashLength: Int?

@@ -126,7 +126,9 @@ extension PolicyDocument {
         let text = address.ipAddress
         do {
             let prefix = try IPPrefix(text)
-            guard let length = address.cidrPrefixLength else { return prefix }
+            // As in Twilio's API, a length of 0 is the default: the entire address. Only
+            // slash notation (`0.0.0.0/0`) expresses a zero-length prefix.
+            guard let length = address.cidrPrefixLength, length != 0 else { return prefix }
             if text.contains("/"), length != prefix.length {
                 throw PolicyDocumentError.invalidAddress(
                     path: "\(path).cidr_prefix_length", text,

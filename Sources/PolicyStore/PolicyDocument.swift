@@ -248,7 +248,8 @@ public struct PolicyDocument: Codable, Hashable, Sendable {
         public var friendlyName: String?
         /// An IPv4 or IPv6 address, optionally with `/length`.
         public var ipAddress: String
-        /// The prefix length; absent means the one in ``ipAddress``, else the full length.
+        /// The prefix length; absent or 0 means the one in ``ipAddress``, else the full
+        /// length (as Twilio's `CidrPrefixLength`, whose default 0 is the entire address).
         public var cidrPrefixLength: Int?
 
         /// An address entry.

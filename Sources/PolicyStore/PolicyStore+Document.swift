@@ -96,9 +96,13 @@ extension PolicyStore {
                     sid: list.sid.rawValue,
                     friendlyName: list.friendlyName,
                     ipAddresses: (addressesByList[list.sid] ?? []).sorted { $0.prefix < $1.prefix }.map { entry in
-                        PolicyDocument.Address(
-                            friendlyName: entry.friendlyName, ipAddress: entry.prefix.network.description,
-                            cidrPrefixLength: entry.prefix.length)
+                        // A zero length is written in slash notation, the only way to say /0
+                        // (a `cidr_prefix_length` of 0 means the entire address).
+                        entry.prefix.length == 0
+                            ? PolicyDocument.Address(friendlyName: entry.friendlyName, ipAddress: entry.prefix.description)
+                            : PolicyDocument.Address(
+                                friendlyName: entry.friendlyName, ipAddress: entry.prefix.network.description,
+                                cidrPrefixLength: entry.prefix.length)
                     })
             })
     }

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+public import Logging
 
 /// The policy's records — domains, IP access control lists, their addresses and the
 /// mappings between them — kept per account in SQLite, and compiled on demand into an
@@ -29,16 +30,24 @@ public final class PolicyStore: Sendable {
     ///   - path: the database file; its directory must exist. SQLite keeps `-wal` and
     ///     `-shm` files beside it.
     ///   - now: the clock for `date_created` and `date_updated`.
-    public convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
-        try self.init(writer: DatabasePool(path: path, configuration: Self.configuration), now: now)
+    ///   - logger: where schema migrations report what they changed (at warning level).
+    public convenience init(
+        path: String, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "sipfence.store")
+    ) throws {
+        try self.init(
+            writer: DatabasePool(path: path, configuration: Self.configuration), now: now, logger: logger)
     }
 
     /// An empty store in memory, gone when the last reference goes: for tests and tools.
     public static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws -> PolicyStore {
-        try PolicyStore(writer: DatabaseQueue(configuration: configuration), now: now)
+        try PolicyStore(
+            writer: DatabaseQueue(configuration: configuration), now: now, logger: Logger(label: "sipfence.store"))
     }
 
-    private init(writer: any DatabaseWriter, now: @escaping @Sendable () -> Date) throws {
+    private init(
+        writer: any DatabaseWriter, now: @escaping @Sendable () -> Date, logger: Logger
+    ) throws {
         // WAL's usual setting, NORMAL (which GRDB applies when it opens a pool), may lose the
         // last transactions on power loss; FULL syncs the WAL at every commit, so a write
         // that returned is on disk. All writes go through this one connection.
@@ -48,7 +57,7 @@ public final class PolicyStore: Sendable {
                 throw PolicyStoreError.setupFailed("SQLite did not accept PRAGMA synchronous = FULL")
             }
         }
-        try PolicyStoreSchema.migrator.migrate(writer)
+        try PolicyStoreSchema.migrator(logger: logger).migrate(writer)
         let generation = try writer.read(Self.readGeneration)
         self.writer = writer
         self.now = now

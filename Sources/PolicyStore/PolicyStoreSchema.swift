@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 
 /// The store's schema, as a sequence of migrations.
 ///
@@ -13,7 +14,8 @@ import GRDB
 /// - a list is mapped to a domain at most once per kind; a prefix appears at most once
 ///   per list.
 enum PolicyStoreSchema {
-    static var migrator: DatabaseMigrator {
+    /// The migrations; `logger` reports what a migration had to remove.
+    static func migrator(logger: Logger) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: domains, lists, addresses, mappings, generation") { db in
             try db.execute(
@@ -88,6 +90,35 @@ enum PolicyStoreSchema {
                     CREATE INDEX mapping_by_list ON ip_access_control_list_mapping (account_sid, ip_access_control_list_sid);
                     """
             )
+        }
+        // Before this migration, `CidrPrefixLength=0` (Twilio's default, meaning the
+        // entire address) was stored as a zero-length prefix that admitted every source.
+        // The address the client sent was cleared on write, so the entry cannot be
+        // repaired: it is removed, and reported so that an operator can re-create it.
+        migrator.registerMigration("v2: remove entries stored with prefix length 0") { db in
+            let removed = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.sid, a.account_sid, a.ip_access_control_list_sid, a.friendly_name, l.friendly_name AS list_name
+                    FROM ip_address a JOIN ip_access_control_list l ON l.sid = a.ip_access_control_list_sid
+                    WHERE a.prefix_length = 0 ORDER BY a.sid
+                    """)
+            guard !removed.isEmpty else { return }
+            for row in removed {
+                let sid: String = row["sid"]
+                let list: String = row["ip_access_control_list_sid"]
+                let friendlyName: String = row["friendly_name"]
+                let listName: String = row["list_name"]
+                logger.warning(
+                    "removed an IP address entry stored with prefix length 0, which admitted every source",
+                    metadata: [
+                        "sid": "\(sid)", "account_sid": "\(row["account_sid"] as String)",
+                        "ip_access_control_list_sid": "\(list)", "ip_access_control_list": "\(listName)",
+                        "friendly_name": "\(friendlyName)",
+                    ])
+            }
+            try db.execute(sql: "DELETE FROM ip_address WHERE prefix_length = 0")
+            try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")
         }
         return migrator
     }

@@ -91,6 +91,22 @@ struct CallFlowTests {
         }
     }
 
+    /// Regression: `CidrPrefixLength=0` (Twilio's default, "the entire IP address") was
+    /// stored as /0 and admitted every source.
+    @Test("an entry created with CidrPrefixLength=0 admits its own address only")
+    func zeroPrefixLengthMeansOneAddress() async throws {
+        try await World.with { world in
+            let created = try await world.api.request(
+                "POST", "\(world.api.accountPath)/IpAccessControlLists/\(world.listSID)/IpAddresses.json",
+                form: [("FriendlyName", "default length"), ("IpAddress", "127.0.0.5"), ("CidrPrefixLength", "0")])
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.json["cidr_prefix_length"] as? Int == 32)
+            let outcome = try await world.call("uac-refused.xml", from: "127.0.0.3", values: ["STATUS": "403"])
+            #expect(outcome.succeeded, "\(outcome.output.suffix(2000))")
+            #expect(try await world.api.metric("sipfence_sip_messages_total{method=\"INVITE\",transport=\"udp\",verdict=\"rejected\"}") == 1)
+        }
+    }
+
     @Test("a CANCEL before the answer ends the call with 487")
     func cancel() async throws {
         try await World.with { world in

@@ -131,6 +131,11 @@ struct ResourceRouteTests {
             ([("IpAddress", "2001:DB8::1")], "2001:db8::1", 128),
             ([("IpAddress", "2001:db8:1:2::7"), ("CidrPrefixLength", "48")], "2001:db8:1::", 48),
             ([("IpAddress", "::ffff:192.0.2.1")], "::ffff:192.0.2.1", 128),
+            // Regression: CidrPrefixLength=0 is Twilio's default, "the entire IP address";
+            // it was stored as /0 and opened the domain to every source.
+            ([("IpAddress", "10.1.2.3"), ("CidrPrefixLength", "0")], "10.1.2.3", 32),
+            ([("IpAddress", "2001:db8::7"), ("CidrPrefixLength", "0")], "2001:db8::7", 128),
+            ([("IpAddress", "10.1.2.0/24"), ("CidrPrefixLength", "0")], "10.1.2.0", 24),
         ])
     func addressForms(form: [(String, String)], address: String, length: Int) async throws {
         let harness = try APITestHarness()
@@ -180,6 +185,11 @@ struct ResourceRouteTests {
             // Another family gets its full length.
             let v6 = try await client.send(.post, "\(base)/\(sid).json", form: [("IpAddress", "2001:db8::5")])
             #expect(v6.json?["cidr_prefix_length"]?.int == 128)
+            // CidrPrefixLength=0 is the parameter's default: it changes nothing, never makes /0.
+            let unchanged = try await client.send(.post, "\(base)/\(sid).json", form: [("CidrPrefixLength", "0")])
+            #expect(unchanged.status == .ok)
+            #expect(unchanged.json?["ip_address"]?.string == "2001:db8::5")
+            #expect(unchanged.json?["cidr_prefix_length"]?.int == 128)
 
             #expect(try await client.send(.get, "\(base).json").json?["ip_addresses"]?.array?.count == 1)
             #expect(try await client.send(.delete, "\(base)/\(sid).json").status == .noContent)
