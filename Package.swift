@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge"],
+            dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl"],
             swiftSettings: strictSwift6
         ),
         // Real processes: the sipfence binary, Kamailio and sipp, on loopback.

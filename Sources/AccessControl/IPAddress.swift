@@ -18,6 +18,14 @@ public struct IPAddress: Hashable, Sendable {
             case .ipv6: 128
             }
         }
+
+        /// `IPv4` or `IPv6`, as messages name the family.
+        public var name: String {
+            switch self {
+            case .ipv4: "IPv4"
+            case .ipv6: "IPv6"
+            }
+        }
     }
 
     @usableFromInline

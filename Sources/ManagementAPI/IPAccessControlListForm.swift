@@ -1,3 +1,5 @@
+import AccessControl
+
 /// The form parameters of a list create or update. Unknown parameters are ignored.
 struct IPAccessControlListForm: Decodable, Sendable {
     var friendlyName: String?
@@ -29,6 +31,15 @@ struct IPAddressForm: Decodable, Sendable {
         guard required || friendlyName != nil else { return nil }
         let name = try FormValue.required(friendlyName, "FriendlyName", code: .invalidParameter)
         return try FormValue.friendlyName(name, "FriendlyName", maximum: 255, code: .invalidParameter)
+    }
+
+    /// Refuses `prefix` when it is shorter than `minimums` allows, naming the parameter
+    /// that set its length: `CidrPrefixLength` when one (other than the default 0) was
+    /// given, else `IpAddress` (slash notation).
+    func requireLongEnough(_ prefix: IPPrefix, _ minimums: PrefixLengthMinimums) throws(TwilioError) {
+        guard let minimum = minimums.violation(by: prefix) else { return }
+        let lengthGiven = cidrPrefixLength.flatMap { Int($0) }.map { $0 != 0 } ?? false
+        throw .prefixTooShort(prefix, minimum: minimum, parameter: lengthGiven ? "CidrPrefixLength" : "IpAddress")
     }
 }
 

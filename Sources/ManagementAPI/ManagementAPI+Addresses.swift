@@ -38,6 +38,7 @@ extension ManagementAPI {
                 address: FormValue.required(form.ipAddress, "IpAddress", code: .invalidParameter),
                 length: form.cidrPrefixLength, current: nil)
         else { throw TwilioError.missingParameter("IpAddress") }
+        try form.requireLongEnough(prefix, store.prefixLengthMinimums)
         let record = try await translatingStoreErrors(path: request.uri.path) {
             try await store.createIPAddress(account: account, list: list, friendlyName: friendlyName, prefix: prefix)
         }
@@ -60,6 +61,7 @@ extension ManagementAPI {
         let sid = try context.sid("addressSid", .ipAddress, in: request)
         let form = try await context.requestDecoder.decode(IPAddressForm.self, from: request, context: context)
         let friendlyName = try form.checkedFriendlyName(required: false)
+        let minimums = store.prefixLengthMinimums
         // The new prefix depends on the stored one (a bare CidrPrefixLength applies to it),
         // so it is worked out inside the store's transaction; its errors abort the update.
         let record = try await translatingStoreErrors(path: request.uri.path) {
@@ -68,6 +70,7 @@ extension ManagementAPI {
                 if let prefix = try FormValue.prefix(
                     address: form.ipAddress, length: form.cidrPrefixLength, current: entry.prefix)
                 {
+                    if prefix != entry.prefix { try form.requireLongEnough(prefix, minimums) }
                     entry.prefix = prefix
                 }
             }

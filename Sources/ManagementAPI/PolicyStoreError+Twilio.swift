@@ -18,6 +18,8 @@ extension PolicyStoreError {
                 code: .domainValidation)
         case .prefixAlreadyListed(let prefix, _):
             .invalidParameter("IpAddress", "the list already has an entry for \(prefix)")
+        case .prefixTooShort(let prefix, let minimum):
+            .prefixTooShort(prefix, minimum: minimum, parameter: "IpAddress")
         case .sidTaken, .corruptRecord, .setupFailed:
             .internalError
         }

@@ -1,3 +1,4 @@
+import AccessControl
 public import Hummingbird
 
 /// An error answered the way Twilio's API answers it: an HTTP status and a JSON body
@@ -72,6 +73,16 @@ extension TwilioError {
         _ parameter: String, _ reason: String, code: TwilioErrorCode = .invalidParameter
     ) -> TwilioError {
         TwilioError(status: .badRequest, code: code, message: "\(code.title)\(parameter) is invalid: \(reason)")
+    }
+
+    /// 400 / 21234: an IP address entry shorter than the server's minimum for its family
+    /// (`policy.min_prefix_length_ipv4` / `_ipv6`), naming the parameter that set its length.
+    static func prefixTooShort(_ prefix: IPPrefix, minimum: Int, parameter: String) -> TwilioError {
+        let family = prefix.canonical.family
+        return .invalidParameter(
+            parameter,
+            "\(prefix) is shorter than /\(minimum), the shortest \(family.name) prefix this server accepts "
+                + "(policy.min_prefix_length_\(family == .ipv4 ? "ipv4" : "ipv6"))")
     }
 
     /// 400 / 21481: a `PageToken` this server did not issue.

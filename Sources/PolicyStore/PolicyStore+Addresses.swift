@@ -5,10 +5,12 @@ extension PolicyStore {
     /// Adds `prefix` to the list `list` of `account`.
     ///
     /// - Throws: ``PolicyStoreError/notFound(_:)`` for an unknown list,
-    ///   ``PolicyStoreError/prefixAlreadyListed(_:list:)`` when the list has that prefix.
+    ///   ``PolicyStoreError/prefixAlreadyListed(_:list:)`` when the list has that prefix,
+    ///   ``PolicyStoreError/prefixTooShort(_:minimum:)`` below ``prefixLengthMinimums``.
     public func createIPAddress(
         account: SID, list: SID, friendlyName: String, prefix: IPPrefix
     ) async throws -> IPAddressRecord {
+        try Self.requireLongEnough(prefix, prefixLengthMinimums)
         let sid = SID.random(.ipAddress)
         let time = timestamp()
         return try await write { db in
@@ -54,15 +56,20 @@ extension PolicyStore {
     /// nothing is written. An error thrown by `modify` aborts the update and is rethrown.
     ///
     /// - Throws: ``PolicyStoreError/notFound(_:)``,
-    ///   ``PolicyStoreError/prefixAlreadyListed(_:list:)``.
+    ///   ``PolicyStoreError/prefixAlreadyListed(_:list:)``,
+    ///   ``PolicyStoreError/prefixTooShort(_:minimum:)`` when the prefix changes to one
+    ///   below ``prefixLengthMinimums``.
     @discardableResult
     public func updateIPAddress(
         _ sid: SID, list: SID, account: SID, _ modify: @escaping @Sendable (inout IPAddressRecord) throws -> Void
     ) async throws -> IPAddressRecord {
         let time = timestamp()
+        let minimums = prefixLengthMinimums
         return try await write { db in
             var entry = try Self.fetchAddress(db, sid, list: list, account: account)
+            let stored = entry.prefix
             try modify(&entry)
+            if entry.prefix != stored { try Self.requireLongEnough(entry.prefix, minimums) }
             try Self.saveAddress(db, entry, at: time)
             return try Self.fetchAddress(db, sid, list: list, account: account)
         }
@@ -79,6 +86,29 @@ extension PolicyStore {
                 arguments: [sid.rawValue, list.rawValue, account.rawValue])
             guard db.changesCount > 0 else { throw PolicyStoreError.notFound(sid) }
         }
+    }
+
+    /// Every entry of every account shorter than `minimums` allows, in SID order: the
+    /// entries stored before a minimum was raised, which the daemon reports at start-up.
+    public func ipAddresses(shorterThan minimums: PrefixLengthMinimums) async throws -> [IPAddressRecord] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(StoredRows.addressColumns) FROM ip_address a
+                    WHERE (length(a.network) = 4 AND a.prefix_length < ?)
+                       OR (length(a.network) = 16 AND (a.prefix_length < ? OR a.prefix_length < 96 + ?))
+                    ORDER BY a.sid
+                    """,
+                arguments: [minimums.ipv4, minimums.ipv6, minimums.ipv4]
+            ).map(StoredRows.address).filter { minimums.violation(by: $0.prefix) != nil }  // IPv4-mapped: exact
+        }
+    }
+
+    /// Throws ``PolicyStoreError/prefixTooShort(_:minimum:)`` when `prefix` is shorter
+    /// than `minimums` allows.
+    static func requireLongEnough(_ prefix: IPPrefix, _ minimums: PrefixLengthMinimums) throws(PolicyStoreError) {
+        if let minimum = minimums.violation(by: prefix) { throw .prefixTooShort(prefix, minimum: minimum) }
     }
 
     // MARK: - Inside a transaction

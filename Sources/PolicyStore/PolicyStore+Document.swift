@@ -27,6 +27,18 @@ extension PolicyStore {
     @discardableResult
     public func apply(_ document: PolicyDocument, prune: Bool = false) async throws -> PolicyApplyResult {
         let accounts = try document.parsed()
+        let minimums = prefixLengthMinimums
+        for account in accounts {
+            for list in account.lists {
+                for address in list.addresses {
+                    guard let minimum = minimums.violation(by: address.prefix) else { continue }
+                    throw PolicyDocumentError.invalidAddress(
+                        path: address.path, address.prefix.description,
+                        reason: "it is shorter than /\(minimum), the shortest \(address.prefix.canonical.family.name) prefix "
+                            + "allowed (policy.min_prefix_length_ipv4 / _ipv6)")
+                }
+            }
+        }
         let time = timestamp()
         let (counts, generation) = try await writeReportingGeneration { db in
             var counts = ApplyCounts()

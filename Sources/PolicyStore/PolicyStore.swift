@@ -1,6 +1,8 @@
+public import AccessControl
 public import Foundation
 import GRDB
 public import Logging
+import Synchronization
 
 /// The policy's records — domains, IP access control lists, their addresses and the
 /// mappings between them — kept per account in SQLite, and compiled on demand into an
@@ -23,6 +25,7 @@ public final class PolicyStore: Sendable {
     let writer: any DatabaseWriter
     let now: @Sendable () -> Date
     let broadcaster: PolicyChangeBroadcaster
+    private let minimums: Mutex<PrefixLengthMinimums>
 
     /// Opens the store in the SQLite file at `path`, creating and migrating it as needed.
     ///
@@ -31,22 +34,29 @@ public final class PolicyStore: Sendable {
     ///     `-shm` files beside it.
     ///   - now: the clock for `date_created` and `date_updated`.
     ///   - logger: where schema migrations report what they changed (at warning level).
+    ///   - prefixLengthMinimums: the shortest prefixes a write may store.
     public convenience init(
         path: String, now: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger = Logger(label: "sipfence.store")
+        logger: Logger = Logger(label: "sipfence.store"),
+        prefixLengthMinimums: PrefixLengthMinimums = .default
     ) throws {
         try self.init(
-            writer: DatabasePool(path: path, configuration: Self.configuration), now: now, logger: logger)
+            writer: DatabasePool(path: path, configuration: Self.configuration), now: now, logger: logger,
+            prefixLengthMinimums: prefixLengthMinimums)
     }
 
     /// An empty store in memory, gone when the last reference goes: for tests and tools.
-    public static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws -> PolicyStore {
+    public static func inMemory(
+        now: @escaping @Sendable () -> Date = { Date() }, prefixLengthMinimums: PrefixLengthMinimums = .default
+    ) throws -> PolicyStore {
         try PolicyStore(
-            writer: DatabaseQueue(configuration: configuration), now: now, logger: Logger(label: "sipfence.store"))
+            writer: DatabaseQueue(configuration: configuration), now: now, logger: Logger(label: "sipfence.store"),
+            prefixLengthMinimums: prefixLengthMinimums)
     }
 
     private init(
-        writer: any DatabaseWriter, now: @escaping @Sendable () -> Date, logger: Logger
+        writer: any DatabaseWriter, now: @escaping @Sendable () -> Date, logger: Logger,
+        prefixLengthMinimums: PrefixLengthMinimums
     ) throws {
         // WAL's usual setting, NORMAL (which GRDB applies when it opens a pool), may lose the
         // last transactions on power loss; FULL syncs the WAL at every commit, so a write
@@ -62,6 +72,16 @@ public final class PolicyStore: Sendable {
         self.writer = writer
         self.now = now
         self.broadcaster = PolicyChangeBroadcaster(generation: generation)
+        self.minimums = Mutex(prefixLengthMinimums)
+    }
+
+    /// The shortest prefixes a write may store (`policy.min_prefix_length_ipv4` and
+    /// `…_ipv6`): a shorter one is refused with ``PolicyStoreError/prefixTooShort(_:minimum:)``
+    /// by every write path, the API's and policy import's alike. Entries stored before
+    /// the minimum was raised stay; ``ipAddresses(shorterThan:)`` finds them.
+    public var prefixLengthMinimums: PrefixLengthMinimums {
+        get { minimums.withLock { $0 } }
+        set { minimums.withLock { $0 = newValue } }
     }
 
     deinit {

@@ -16,6 +16,9 @@ public enum PolicyStoreError: Error, Hashable, Sendable {
     case listAlreadyMapped(MappingKind, domain: SID, list: SID)
     /// The list already has an entry for this prefix.
     case prefixAlreadyListed(IPPrefix, list: SID)
+    /// The prefix is shorter than the store's minimum for its family
+    /// (``PolicyStore/prefixLengthMinimums``).
+    case prefixTooShort(IPPrefix, minimum: Int)
     /// A record with this SID already exists (possibly in another account).
     case sidTaken(SID)
     /// A SID of the wrong kind was given (a list's where a domain's is expected, …).
@@ -40,6 +43,8 @@ extension PolicyStoreError: CustomStringConvertible {
             "the list \(list) is already mapped to the domain \(domain) (\(kind) mapping)"
         case .prefixAlreadyListed(let prefix, let list):
             "the list \(list) already has an entry for \(prefix)"
+        case .prefixTooShort(let prefix, let minimum):
+            "\(prefix) is shorter than /\(minimum), the shortest \(prefix.canonical.family.name) prefix allowed"
         case .sidTaken(let sid):
             "a record \(sid) already exists"
         case .wrongKindOfSID(let sid, let expected):

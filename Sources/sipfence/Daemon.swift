@@ -32,7 +32,8 @@ actor Daemon {
     }
 
     func run() async throws {
-        let store = try PolicyStore.open(at: configuration.storePath)
+        let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
+        try await store.reportEntriesShorterThanMinimums(logger: logger)
         let live = LivePolicy(try await store.compilePolicy())
         PolicyFollower.record(live.policy)
         let follower = PolicyFollower(store: store, live: live, logger: logger)
@@ -60,7 +61,7 @@ actor Daemon {
         // Trap SIGHUP before the group runs: the default action would kill the process.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let reloader = ReloadService(signals: hangups) { [self] in
-            await self.reload(edge: edge, api: api, follower: follower)
+            await self.reload(edge: edge, api: api, follower: follower, store: store)
         }
 
         let group = ServiceGroup(
@@ -87,7 +88,7 @@ actor Daemon {
 
     /// Re-reads the configuration file and applies it; on any problem the running
     /// configuration stays and the problems are logged.
-    private func reload(edge: SIPEdge, api: ManagementServer, follower: PolicyFollower) async {
+    private func reload(edge: SIPEdge, api: ManagementServer, follower: PolicyFollower, store: PolicyStore) async {
         notifier.notifyReloading()
         logger.info("reloading", metadata: ["config": "\(configurationPath)"])
         do {
@@ -105,6 +106,10 @@ actor Daemon {
             try await edge.reload(updated.sip)
             logLevel.current = updated.logLevel
             try api.updateAccounts(updated.accounts)
+            if updated.prefixLengthMinimums != configuration.prefixLengthMinimums {
+                store.prefixLengthMinimums = updated.prefixLengthMinimums
+                try await store.reportEntriesShorterThanMinimums(logger: logger)
+            }
             await follower.refresh(reason: "reload")
             configuration = updated
             notifier.notify("READY=1\nSTATUS=reloaded; \(Self.status(edge: edge, policy: follower.live.policy))")

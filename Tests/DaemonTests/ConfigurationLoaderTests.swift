@@ -1,3 +1,4 @@
+import AccessControl
 import Admission
 import Foundation
 import SIPCore
@@ -43,6 +44,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.api == DaemonConfiguration.API(host: "127.0.0.1", port: 8080, maxBodyBytes: 65_536))
         #expect(configuration.logLevel == .info && configuration.logFormat == .text)
         #expect(!configuration.secretConfigured)
+        #expect(configuration.prefixLengthMinimums == .default)
         #expect(configuration.accounts == [.init(sid: "AC0123456789abcdef0123456789abcdef", authToken: "a-long-enough-token")])
     }
 
@@ -61,6 +63,8 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_API_MAX_BODY_BYTES": "4096",
             "SIPFENCE_API_LISTEN": "[::1]:9090",
             "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
+            "SIPFENCE_POLICY_MIN_PREFIX_LENGTH_IPV4": "0",
+            "SIPFENCE_POLICY_MIN_PREFIX_LENGTH_IPV6": "32",
             "SIPFENCE_ACCOUNTS": "AC00000000000000000000000000000001:token-one-is-long,AC00000000000000000000000000000002:token-two-is-long",
             "SIPFENCE_LOG_LEVEL": "debug",
             "SIPFENCE_LOG_FORMAT": "json",
@@ -77,6 +81,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.sip.maxTCPConnections == 77)
         #expect(configuration.sip.tcpIdleTimeout == .seconds(30))
         #expect(configuration.api.maxBodyBytes == 4_096)
+        #expect(configuration.prefixLengthMinimums == (try PrefixLengthMinimums(ipv4: 0, ipv6: 32)))
         #expect(configuration.api.host == "::1" && configuration.api.port == 9090)
         #expect(configuration.storePath == "/var/lib/sipfence/x.sqlite")
         #expect(configuration.accounts.map(\.sid) == ["AC00000000000000000000000000000001", "AC00000000000000000000000000000002"])
@@ -99,6 +104,8 @@ struct ConfigurationLoaderTests {
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5060", with: "udp:::1:5060"), ["sip.listen[0]"]),
             (ConfigurationLoaderTests.minimal + "\nlog:\n  level: loud\n  colour: red\n", ["log.level", "log.colour"]),
             (ConfigurationLoaderTests.minimal + "\nmisc: 1\n", ["misc"]),
+            (ConfigurationLoaderTests.minimal + "\npolicy:\n  min_prefix_length_ipv4: 33\n  min_prefix_length_ipv6: -1\n",
+             ["policy.min_prefix_length_ipv4", "policy.min_prefix_length_ipv6"]),
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  unknown_domain_status: 302\n  checked_methods: [ACK, \"IN VITE\"]\n  secret: xyz\n  max_tcp_connections: 0"),
              ["sip.unknown_domain_status", "sip.checked_methods[0]", "sip.checked_methods[1]", "sip.secret", "sip.max_tcp_connections"]),
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "AC0123456789abcdef0123456789abcdef", with: "SK123").replacingOccurrences(of: "a-long-enough-token", with: "short"),

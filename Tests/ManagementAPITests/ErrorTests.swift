@@ -120,6 +120,12 @@ struct ErrorTests {
             ([("FriendlyName", "x"), ("IpAddress", "192.0.2.1"), ("CidrPrefixLength", "-1")], "CidrPrefixLength"),
             ([("FriendlyName", "x"), ("IpAddress", "192.0.2.0/24"), ("CidrPrefixLength", "16")], "CidrPrefixLength"),
             ([("FriendlyName", "x"), ("IpAddress", "fe80::1%eth0")], "IpAddress"),
+            // Shorter than the minimums (/8 for IPv4, /16 for IPv6 by default).
+            ([("FriendlyName", "x"), ("IpAddress", "0.0.0.0/0")], "IpAddress"),
+            ([("FriendlyName", "x"), ("IpAddress", "0.0.0.0/0"), ("CidrPrefixLength", "0")], "IpAddress"),
+            ([("FriendlyName", "x"), ("IpAddress", "10.0.0.0"), ("CidrPrefixLength", "7")], "CidrPrefixLength"),
+            ([("FriendlyName", "x"), ("IpAddress", "2001::"), ("CidrPrefixLength", "15")], "CidrPrefixLength"),
+            ([("FriendlyName", "x"), ("IpAddress", "::ffff:10.0.0.0/97")], "IpAddress"),
         ] as [([(String, String)], String)])
     func invalidAddresses(form: [(String, String)], parameter: String) async throws {
         let harness = try APITestHarness()
@@ -129,6 +135,21 @@ struct ErrorTests {
                 .post, "\(APITestHarness.sip())/IpAccessControlLists/\(list)/IpAddresses.json", form: form)
             let message = response.expectError(.badRequest, code: 21234)
             #expect(message.contains(parameter), "\(message)")
+        }
+    }
+
+    @Test("an update to a prefix shorter than the minimum gets 400 and changes nothing")
+    func updateBelowMinimum() async throws {
+        let harness = try APITestHarness()
+        try await harness.run { client in
+            let list = try await client.createList("l")
+            let created = try await client.createAddress("192.0.2.10", in: list)
+            let sid = created.json?["sid"]?.string ?? ""
+            let path = "\(APITestHarness.sip())/IpAccessControlLists/\(list)/IpAddresses/\(sid).json"
+            let response = try await client.send(.post, path, form: [("CidrPrefixLength", "4")])
+            let message = response.expectError(.badRequest, code: 21234)
+            #expect(message.contains("CidrPrefixLength") && message.contains("/8"), "\(message)")
+            #expect(try await client.send(.get, path).json?["cidr_prefix_length"]?.int == 32)
         }
     }
 

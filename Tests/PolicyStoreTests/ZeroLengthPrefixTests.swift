@@ -43,7 +43,7 @@ struct ZeroLengthPrefixTests {
 
     @Test("a deliberate /0 is exported in slash notation, so that importing it again keeps /0")
     func zeroLengthRoundTrip() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try PolicyStore.inMemory(prefixLengthMinimums: .none)
         let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "everyone")
         _ = try await store.createIPAddress(
             account: Fixtures.alice, list: list.sid, friendlyName: "all", prefix: Fixtures.prefix("0.0.0.0/0"))
@@ -52,7 +52,7 @@ struct ZeroLengthPrefixTests {
         #expect(entry.ipAddress == "0.0.0.0/0")
         #expect(entry.cidrPrefixLength == nil)
 
-        let copy = try PolicyStore.inMemory()
+        let copy = try PolicyStore.inMemory(prefixLengthMinimums: .none)
         try await copy.apply(exported)
         #expect(try await copy.export() == exported)
     }

@@ -18,7 +18,7 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let store = try PolicyStore.open(at: configuration.storePath)
+            let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
             let document = try await store.export()
             print(try YAMLEncoder().encode(document), terminator: "")
         }
@@ -54,7 +54,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 FileHandleOutput.standardError("sipfence: \(file) is not a policy document: \(error)\n")
                 throw ExitCode(2)
             }
-            let store = try PolicyStore.open(at: configuration.storePath)
+            let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
             do {
                 let result = try await store.apply(document, prune: prune)
                 if result.changedAnything {

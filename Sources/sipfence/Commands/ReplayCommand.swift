@@ -73,7 +73,7 @@ struct ReplayCommand: AsyncParsableCommand {
     private func setUp() async throws -> (Policy, AdmissionSettings, Int) {
         if let config {
             let configuration = try ConfigOption(config: config).load()
-            let store = try PolicyStore.open(at: configuration.storePath)
+            let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
             let sip = configuration.sip
             var proxyAddresses: [SIPTransport: AdmissionSettings.ProxyAddress] = [:]
             for endpoint in sip.listen where proxyAddresses[endpoint.transport] == nil {
@@ -99,7 +99,7 @@ struct ReplayCommand: AsyncParsableCommand {
             FileHandleOutput.standardError("sipfence: \(path) is not a policy document: \(error)\n")
             throw ExitCode(2)
         }
-        let store = try PolicyStore.inMemory()
+        let store = try PolicyStore.inMemory(prefixLengthMinimums: .none)  // replay shows what the file says
         do {
             try await store.apply(document)
         } catch {

@@ -24,6 +24,7 @@ struct ConfigurationLoader {
         ],
         "api": ["listen": false, "max_body_bytes": false],
         "store": ["path": false],
+        "policy": ["min_prefix_length_ipv4": false, "min_prefix_length_ipv6": false],
         "log": ["level": false, "format": false],
     ]
 
@@ -59,7 +60,7 @@ struct ConfigurationLoader {
         }
         if let tree, !(tree is [String: Any]) {
             throw ConfigurationErrors(errors: [
-                ConfigurationError(key: source, reason: "the top level must be a mapping of sections (sip, api, store, accounts, log)")
+                ConfigurationError(key: source, reason: "the top level must be a mapping of sections (sip, api, store, policy, accounts, log)")
             ])
         }
         var reader = Reader(tree: tree, environment: environment)
@@ -111,6 +112,9 @@ private struct Reader {
         let storePath = string("store.path")
         if storePath == nil { fail("store.path", "required: the SQLite file that holds the policy") }
         let accounts = readAccounts()
+        let minimumIPv4 = int("policy.min_prefix_length_ipv4", default: PrefixLengthMinimums.default.ipv4, in: 0...32)
+        let minimumIPv6 = int("policy.min_prefix_length_ipv6", default: PrefixLengthMinimums.default.ipv6, in: 0...128)
+        let prefixLengthMinimums = (try? PrefixLengthMinimums(ipv4: minimumIPv4, ipv6: minimumIPv6)) ?? .default
         let level = enumeration("log.level", default: Logger.Level.info, Logger.Level.allCases.map { ($0.rawValue, $0) })
         let format = enumeration(
             "log.format",
@@ -134,6 +138,7 @@ private struct Reader {
             secretConfigured: secretText != nil,
             api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
             storePath: storePath,
+            prefixLengthMinimums: prefixLengthMinimums,
             accounts: accounts,
             logLevel: level,
             logFormat: format
@@ -160,7 +165,7 @@ private struct Reader {
         for (section, value) in root {
             if section == "accounts" { continue }
             guard let known = ConfigurationLoader.schema[section] else {
-                fail(section, "unknown section; the sections are sip, api, store, accounts and log")
+                fail(section, "unknown section; the sections are sip, api, store, policy, accounts and log")
                 continue
             }
             guard let keys = value as? [String: Any] else {

@@ -33,6 +33,8 @@ struct DaemonConfiguration: Sendable {
     var secretConfigured: Bool
     var api: API
     var storePath: String
+    /// `policy.min_prefix_length_ipv4` / `_ipv6`: the shortest entries a write may store.
+    var prefixLengthMinimums: PrefixLengthMinimums
     var accounts: [Account]
     var logLevel: Logger.Level
     var logFormat: LogFormat
