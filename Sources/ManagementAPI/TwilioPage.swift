@@ -13,7 +13,9 @@ struct TwilioPageRequest: Sendable {
     static let defaultSize = 50
     static let maximumSize = 1000
 
-    /// Records per page: 1…1000.
+    /// Records per page: 1…1000. A larger `PageSize` is served as 1000, as Twilio does:
+    /// its helper libraries send `PageSize=N` for `list(limit=N)` whatever N is, then
+    /// follow `next_page_uri`, which names the size actually served.
     var size: Int
     /// The page number the client says it is on.
     var number: Int
@@ -25,10 +27,13 @@ struct TwilioPageRequest: Sendable {
         let query = request.uri.queryParameters
         size = Self.defaultSize
         if let text = query["PageSize"] {
-            guard let value = Int(text), (1...Self.maximumSize).contains(value) else {
-                throw .invalidParameter("PageSize", "it must be a whole number from 1 to \(Self.maximumSize)")
+            let digits = !text.isEmpty && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            // All digits but too large for an Int is still "more than 1000".
+            let value = digits ? Int(text) ?? .max : 0
+            guard value >= 1 else {
+                throw .invalidParameter("PageSize", "it must be a whole number from 1 (larger than \(Self.maximumSize) is served as \(Self.maximumSize))")
             }
-            size = value
+            size = min(value, Self.maximumSize)
         }
         number = 0
         if let text = query["Page"] {

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import Hummingbird
 import Testing
@@ -122,10 +123,36 @@ struct PagingTests {
         }
     }
 
+    /// Twilio's helper libraries send `PageSize=N` for `list(limit=N)` even when N > 1000;
+    /// Twilio serves 1000 and its `next_page_uri` says so. A 400 here broke `list(limit=1500)`.
+    @Test("a PageSize above 1000 is served as 1000, and next_page_uri carries on", arguments: ["1001", "1500", "99999999999999999999999"])
+    func pageSizeClamped(pageSize: String) async throws {
+        let harness = try APITestHarness()
+        let list = try await harness.store.createIPAccessControlList(account: APITestHarness.alice, friendlyName: "big")
+        for index in 0..<1_200 {
+            _ = try await harness.store.createIPAddress(
+                account: APITestHarness.alice, list: list.sid, friendlyName: "e\(index)",
+                prefix: try IPPrefix("10.\(index / 256).\(index % 256).1"))
+        }
+        try await harness.run { client in
+            let base = "\(APITestHarness.sip())/IpAccessControlLists/\(list.sid)/IpAddresses.json"
+            let first = try await client.send(.get, "\(base)?PageSize=\(pageSize)")
+            #expect(first.status == .ok, "\(first.bodyText)")
+            #expect(first.json?["page_size"]?.int == 1000)
+            #expect(first.json?["ip_addresses"]?.array?.count == 1000)
+            let next = try #require(first.json?["next_page_uri"]?.string)
+            #expect(next.contains("PageSize=1000&Page=1&PageToken=PA"))
+            let second = try await client.send(.get, next)
+            #expect(second.json?["ip_addresses"]?.array?.count == 200)
+            #expect(second.json?["next_page_uri"]?.isNull == true)
+        }
+    }
+
     @Test(
         "invalid paging parameters are refused",
         arguments: [
-            ("PageSize=0", 400, 21234), ("PageSize=1001", 400, 21234), ("PageSize=ten", 400, 21234),
+            ("PageSize=0", 400, 21234), ("PageSize=-5", 400, 21234), ("PageSize=ten", 400, 21234),
+            ("PageSize=", 400, 21234),
             ("Page=-1", 400, 21234), ("PageToken=nonsense", 400, 21481),
             ("PageToken=PASD00000000000000000000000000000000", 400, 21481),
             ("PageToken=PAAL0000000000000000000000000000000", 400, 21481),

@@ -130,6 +130,26 @@ def run(args, checks):
     checks.expect("address fetch", addresses(v6.sid).fetch().ip_address == "2001:db8::1")
     listed = addresses.list(page_size=1)
     checks.expect("address list across pages of 1", sorted(a.sid for a in listed) == sorted([v4.sid, v6.sid, slash.sid]))
+    # Regression: CidrPrefixLength=0 is the default, "the entire IP address", never /0.
+    whole = addresses.create(friendly_name="default length", ip_address="10.1.2.3", cidr_prefix_length=0)
+    checks.expect("address create: cidr_prefix_length=0 is the full length",
+                  (whole.ip_address, whole.cidr_prefix_length) == ("10.1.2.3", 32))
+    addresses(whole.sid).delete()
+    checks.expect_error(
+        "address shorter than the minimum raises 21234",
+        lambda: addresses.create(friendly_name="everyone", ip_address="0.0.0.0/0"), 400, 21234)
+
+    # list(limit=N) sends PageSize=N even above 1000; the server serves 1000 a page.
+    big = sip.ip_access_control_lists.create(friendly_name=f"big {run_id}")
+    big_addresses = sip.ip_access_control_lists(big.sid).ip_addresses
+    for i in range(1200):
+        big_addresses.create(friendly_name=f"e{i}", ip_address=f"10.{i // 256}.{i % 256}.1")
+    everything = big_addresses.list(limit=1500)
+    checks.expect("list(limit=1500) returns all of 1,200 entries",
+                  len(everything) == 1200 and len({a.sid for a in everything}) == 1200, f"{len(everything)} entries")
+    first_page = big_addresses.page(page_size=1500)
+    checks.expect("page(page_size=1500) is served as 1000", len(list(first_page)) == 1000)
+    sip.ip_access_control_lists(big.sid).delete()
 
     # --- Mappings ------------------------------------------------------------------
     legacy = sip.domains(domain.sid).ip_access_control_list_mappings.create(ip_access_control_list_sid=carriers.sid)
