@@ -1,24 +1,45 @@
 import PolicyStore
 import Synchronization
 
-/// The accounts that may use the API and their auth tokens, shared by the running
-/// authentication middleware and whoever reloads the configuration, so that adding an
-/// account or rotating a token takes effect without a restart.
+/// The credentials the API accepts — each account's auth token and its API keys — shared
+/// by the running authentication middleware and whoever reloads the configuration, so
+/// that adding an account or rotating a token or key takes effect without a restart.
 final class AccountCredentials: Sendable {
-    private let tokens: Mutex<[SID: [UInt8]]>
-
-    init(_ accounts: [SID: String]) {
-        self.tokens = Mutex(accounts.mapValues { Array($0.utf8) })
+    private struct Table: Sendable {
+        var tokens: [SID: [UInt8]]
+        var keys: [SID: (account: SID, secret: [UInt8])]
     }
 
-    /// The token of `account`, if it is configured.
-    func token(of account: SID) -> [UInt8]? {
-        tokens.withLock { $0[account] }
+    private let table: Mutex<Table>
+
+    init(_ accounts: [SID: String], apiKeys: [APIKey]) {
+        self.table = Mutex(Self.table(accounts, apiKeys))
     }
 
-    /// Replaces every account and token at once.
-    func replace(with accounts: [SID: String]) {
-        let updated = accounts.mapValues { Array($0.utf8) }
-        tokens.withLock { $0 = updated }
+    /// The account `user` (an Account SID or an API key SID) acts for, with the secret
+    /// it must present: the account's auth token or the key's secret. `nil` when `user`
+    /// is not configured.
+    func credential(of user: String) -> (account: SID, secret: [UInt8])? {
+        if let account = SID(user, kind: .account) {
+            return table.withLock { $0.tokens[account] }.map { (account, $0) }
+        }
+        if let key = SID(user, kind: .apiKey) {
+            return table.withLock { $0.keys[key] }
+        }
+        return nil
+    }
+
+    /// Replaces every account, token and key at once.
+    func replace(with accounts: [SID: String], apiKeys: [APIKey]) {
+        let updated = Self.table(accounts, apiKeys)
+        table.withLock { $0 = updated }
+    }
+
+    private static func table(_ accounts: [SID: String], _ apiKeys: [APIKey]) -> Table {
+        Table(
+            tokens: accounts.mapValues { Array($0.utf8) },
+            keys: Dictionary(
+                apiKeys.map { ($0.sid, (account: $0.account, secret: Array($0.secret.utf8))) },
+                uniquingKeysWith: { first, _ in first }))
     }
 }

@@ -3,7 +3,8 @@ import Hummingbird
 import PolicyStore
 
 /// HTTP Basic authentication against the configured accounts, as Twilio does it: the user
-/// is the Account SID, the password its auth token.
+/// is the Account SID and the password its auth token, or the user is an API key SID
+/// (`SK…`) and the password the key's secret; a key acts for its own account only.
 ///
 /// Tokens are compared in constant time (in the length of the longer one), and an unknown
 /// account is compared against a dummy token, so response timing does not reveal how
@@ -32,15 +33,14 @@ struct BasicAuthenticationMiddleware: RouterMiddleware {
         guard let (user, password) = Self.basicCredentials(authorization) else {
             throw TwilioError.authenticationFailed("invalid Authorization header")
         }
-        let account = SID(user, kind: .account)
-        let expected = account.flatMap { credentials.token(of: $0) }
-        // Compare even for an unknown account, so the time taken does not tell.
-        let matches = Self.constantTimeEquals(Array(password.utf8), expected ?? Self.dummyToken)
-        guard matches, expected != nil, let account else {
+        let expected = credentials.credential(of: user)
+        // Compare even for an unknown user, so the time taken does not tell.
+        let matches = Self.constantTimeEquals(Array(password.utf8), expected?.secret ?? Self.dummyToken)
+        guard matches, let expected else {
             throw TwilioError.authenticationFailed("invalid username or password")
         }
         var context = context
-        context.authenticatedAccount = account
+        context.authenticatedAccount = expected.account
         return try await next(request, context)
     }
 

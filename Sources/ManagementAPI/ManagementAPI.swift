@@ -39,37 +39,51 @@ public struct ManagementAPI: Sendable {
     /// Renders the Prometheus text served at `/metrics`; without it there is no `/metrics`.
     public let metrics: (@Sendable () -> String)?
 
-    /// An API over `store` for `accounts`.
+    /// An API over `store` for `accounts` (Account SID → auth token) and their `apiKeys`.
     ///
     /// - Throws: ``ManagementAPIConfigurationError`` for a key that is not an account SID,
-    ///   an empty auth token, or a body limit below 1.
+    ///   an empty auth token or key secret, an API key of an unconfigured account or
+    ///   listed twice, or a body limit below 1.
     public init(
         store: PolicyStore,
         accounts: [SID: String],
+        apiKeys: [APIKey] = [],
         maximumBodySize: Int = defaultMaximumBodySize,
         policy: @escaping @Sendable () -> Policy,
         metrics: (@Sendable () -> String)? = nil
     ) throws(ManagementAPIConfigurationError) {
-        try Self.validate(accounts)
+        try Self.validate(accounts, apiKeys)
         guard maximumBodySize > 0 else { throw .invalidMaximumBodySize(maximumBodySize) }
         self.store = store
-        self.credentials = AccountCredentials(accounts)
+        self.credentials = AccountCredentials(accounts, apiKeys: apiKeys)
         self.maximumBodySize = maximumBodySize
         self.policy = policy
         self.metrics = metrics
     }
 
-    /// Replaces the accounts and tokens the running API accepts (a configuration reload);
-    /// routers already built use the new ones from the next request on.
-    public func replaceAccounts(_ accounts: [SID: String]) throws(ManagementAPIConfigurationError) {
-        try Self.validate(accounts)
-        credentials.replace(with: accounts)
+    /// Replaces the accounts, tokens and API keys the running API accepts (a
+    /// configuration reload); routers already built use the new ones from the next
+    /// request on.
+    public func replaceAccounts(
+        _ accounts: [SID: String], apiKeys: [APIKey] = []
+    ) throws(ManagementAPIConfigurationError) {
+        try Self.validate(accounts, apiKeys)
+        credentials.replace(with: accounts, apiKeys: apiKeys)
     }
 
-    private static func validate(_ accounts: [SID: String]) throws(ManagementAPIConfigurationError) {
+    private static func validate(
+        _ accounts: [SID: String], _ apiKeys: [APIKey]
+    ) throws(ManagementAPIConfigurationError) {
         for (account, token) in accounts {
             guard account.kind == .account else { throw .notAnAccountSID(account) }
             guard !token.isEmpty else { throw .emptyAuthToken(account) }
+        }
+        var seen = Set<SID>()
+        for key in apiKeys {
+            guard key.sid.kind == .apiKey else { throw .notAnAPIKeySID(key.sid) }
+            guard accounts[key.account] != nil else { throw .apiKeyOfUnknownAccount(key.sid, account: key.account) }
+            guard !key.secret.isEmpty else { throw .emptyAuthToken(key.sid) }
+            guard seen.insert(key.sid).inserted else { throw .apiKeyListedTwice(key.sid) }
         }
     }
 
@@ -105,15 +119,26 @@ public struct ManagementAPI: Sendable {
 public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An account key is a SID of another kind.
     case notAnAccountSID(SID)
-    /// An account has an empty auth token, which would let anyone in.
+    /// An account has an empty auth token, or an API key an empty secret, which would
+    /// let anyone in.
     case emptyAuthToken(SID)
+    /// An API key's SID is not an `SK…` SID.
+    case notAnAPIKeySID(SID)
+    /// An API key names an account that is not configured.
+    case apiKeyOfUnknownAccount(SID, account: SID)
+    /// The same API key SID is configured twice.
+    case apiKeyListedTwice(SID)
     /// The body limit is not a positive number of bytes.
     case invalidMaximumBodySize(Int)
 
     public var description: String {
         switch self {
         case .notAnAccountSID(let sid): "\(sid) is not an account SID (AC…)"
-        case .emptyAuthToken(let sid): "the account \(sid) has an empty auth token"
+        case .emptyAuthToken(let sid): "\(sid) has an empty auth token or secret"
+        case .notAnAPIKeySID(let sid): "\(sid) is not an API key SID (SK…)"
+        case .apiKeyOfUnknownAccount(let key, let account):
+            "the API key \(key) acts for \(account), which is not a configured account"
+        case .apiKeyListedTwice(let key): "the API key \(key) is listed twice"
         case .invalidMaximumBodySize(let size): "the maximum body size must be at least 1 byte, not \(size)"
         }
     }

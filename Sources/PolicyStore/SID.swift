@@ -15,6 +15,8 @@ public struct SID: Hashable, Sendable, Comparable {
         case ipAccessControlList = "AL"
         /// An IP address entry of a list (`IP…`).
         case ipAddress = "IP"
+        /// An API key (`SK…`): HTTP Basic credentials that act for one account.
+        case apiKey = "SK"
     }
 
     /// The SID as text: prefix and 32 lowercase hexadecimal digits.

@@ -25,6 +25,7 @@ struct ManagementServer: Service {
         api = try ManagementAPI(
             store: store,
             accounts: try Self.accounts(configuration.accounts),
+            apiKeys: try Self.apiKeys(configuration.accounts),
             maximumBodySize: configuration.api.maxBodyBytes,
             policy: { policy.policy },
             metrics: { registry.emitToString() }
@@ -49,7 +50,17 @@ struct ManagementServer: Service {
 
     /// Installs the accounts of a reloaded configuration.
     func updateAccounts(_ accounts: [DaemonConfiguration.Account]) throws {
-        try api.replaceAccounts(try Self.accounts(accounts))
+        try api.replaceAccounts(try Self.accounts(accounts), apiKeys: try Self.apiKeys(accounts))
+    }
+
+    private static func apiKeys(_ accounts: [DaemonConfiguration.Account]) throws -> [APIKey] {
+        try accounts.flatMap { account in
+            guard let owner = SID(account.sid, kind: .account) else { throw ManagementServerError.invalidAccount(account.sid) }
+            return try account.apiKeys.map { key in
+                guard let sid = SID(key.sid, kind: .apiKey) else { throw ManagementServerError.invalidAccount(key.sid) }
+                return APIKey(sid: sid, account: owner, secret: key.secret)
+            }
+        }
     }
 
     private static func accounts(_ accounts: [DaemonConfiguration.Account]) throws -> [SID: String] {
@@ -67,7 +78,7 @@ enum ManagementServerError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .invalidAccount(let sid): "\(sid) is not an account SID"
+        case .invalidAccount(let sid): "\(sid) is not an account or API key SID"
         }
     }
 }

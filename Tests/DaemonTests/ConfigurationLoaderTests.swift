@@ -66,6 +66,7 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_POLICY_MIN_PREFIX_LENGTH_IPV4": "0",
             "SIPFENCE_POLICY_MIN_PREFIX_LENGTH_IPV6": "32",
             "SIPFENCE_ACCOUNTS": "AC00000000000000000000000000000001:token-one-is-long,AC00000000000000000000000000000002:token-two-is-long",
+            "SIPFENCE_API_KEYS": "AC00000000000000000000000000000002:SK00000000000000000000000000000003:key-secret-is-long-enough",
             "SIPFENCE_LOG_LEVEL": "debug",
             "SIPFENCE_LOG_FORMAT": "json",
         ]
@@ -82,13 +83,18 @@ struct ConfigurationLoaderTests {
         #expect(configuration.sip.tcpIdleTimeout == .seconds(30))
         #expect(configuration.api.maxBodyBytes == 4_096)
         #expect(configuration.prefixLengthMinimums == (try PrefixLengthMinimums(ipv4: 0, ipv6: 32)))
+        #expect(configuration.accounts.map(\.apiKeys) == [
+            [], [.init(sid: "SK00000000000000000000000000000003", secret: "key-secret-is-long-enough")],
+        ])
         #expect(configuration.api.host == "::1" && configuration.api.port == 9090)
         #expect(configuration.storePath == "/var/lib/sipfence/x.sqlite")
         #expect(configuration.accounts.map(\.sid) == ["AC00000000000000000000000000000001", "AC00000000000000000000000000000002"])
         #expect(configuration.logLevel == .debug && configuration.logFormat == .json)
         #expect(ConfigurationLoader.environmentName(for: "sip.max_tcp_connections") == "SIPFENCE_SIP_MAX_TCP_CONNECTIONS")
         // Every key of the schema was overridden above.
-        let keys = ConfigurationLoader.schema.flatMap { section, keys in keys.keys.map { "\(section).\($0)" } } + ["accounts"]
+        let keys = ConfigurationLoader.schema.flatMap { section, keys in keys.keys.map { "\(section).\($0)" } } + [
+            "accounts", "api_keys",
+        ]
         for key in keys {
             #expect(environment[ConfigurationLoader.environmentName(for: key)] != nil, "\(key) is not overridden in this test")
         }
@@ -110,6 +116,10 @@ struct ConfigurationLoaderTests {
              ["sip.unknown_domain_status", "sip.checked_methods[0]", "sip.checked_methods[1]", "sip.secret", "sip.max_tcp_connections"]),
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "AC0123456789abcdef0123456789abcdef", with: "SK123").replacingOccurrences(of: "a-long-enough-token", with: "short"),
              ["accounts[0].sid", "accounts[0].auth_token"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(
+                of: "auth_token: a-long-enough-token",
+                with: "auth_token: a-long-enough-token\n    api_keys:\n      - {sid: AC0123456789abcdef0123456789abcdef, secret: short}\n      - {sid: SK0123456789abcdef0123456789abcdef, secret: long-enough-secret-1, colour: red}\n      - just-a-string"),
+             ["accounts[0].api_keys[0].sid", "accounts[0].api_keys[0].secret", "accounts[0].api_keys[1].colour", "accounts[0].api_keys[2]"]),
             ("- just\n- a list\n", ["test.yaml"]),
             ("sip: [\n", ["test.yaml"]),
         ]

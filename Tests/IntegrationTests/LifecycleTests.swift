@@ -180,6 +180,7 @@ struct TwilioHelperLibraryTests {
                     Self.script, "--base-url", "http://\(listening.http)",
                     "--account-sid", SipfenceDaemon.accountSID, "--auth-token", SipfenceDaemon.authToken,
                     "--other-account-sid", SipfenceDaemon.otherAccountSID, "--other-auth-token", SipfenceDaemon.otherAuthToken,
+                    "--api-key-sid", SipfenceDaemon.apiKeySID, "--api-key-secret", SipfenceDaemon.apiKeySecret,
                 ]
                 try await ManagedProcess.run(Self.python, arguments: arguments, name: "twilio-python") { check in
                     let status = try await check.waitForExit(within: 120)

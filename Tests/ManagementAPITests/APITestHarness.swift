@@ -21,11 +21,14 @@ struct APITestHarness: Sendable {
     let livePolicy = LivePolicy()
     let api: ManagementAPI
 
-    init(maximumBodySize: Int = ManagementAPI.defaultMaximumBodySize, metrics: (@Sendable () -> String)? = nil) throws {
+    init(
+        maximumBodySize: Int = ManagementAPI.defaultMaximumBodySize, apiKeys: [APIKey] = [],
+        metrics: (@Sendable () -> String)? = nil
+    ) throws {
         store = try PolicyStore.inMemory(now: clock.now)
         let livePolicy = self.livePolicy
         api = try ManagementAPI(
-            store: store, accounts: Self.tokens, maximumBodySize: maximumBodySize,
+            store: store, accounts: Self.tokens, apiKeys: apiKeys, maximumBodySize: maximumBodySize,
             policy: { livePolicy.current }, metrics: metrics)
     }
 

@@ -207,6 +207,29 @@ def run(args, checks):
         "invalid domain name raises 21232", lambda: sip.domains.create(domain_name="bad_name.example.com"), 400, 21232)
     checks.expect_error(
         "taken domain name raises 21232", lambda: sip.domains.create(domain_name=domain.domain_name.upper()), 400, 21232)
+    if args.api_key_sid:
+        # Twilio's Client(username=API key SID, password=secret, account_sid=AC…).
+        keyed = Client(args.api_key_sid, args.api_key_secret, args.account_sid)
+        keyed.edge = None
+        keyed.region = None
+        keyed.api.base_url = args.base_url
+        checks.expect("API key login fetches the account's domain", keyed.sip.domains(domain.sid).fetch().sid == domain.sid)
+        by_key = keyed.sip.ip_access_control_lists.create(friendly_name=f"by key {run_id}")
+        checks.expect("API key writes for its account", by_key.account_sid == args.account_sid)
+        keyed.sip.ip_access_control_lists(by_key.sid).delete()
+        bad_key = Client(args.api_key_sid, args.api_key_secret + "x", args.account_sid)
+        bad_key.edge = None
+        bad_key.region = None
+        bad_key.api.base_url = args.base_url
+        checks.expect_error("API key with a wrong secret raises 20003",
+                            lambda: bad_key.sip.domains(domain.sid).fetch(), 401, 20003)
+        if args.other_account_sid:
+            foreign = Client(args.api_key_sid, args.api_key_secret, args.other_account_sid)
+            foreign.edge = None
+            foreign.region = None
+            foreign.api.base_url = args.base_url
+            checks.expect_error("API key on another account raises 20404",
+                                lambda: foreign.sip.domains.create(domain_name=f"k-{run_id}.example.com"), 404, 20404)
     if args.other_account_sid:
         other = client_for(args.base_url, args.other_account_sid, args.other_auth_token)
         checks.expect_error(
@@ -236,6 +259,8 @@ def main():
     parser.add_argument("--auth-token", required=True)
     parser.add_argument("--other-account-sid")
     parser.add_argument("--other-auth-token")
+    parser.add_argument("--api-key-sid")
+    parser.add_argument("--api-key-secret")
     args = parser.parse_args()
     require_loopback(args.base_url)
 

@@ -13,7 +13,9 @@ import Yams
 /// and dashes become `_`, letters upper case, with a `SIPFENCE_` prefix
 /// (`sip.upstream` → `SIPFENCE_SIP_UPSTREAM`). Lists are written comma-separated
 /// (`SIPFENCE_SIP_LISTEN=udp:0.0.0.0:5060,tcp:0.0.0.0:5060`); `accounts` as
-/// `SID:TOKEN` pairs (`SIPFENCE_ACCOUNTS=AC…:token,AC…:token`).
+/// `SID:TOKEN` pairs (`SIPFENCE_ACCOUNTS=AC…:token,AC…:token`), and their API keys as
+/// `ACCOUNT:KEY:SECRET` triples (`SIPFENCE_API_KEYS=AC…:SK…:secret,…`), which replace
+/// every `accounts[].api_keys` of the file.
 struct ConfigurationLoader {
     /// The keys sipfence knows, by section, and whether each holds a list.
     static let schema: [String: [String: Bool]] = [
@@ -324,10 +326,12 @@ private struct Reader {
                     fail("accounts[\(index)]", "each account has a sid and an auth_token")
                     continue
                 }
-                for field in fields.keys where field != "sid" && field != "auth_token" {
-                    fail("accounts[\(index)].\(field)", "unknown key; an account has sid and auth_token")
+                for field in fields.keys where !["sid", "auth_token", "api_keys"].contains(field) {
+                    fail("accounts[\(index)].\(field)", "unknown key; an account has sid, auth_token and api_keys")
                 }
-                accounts.append(account(sid: sid, token: token, key: "accounts[\(index)]"))
+                var entry = account(sid: sid, token: token, key: "accounts[\(index)]")
+                entry.apiKeys = apiKeys(fields["api_keys"], key: "accounts[\(index)].api_keys")
+                accounts.append(entry)
             }
         } else if root["accounts"] != nil {
             fail("accounts", "must be a list of {sid, auth_token}")
@@ -338,12 +342,69 @@ private struct Reader {
         if Set(accounts.map(\.sid)).count != accounts.count {
             fail("accounts", "an account SID is listed twice")
         }
+        if let override = environment[ConfigurationLoader.environmentName(for: "api_keys")] {
+            for index in accounts.indices { accounts[index].apiKeys = [] }
+            for (index, triple) in override.split(separator: ",").enumerated() {
+                let key = "api_keys[\(index)]"
+                let parts = triple.split(separator: ":", maxSplits: 2).map(String.init)
+                guard parts.count == 3 else {
+                    fail(key, "SIPFENCE_API_KEYS entries are written ACCOUNT_SID:KEY_SID:SECRET")
+                    continue
+                }
+                guard let owner = accounts.firstIndex(where: { $0.sid == parts[0] }) else {
+                    fail(key, "the account \(parts[0]) is not configured")
+                    continue
+                }
+                accounts[owner].apiKeys.append(apiKey(sid: parts[1], secret: parts[2], key: key))
+            }
+        }
+        let keySIDs = accounts.flatMap { $0.apiKeys.map(\.sid) }
+        if Set(keySIDs).count != keySIDs.count {
+            fail("accounts", "an API key SID is listed twice")
+        }
         return accounts
     }
 
+    /// `accounts[].api_keys`: a list of `{sid, secret}`.
+    mutating func apiKeys(_ value: Any?, key: String) -> [DaemonConfiguration.APIKey] {
+        guard let value else { return [] }
+        guard let list = value as? [Any] else {
+            fail(key, "must be a list of {sid, secret}")
+            return []
+        }
+        var keys: [DaemonConfiguration.APIKey] = []
+        for (index, entry) in list.enumerated() {
+            guard let fields = entry as? [String: Any], let sid = fields["sid"] as? String,
+                let secret = fields["secret"] as? String
+            else {
+                fail("\(key)[\(index)]", "each API key has a sid (SK…) and a secret")
+                continue
+            }
+            for field in fields.keys where field != "sid" && field != "secret" {
+                fail("\(key)[\(index)].\(field)", "unknown key; an API key has sid and secret")
+            }
+            keys.append(apiKey(sid: sid, secret: secret, key: "\(key)[\(index)]"))
+        }
+        return keys
+    }
+
+    mutating func apiKey(sid: String, secret: String, key: String) -> DaemonConfiguration.APIKey {
+        if !(sid.hasPrefix("SK") && sid.count == 34 && Self.isHex(sid.dropFirst(2))) {
+            fail("\(key).sid", "must be SK followed by 32 hexadecimal digits, as Twilio API key SIDs are")
+        }
+        if secret.count < 16 {
+            fail("\(key).secret", "must be at least 16 characters")
+        }
+        return DaemonConfiguration.APIKey(sid: sid, secret: secret)
+    }
+
+    /// Whether `text` is all hexadecimal digits, in either case.
+    static func isHex(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+    }
+
     mutating func account(sid: String, token: String, key: String) -> DaemonConfiguration.Account {
-        let hexDigits = sid.dropFirst(2).utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
-        if !(sid.hasPrefix("AC") && sid.count == 34 && hexDigits) {
+        if !(sid.hasPrefix("AC") && sid.count == 34 && Self.isHex(sid.dropFirst(2))) {
             fail("\(key).sid", "must be AC followed by 32 hexadecimal digits, as Twilio account SIDs are")
         }
         if token.count < 16 {

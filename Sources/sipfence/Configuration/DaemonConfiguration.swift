@@ -11,6 +11,14 @@ struct DaemonConfiguration: Sendable {
     struct Account: Hashable, Sendable {
         var sid: String
         var authToken: String
+        /// The account's API keys (`accounts[].api_keys`, or `SIPFENCE_API_KEYS`).
+        var apiKeys: [APIKey] = []
+    }
+
+    /// An API key: HTTP Basic user `SK…` and its secret, acting for its account.
+    struct APIKey: Hashable, Sendable {
+        var sid: String
+        var secret: String
     }
 
     /// The management API's listener and limits.

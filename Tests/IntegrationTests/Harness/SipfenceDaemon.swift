@@ -10,6 +10,8 @@ struct SipfenceDaemon {
     /// A second account, for isolation checks.
     static let otherAccountSID = "ACfedcba9876543210fedcba9876543210"
     static let otherAuthToken = "integration-test-other-token"
+    static let apiKeySID = "SK0123456789abcdef0123456789abcdef"
+    static let apiKeySecret = "integration-test-api-key-secret"
 
     /// `.build/<triple>/debug/sipfence`, next to the test binary.
     static var executable: String {
@@ -60,6 +62,9 @@ struct SipfenceDaemon {
             accounts:
               - sid: \(accountSID)
                 auth_token: \(authToken)
+                api_keys:
+                  - sid: \(apiKeySID)
+                    secret: \(apiKeySecret)
               - sid: \(otherAccountSID)
                 auth_token: \(otherAuthToken)
             log:
