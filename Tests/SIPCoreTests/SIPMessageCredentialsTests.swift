@@ -69,4 +69,40 @@ struct SIPMessageCredentialsTests {
         #expect(request.proxyAuthorizationValues.isEmpty && request.proxyAuthorizations.isEmpty)
         #expect(request.proxyDigestCredentials(forRealm: "example.com").isEmpty)
     }
+
+    @Test("forwarding removes our realm's Proxy-Authorization and keeps every other byte")
+    func forwarding() throws {
+        let request = try message(Self.invite)
+        let proxyVia = SIPVia(
+            transport: "UDP", host: "127.0.0.1", port: 5060,
+            parameters: [SIPParameter(name: "branch", value: "z9hG4bKsf0"), SIPParameter(name: "rport")])
+        let forwarded = request.forwarded(
+            proxyVia: proxyVia, receivedVia: request.topVia, removingProxyAuthorizationFor: "example.com")
+        let expected = """
+            INVITE sip:bob@example.com SIP/2.0\r
+            Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsf0;rport\r
+            Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport\r
+            Max-Forwards: 69\r
+            To: <sip:bob@example.com>\r
+            From: "Alice" <sip:alice@example.net>;tag=1928301774\r
+            Call-ID: a84b4c76e66710@pc33.example.net\r
+            CSeq: 314159 INVITE\r
+            Proxy-Authorization: \(Self.theirs)\r
+            Authorization: Digest username="alice", realm="example.com", nonce="n3", uri="sip:bob@example.com", response="00"\r
+            Proxy-Authorization: Basic YWxpY2U6c2VjcmV0\r
+            Proxy-Authorization: Digest username="alice", realm=\r
+            Contact: <sip:alice@192.0.2.10:5062>\r
+            Content-Length: 0\r
+            \r
+
+            """
+        #expect(String(decoding: forwarded, as: UTF8.self) == expected)
+
+        // Without the option, or for a realm nobody answered, every field stays.
+        let untouched = request.forwarded(proxyVia: proxyVia, receivedVia: request.topVia)
+        #expect(request.forwarded(proxyVia: proxyVia, receivedVia: request.topVia, removingProxyAuthorizationFor: "other") == untouched)
+        let all = try SIPMessage(parsing: untouched, framing: .datagram)
+        #expect(all.proxyAuthorizationValues == request.proxyAuthorizationValues)
+        #expect(try SIPMessage(parsing: forwarded, framing: .datagram).proxyAuthorizationValues.count == 3)
+    }
 }
