@@ -45,7 +45,11 @@ let package = Package(
         .target(
             name: "AccessControl", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift6),
-        .target(name: "Admission", dependencies: ["SIPCore", "AccessControl"], swiftSettings: strictSwift6),
+        // Stateless digest nonces are HMACs: swift-crypto.
+        .target(
+            name: "Admission",
+            dependencies: ["SIPCore", "AccessControl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift6),
         // Sockets: the only target that opens SIP sockets.
         .target(
             name: "SIPEdge",
@@ -110,7 +114,7 @@ let package = Package(
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
         .testTarget(
             name: "AdmissionTests",
-            dependencies: ["Admission", "SIPCore", "AccessControl"],
+            dependencies: ["Admission", "SIPCore", "AccessControl", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift6
         ),
         .testTarget(

@@ -12,6 +12,13 @@ public enum SIPHeaderName: Hashable, Sendable {
     case recordRoute
     case contact
     case date
+    /// `Proxy-Authorization`: a client's credentials for a proxy (RFC 3261 §20.28), one
+    /// per field.
+    case proxyAuthorization
+    /// `Proxy-Authenticate`: a proxy's challenge (RFC 3261 §20.27).
+    case proxyAuthenticate
+    /// `Authorization`: a client's credentials for the UAS or registrar (RFC 3261 §20.7).
+    case authorization
     /// Any other header, carried through untouched.
     case other
 
@@ -29,6 +36,9 @@ public enum SIPHeaderName: Hashable, Sendable {
         case .recordRoute: "Record-Route"
         case .contact: "Contact"
         case .date: "Date"
+        case .proxyAuthorization: "Proxy-Authorization"
+        case .proxyAuthenticate: "Proxy-Authenticate"
+        case .authorization: "Authorization"
         case .other: "X-Other"
         }
     }
@@ -70,6 +80,9 @@ public enum SIPHeaderName: Hashable, Sendable {
         (Array("record-route".utf8), .recordRoute),
         (Array("contact".utf8), .contact),
         (Array("date".utf8), .date),
+        (Array("proxy-authorization".utf8), .proxyAuthorization),
+        (Array("proxy-authenticate".utf8), .proxyAuthenticate),
+        (Array("authorization".utf8), .authorization),
     ]
 }
 

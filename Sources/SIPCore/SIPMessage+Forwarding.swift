@@ -4,14 +4,18 @@ extension SIPMessage {
     /// Every header is copied byte-exact except these: `proxyVia` is pushed on top; the
     /// received top Via is replaced by `receivedVia` (stamped with the source); Max-Forwards
     /// is decremented, or added as 70 when absent; the first Route value is removed when
-    /// `removingFirstRoute` (it named this proxy, §16.4); and Content-Length is added when
-    /// absent and `requiringContentLength` (the next hop is a stream transport).
+    /// `removingFirstRoute` (it named this proxy, §16.4); every `Proxy-Authorization` field
+    /// holding Digest credentials for realm `removingProxyAuthorizationFor` is removed (this
+    /// proxy consumed them, §22.3) while credentials for other realms, of other schemes or
+    /// that do not parse are kept (a proxy must not remove those); and Content-Length is
+    /// added when absent and `requiringContentLength` (the next hop is a stream transport).
     ///
     /// Call this only for requests with Max-Forwards above 0.
     public func forwarded(
         proxyVia: SIPVia,
         receivedVia: SIPVia,
         removingFirstRoute: Bool = false,
+        removingProxyAuthorizationFor realm: String? = nil,
         requiringContentLength: Bool = false
     ) -> [UInt8] {
         var out: [UInt8] = []
@@ -38,6 +42,8 @@ extension SIPMessage {
                 if let rest = bytes.valuesAfterFirst(in: field.valueRange) {
                     out.appendHeader("Route", bytes[rest])
                 }
+            case .proxyAuthorization where realm.map({ isProxyAuthorization(field, forRealm: $0) }) ?? false:
+                break  // our own credentials: consumed here
             default:
                 out.append(contentsOf: bytes[field.fieldRange])
             }

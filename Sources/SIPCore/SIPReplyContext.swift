@@ -36,7 +36,15 @@ struct SIPReplyContext: Sendable {
     ///   - receivedVia: the top Via with `received`/`rport` stamped; the other Via values
     ///     are copied as received, in order.
     ///   - toTag: the tag to add to To, or `nil` to copy To unchanged.
-    func response(status: Int, reasonPhrase: String, receivedVia: SIPVia, toTag: String?) -> [UInt8] {
+    ///   - headers: header fields sipfence adds, in order, after CSeq (such as the
+    ///     `Proxy-Authenticate` challenges of a 407); values must already be well formed.
+    func response(
+        status: Int,
+        reasonPhrase: String,
+        receivedVia: SIPVia,
+        toTag: String?,
+        headers: [(name: SIPHeaderName, value: String)] = []
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out.append("SIP/2.0 ")
@@ -63,6 +71,12 @@ struct SIPReplyContext: Sendable {
         }
         if let callID { out.appendHeader("Call-ID", bytes[callID.valueRange]) }
         if let cseq { out.appendHeader("CSeq", bytes[cseq.valueRange]) }
+        for header in headers {
+            out.append(header.name.canonicalName)
+            out.append(": ")
+            out.append(header.value)
+            out.appendCRLF()
+        }
         out.append("Content-Length: 0\r\n\r\n")
         return out
     }
@@ -93,12 +107,42 @@ extension SIPMessage {
     /// gets a byte-identical response and the ACK for it can be recognised with
     /// ``isAcknowledgingLocalResponse(secret:)``.
     public func response(_ status: SIPStatus, receivedVia: SIPVia, secret: SIPStatelessSecret) -> [UInt8] {
+        response(status, receivedVia: receivedVia, secret: secret, headers: [])
+    }
+
+    /// A `407 Proxy Authentication Required` to this request (RFC 3261 §22.3), built
+    /// exactly like ``response(_:receivedVia:secret:)`` — same Via stamping and
+    /// deterministic To-tag, so a retransmitted request with the same challenges gets a
+    /// byte-identical 407 and its ACK is recognised by
+    /// ``isAcknowledgingLocalResponse(secret:)`` — with one `Proxy-Authenticate` field
+    /// per challenge, in the order given, after CSeq.
+    public func proxyAuthenticationRequired(
+        _ challenges: [SIPDigestChallenge],
+        receivedVia: SIPVia,
+        secret: SIPStatelessSecret
+    ) -> [UInt8] {
+        response(
+            .proxyAuthenticationRequired,
+            receivedVia: receivedVia,
+            secret: secret,
+            headers: challenges.map { (.proxyAuthenticate, $0.headerValue) }
+        )
+    }
+
+    /// The response builder behind every locally generated response to a valid request.
+    func response(
+        _ status: SIPStatus,
+        receivedVia: SIPVia,
+        secret: SIPStatelessSecret,
+        headers: [(name: SIPHeaderName, value: String)]
+    ) -> [UInt8] {
         let context = replyContext
         return context.response(
             status: status.code,
             reasonPhrase: status.reasonPhrase,
             receivedVia: receivedVia,
-            toTag: to.tag == nil ? context.localTag(secret: secret) : nil
+            toTag: to.tag == nil ? context.localTag(secret: secret) : nil,
+            headers: headers
         )
     }
 
