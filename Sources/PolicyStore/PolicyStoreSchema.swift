@@ -120,6 +120,16 @@ enum PolicyStoreSchema {
             try db.execute(sql: "DELETE FROM ip_address WHERE prefix_length = 0")
             try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")
         }
+        // The master secret of sipfence's signed values (see `PolicyStore.sipSecret`).
+        migrator.registerMigration("v4: the persistent SIP secret") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sip_secret (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        secret BLOB NOT NULL CHECK (length(secret) >= 16)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -22,6 +22,8 @@ actor Daemon {
     private let logLevel: LogLevelControl
     private let registry: PrometheusCollectorRegistry
     private let notifier = SystemdNotifier()
+    /// The keys of the store's secret, used while `sip.secret` is not configured.
+    private var storedKeyring: SIPKeyring?
 
     init(configurationPath: String, configuration: DaemonConfiguration, logLevel: LogLevelControl, registry: PrometheusCollectorRegistry) {
         self.configurationPath = configurationPath
@@ -34,6 +36,11 @@ actor Daemon {
     func run() async throws {
         let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
         try await store.reportEntriesShorterThanMinimums(logger: logger)
+        if configuration.keyring == nil {
+            // Every node on this store signs with the same secret, and what it signed survives a restart.
+            storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
+        }
+        configuration.sip.secret = (configuration.keyring ?? storedKeyring)?.statelessSecret ?? configuration.sip.secret
         let live = LivePolicy(try await store.compilePolicy())
         PolicyFollower.record(live.policy)
         let follower = PolicyFollower(store: store, live: live, logger: logger)
@@ -94,8 +101,11 @@ actor Daemon {
         do {
             var updated = try ConfigurationLoader().load(file: configurationPath)
             if !updated.secretConfigured {
-                // A drawn secret stays for the process's life: To-tags of earlier 403s keep matching.
-                updated.sip.secret = configuration.sip.secret
+                if storedKeyring == nil {
+                    storedKeyring = try SIPKeyring(
+                        secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
+                }
+                updated.sip.secret = storedKeyring?.statelessSecret ?? configuration.sip.secret
             }
             if updated.storePath != configuration.storePath {
                 logger.warning("store.path changed; it takes effect at the next start")
@@ -109,6 +119,11 @@ actor Daemon {
             if updated.prefixLengthMinimums != configuration.prefixLengthMinimums {
                 store.prefixLengthMinimums = updated.prefixLengthMinimums
                 try await store.reportEntriesShorterThanMinimums(logger: logger)
+        if configuration.keyring == nil {
+            // Every node on this store signs with the same secret, and what it signed survives a restart.
+            storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
+        }
+        configuration.sip.secret = (configuration.keyring ?? storedKeyring)?.statelessSecret ?? configuration.sip.secret
             }
             await follower.refresh(reason: "reload")
             configuration = updated

@@ -75,7 +75,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.sip.listen.map(\.description) == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5061"])
         #expect(configuration.sip.unknownDomainStatus.code == 404)
         #expect(configuration.sip.checkedMethods == ["INVITE", "MESSAGE"])
-        #expect(configuration.sip.secret == SIPStatelessSecret(hex: "00112233445566778899aabbccddeeff"))
+        #expect(configuration.sip.secret == SIPKeyring(hex: "00112233445566778899aabbccddeeff")?.statelessSecret)
         #expect(configuration.secretConfigured)
         #expect(configuration.sip.advertisedHost == "198.51.100.10")
         #expect(configuration.sip.maxMessageBytes == 16_384)

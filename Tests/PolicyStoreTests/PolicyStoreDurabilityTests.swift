@@ -41,3 +41,26 @@ struct PolicyStoreDurabilityTests {
                 .isAdmitted)
     }
 }
+
+@Suite("PolicyStore SIP secret")
+struct PolicyStoreSecretTests {
+    @Test("the first caller stores its secret; every later caller, after a reopen too, gets the same one")
+    func persistentSecret() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sipfence-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("policy.sqlite").path
+
+        let first = Array(repeating: UInt8(7), count: 32)
+        do {
+            let store = try PolicyStore(path: path)
+            #expect(try await store.sipSecret(storingIfAbsent: first) == first)
+            #expect(try await store.sipSecret(storingIfAbsent: Array(repeating: 9, count: 32)) == first)
+            #expect(try await store.generation() == 0)  // not a policy change
+        }
+        // A second node (another connection to the same file) and a restart agree.
+        let other = try PolicyStore(path: path)
+        #expect(try await other.sipSecret(storingIfAbsent: Array(repeating: 1, count: 32)) == first)
+    }
+}

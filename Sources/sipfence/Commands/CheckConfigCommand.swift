@@ -19,7 +19,7 @@ struct CheckConfigCommand: ParsableCommand {
         print("  API: \(configuration.api.host):\(configuration.api.port), \(configuration.accounts.count) account(s)")
         print("  store: \(configuration.storePath)")
         if !configuration.secretConfigured {
-            print("  note: sip.secret is not set; a random one is drawn at each start, so To-tags change across restarts")
+            print("  note: sip.secret is not set; the secret kept in the store (generated at the first start) is used")
         }
     }
 }

@@ -82,12 +82,17 @@ struct ReplayCommand: AsyncParsableCommand {
                     port: endpoint.port == 0 ? endpoint.transport.defaultPort : endpoint.port
                 )
             }
+            // The daemon's own keys, so replayed answers carry the To-tags it would send.
+            var keyring = configuration.keyring
+            if keyring == nil {
+                keyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
+            }
             let settings = AdmissionSettings(
                 upstream: sip.upstream,
                 proxyAddresses: proxyAddresses,
                 unknownDomainStatus: sip.unknownDomainStatus,
                 checkedMethods: sip.checkedMethods,
-                secret: sip.secret
+                secret: keyring?.statelessSecret ?? sip.secret
             )
             return (try await store.compilePolicy(), settings, sip.maxMessageBytes)
         }

@@ -99,13 +99,15 @@ private struct Reader {
         let maxMessageBytes = int("sip.max_message_bytes", default: 65_536, in: 1_024...1_048_576)
         let maxTCPConnections = int("sip.max_tcp_connections", default: 1_024, in: 1...1_000_000)
         let tcpIdleSeconds = int("sip.tcp_idle_seconds", default: 600, in: 1...86_400)
-        var secret = SIPStatelessSecret.random()
-        let secretText = string("sip.secret")
-        if let secretText {
-            if let configured = SIPStatelessSecret(hex: secretText) {
-                secret = configured
-            } else {
-                fail("sip.secret", "must be 32 hexadecimal digits (128 bits), e.g. from `openssl rand -hex 16`")
+        // Without sip.secret the daemon uses the one kept in the store (see Daemon); until
+        // then the edge configuration holds a placeholder that is never used to sign.
+        var keyring: SIPKeyring?
+        if let secretText = string("sip.secret") {
+            keyring = SIPKeyring(hex: secretText)
+            if keyring == nil {
+                fail(
+                    "sip.secret",
+                    "must be at least 32 hexadecimal digits (128 bits), an even number, e.g. from `openssl rand -hex 32`")
             }
         }
 
@@ -132,12 +134,12 @@ private struct Reader {
                 advertisedHost: advertisedHost,
                 unknownDomainStatus: SIPStatus(code: unknownDomainStatus),
                 checkedMethods: checkedMethods,
-                secret: secret,
+                secret: keyring?.statelessSecret ?? .random(),
                 maxMessageBytes: maxMessageBytes,
                 maxTCPConnections: maxTCPConnections,
                 tcpIdleTimeout: .seconds(tcpIdleSeconds)
             ),
-            secretConfigured: secretText != nil,
+            keyring: keyring,
             api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
             storePath: storePath,
             prefixLengthMinimums: prefixLengthMinimums,

@@ -37,8 +37,11 @@ struct DaemonConfiguration: Sendable {
     }
 
     var sip: SIPEdgeConfiguration
-    /// Whether `sip.secret` was configured (else a random one was drawn at start).
-    var secretConfigured: Bool
+    /// The keys derived from `sip.secret`, when it is configured; otherwise the daemon
+    /// uses the secret kept in the store (generated at the first start).
+    var keyring: SIPKeyring?
+    /// Whether `sip.secret` was configured.
+    var secretConfigured: Bool { keyring != nil }
     var api: API
     var storePath: String
     /// `policy.min_prefix_length_ipv4` / `_ipv6`: the shortest entries a write may store.
