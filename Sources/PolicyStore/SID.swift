@@ -15,6 +15,10 @@ public struct SID: Hashable, Sendable, Comparable {
         case ipAccessControlList = "AL"
         /// An IP address entry of a list (`IP…`).
         case ipAddress = "IP"
+        /// A credential list (`CL…`): usernames with their digest hashes.
+        case credentialList = "CL"
+        /// A credential of a credential list (`CR…`).
+        case credential = "CR"
     }
 
     /// The SID as text: prefix and 32 lowercase hexadecimal digits.
