@@ -22,7 +22,12 @@ public import PolicyStore
 /// `IpAccessControlLists/{AlSid}/IpAddresses` and `…/{Sid}` (the same),
 /// `Domains/{SdSid}/IpAccessControlListMappings` and
 /// `Domains/{SdSid}/Auth/Calls/IpAccessControlListMappings` (list, create) with `…/{AlSid}`
-/// (fetch, delete). Other methods on these paths get 405.
+/// (fetch, delete), `CredentialLists` and `CredentialLists/{Sid}` (list, create, fetch,
+/// update, delete), `CredentialLists/{ClSid}/Credentials` and `…/{Sid}` (the same), and
+/// `Domains/{SdSid}/CredentialListMappings`,
+/// `Domains/{SdSid}/Auth/Calls/CredentialListMappings` and
+/// `Domains/{SdSid}/Auth/Registrations/CredentialListMappings` (list, create) with
+/// `…/{ClSid}` (fetch, delete). Other methods on these paths get 405.
 public struct ManagementAPI: Sendable {
     /// The default limit on request bodies: 64 KiB, far above any form the API takes.
     public static let defaultMaximumBodySize = 64 * 1024
@@ -38,20 +43,31 @@ public struct ManagementAPI: Sendable {
     public let policy: @Sendable () -> Policy
     /// Renders the Prometheus text served at `/metrics`; without it there is no `/metrics`.
     public let metrics: (@Sendable () -> String)?
+    /// The digest realm credentials' passwords are hashed for (`HA1` = `H(username ":"
+    /// realm ":" password)`): the realm the daemon challenges with. Hashes made for one
+    /// realm do not verify in another.
+    public let digestRealm: String
 
     /// An API over `store` for `accounts`.
     ///
     /// - Throws: ``ManagementAPIConfigurationError`` for a key that is not an account SID,
-    ///   an empty auth token, or a body limit below 1.
+    ///   an empty auth token, a body limit below 1, or a digest realm that cannot be one.
     public init(
         store: PolicyStore,
         accounts: [SID: String],
         maximumBodySize: Int = defaultMaximumBodySize,
+        digestRealm: String = "sipfence",
         policy: @escaping @Sendable () -> Policy,
         metrics: (@Sendable () -> String)? = nil
     ) throws(ManagementAPIConfigurationError) {
         try Self.validate(accounts)
         guard maximumBodySize > 0 else { throw .invalidMaximumBodySize(maximumBodySize) }
+        do {
+            try CredentialSecret.checkRealm(digestRealm)
+        } catch {
+            throw .invalidDigestRealm(digestRealm, reason: error.description)
+        }
+        self.digestRealm = digestRealm
         self.store = store
         self.credentials = AccountCredentials(accounts)
         self.maximumBodySize = maximumBodySize
@@ -87,6 +103,9 @@ public struct ManagementAPI: Sendable {
         addListRoutes(to: routes)
         addAddressRoutes(to: routes)
         addMappingRoutes(to: routes)
+        addCredentialListRoutes(to: routes)
+        addCredentialRoutes(to: routes)
+        addCredentialMappingRoutes(to: routes)
         addServiceRoutes(to: routes)
         return router
     }
@@ -109,12 +128,16 @@ public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomSt
     case emptyAuthToken(SID)
     /// The body limit is not a positive number of bytes.
     case invalidMaximumBodySize(Int)
+    /// The digest realm is empty, too long, or holds characters a quoted string cannot.
+    case invalidDigestRealm(String, reason: String)
 
     public var description: String {
         switch self {
         case .notAnAccountSID(let sid): "\(sid) is not an account SID (AC…)"
         case .emptyAuthToken(let sid): "the account \(sid) has an empty auth token"
         case .invalidMaximumBodySize(let size): "the maximum body size must be at least 1 byte, not \(size)"
+        case .invalidDigestRealm(let realm, let reason):
+            "the digest realm \(String(reflecting: realm)) is unusable: \(reason)"
         }
     }
 }

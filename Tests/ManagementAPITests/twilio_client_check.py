@@ -97,7 +97,10 @@ def run(args, checks):
                   domain.account_sid == args.account_sid and domain.api_version == "2010-04-01")
     checks.expect("domain create: RFC 2822 dates parsed by the SDK",
                   isinstance(domain.date_created, datetime) and domain.date_created.utcoffset().total_seconds() == 0)
-    checks.expect("domain create: nulls", domain.voice_fallback_url is None and domain.auth_type is None)
+    checks.expect("domain create: nulls", domain.voice_fallback_url is None and domain.byoc_trunk_sid is None)
+    checks.expect("domain create: empty auth_type, POST for unset methods",
+                  (domain.auth_type, domain.voice_fallback_method, domain.voice_status_callback_method)
+                  == ("", "POST", "POST"), f"{domain.auth_type!r}")
     checks.expect("domain create: subresource_uris",
                   domain.subresource_uris["ip_access_control_list_mappings"].endswith(
                       f"/SIP/Domains/{domain.sid}/IpAccessControlListMappings.json"))
