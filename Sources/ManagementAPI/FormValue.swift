@@ -1,4 +1,5 @@
 import AccessControl
+import PolicyStore
 
 /// Checks of single form parameters, each failing with Twilio's 400 naming the parameter.
 enum FormValue {
@@ -18,6 +19,44 @@ enum FormValue {
                 name, "it has \(value.count) characters; at most \(maximum) are allowed", code: code)
         }
         return value
+    }
+
+    /// A credential's username: present, and as ``CredentialRecord/checkUsername(_:)``
+    /// allows (1…32 characters, nothing that cannot travel in a SIP quoted string).
+    static func username(_ value: String?, _ name: String, code: TwilioErrorCode) throws(TwilioError) -> String {
+        let username = try required(value, name, code: code)
+        do {
+            try CredentialRecord.checkUsername(username)
+        } catch {
+            if case .invalidUsername(_, let reason) = error {
+                throw .invalidParameter(name, reason, code: code)
+            }
+            throw .invalidParameter(name, error.description, code: code)
+        }
+        return username
+    }
+
+    /// The least number of characters Twilio accepts in a credential's password.
+    static let minimumPasswordLength = 12
+
+    /// A credential's password, by Twilio's rule: at least 12 characters, among them a
+    /// digit, a lower-case letter and an upper-case letter. The password is never echoed
+    /// in the error.
+    static func password(_ value: String?, _ name: String, code: TwilioErrorCode) throws(TwilioError) -> String {
+        let password = try required(value, name, code: code)
+        let scalars = password.unicodeScalars
+        guard password.count >= minimumPasswordLength,
+            scalars.contains(where: { ("0"..."9").contains($0) }),
+            scalars.contains(where: { $0.properties.isLowercase }),
+            scalars.contains(where: { $0.properties.isUppercase })
+        else {
+            throw .invalidParameter(
+                name,
+                "it must have at least \(minimumPasswordLength) characters, including a digit, "
+                    + "a lower-case letter and an upper-case letter",
+                code: code)
+        }
+        return password
     }
 
     /// `true` or `false`, in any case.

@@ -22,7 +22,12 @@ public import PolicyStore
 /// `IpAccessControlLists/{AlSid}/IpAddresses` and `…/{Sid}` (the same),
 /// `Domains/{SdSid}/IpAccessControlListMappings` and
 /// `Domains/{SdSid}/Auth/Calls/IpAccessControlListMappings` (list, create) with `…/{AlSid}`
-/// (fetch, delete). Other methods on these paths get 405.
+/// (fetch, delete), `CredentialLists` and `CredentialLists/{Sid}` (list, create, fetch,
+/// update, delete), `CredentialLists/{ClSid}/Credentials` and `…/{Sid}` (the same), and
+/// `Domains/{SdSid}/CredentialListMappings`,
+/// `Domains/{SdSid}/Auth/Calls/CredentialListMappings` and
+/// `Domains/{SdSid}/Auth/Registrations/CredentialListMappings` (list, create) with
+/// `…/{ClSid}` (fetch, delete). Other methods on these paths get 405.
 public struct ManagementAPI: Sendable {
     /// The default limit on request bodies: 64 KiB, far above any form the API takes.
     public static let defaultMaximumBodySize = 64 * 1024
@@ -38,22 +43,33 @@ public struct ManagementAPI: Sendable {
     public let policy: @Sendable () -> Policy
     /// Renders the Prometheus text served at `/metrics`; without it there is no `/metrics`.
     public let metrics: (@Sendable () -> String)?
+    /// The digest realm credentials' passwords are hashed for (`HA1` = `H(username ":"
+    /// realm ":" password)`): the realm the daemon challenges with. Hashes made for one
+    /// realm do not verify in another.
+    public let digestRealm: String
 
     /// An API over `store` for `accounts` (Account SID → auth token) and their `apiKeys`.
     ///
     /// - Throws: ``ManagementAPIConfigurationError`` for a key that is not an account SID,
     ///   an empty auth token or key secret, an API key of an unconfigured account or
-    ///   listed twice, or a body limit below 1.
+    ///   listed twice, a body limit below 1, or a digest realm that cannot be one.
     public init(
         store: PolicyStore,
         accounts: [SID: String],
         apiKeys: [APIKey] = [],
         maximumBodySize: Int = defaultMaximumBodySize,
+        digestRealm: String = "sipfence",
         policy: @escaping @Sendable () -> Policy,
         metrics: (@Sendable () -> String)? = nil
     ) throws(ManagementAPIConfigurationError) {
         try Self.validate(accounts, apiKeys)
         guard maximumBodySize > 0 else { throw .invalidMaximumBodySize(maximumBodySize) }
+        do {
+            try CredentialSecret.checkRealm(digestRealm)
+        } catch {
+            throw .invalidDigestRealm(digestRealm, reason: error.description)
+        }
+        self.digestRealm = digestRealm
         self.store = store
         self.credentials = AccountCredentials(accounts, apiKeys: apiKeys)
         self.maximumBodySize = maximumBodySize
@@ -101,6 +117,9 @@ public struct ManagementAPI: Sendable {
         addListRoutes(to: routes)
         addAddressRoutes(to: routes)
         addMappingRoutes(to: routes)
+        addCredentialListRoutes(to: routes)
+        addCredentialRoutes(to: routes)
+        addCredentialMappingRoutes(to: routes)
         addServiceRoutes(to: routes)
         return router
     }
@@ -130,6 +149,8 @@ public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomSt
     case apiKeyListedTwice(SID)
     /// The body limit is not a positive number of bytes.
     case invalidMaximumBodySize(Int)
+    /// The digest realm is empty, too long, or holds characters a quoted string cannot.
+    case invalidDigestRealm(String, reason: String)
 
     public var description: String {
         switch self {
@@ -140,6 +161,8 @@ public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomSt
             "the API key \(key) acts for \(account), which is not a configured account"
         case .apiKeyListedTwice(let key): "the API key \(key) is listed twice"
         case .invalidMaximumBodySize(let size): "the maximum body size must be at least 1 byte, not \(size)"
+        case .invalidDigestRealm(let realm, let reason):
+            "the digest realm \(String(reflecting: realm)) is unusable: \(reason)"
         }
     }
 }

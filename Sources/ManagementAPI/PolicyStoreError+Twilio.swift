@@ -8,7 +8,7 @@ extension PolicyStoreError {
     /// corrupt database) become a plain 500, with the details left to the log.
     func twilioError(path: String) -> TwilioError {
         switch self {
-        case .notFound, .mappingNotFound, .wrongKindOfSID:
+        case .notFound, .mappingNotFound, .credentialMappingNotFound, .wrongKindOfSID:
             .notFound(path)
         case .domainNameTaken(let name):
             .invalidParameter("DomainName", "\(name) is already in use", code: .invalidDomain)
@@ -16,11 +16,20 @@ extension PolicyStoreError {
             .invalidParameter(
                 "IpAccessControlListSid", "the list \(list) is already mapped to the domain \(domain)",
                 code: .domainValidation)
+        case .credentialListAlreadyMapped(_, let domain, let list):
+            .invalidParameter(
+                "CredentialListSid", "the credential list \(list) is already mapped to the domain \(domain)",
+                code: .domainValidation)
         case .prefixAlreadyListed(let prefix, _):
             .invalidParameter("IpAddress", "the list already has an entry for \(prefix)")
         case .prefixTooShort(let prefix, let minimum):
             .prefixTooShort(prefix, minimum: minimum, parameter: "IpAddress")
-        case .sidTaken, .corruptRecord, .setupFailed:
+        case .usernameTaken(let username, _):
+            .invalidParameter(
+                "Username", "the credential list already has a credential for \(String(reflecting: username))")
+        case .invalidUsername(_, let reason):
+            .invalidParameter("Username", reason)
+        case .sidTaken, .invalidCredentialSecret, .corruptRecord, .setupFailed:
             .internalError
         }
     }

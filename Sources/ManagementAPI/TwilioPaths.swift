@@ -9,7 +9,6 @@ struct TwilioPaths {
 
     var domains: String { "\(sip)/Domains.json" }
     func domain(_ sid: SID) -> String { "\(sip)/Domains/\(sid).json" }
-    func credentialListMappings(_ domain: SID) -> String { "\(sip)/Domains/\(domain)/CredentialListMappings.json" }
 
     var ipAccessControlLists: String { "\(sip)/IpAccessControlLists.json" }
     func ipAccessControlList(_ sid: SID) -> String { "\(sip)/IpAccessControlLists/\(sid).json" }
@@ -28,6 +27,29 @@ struct TwilioPaths {
         switch kind {
         case .legacy: "\(sip)/Domains/\(domain)/IpAccessControlListMappings/\(list).json"
         case .authCalls: "\(sip)/Domains/\(domain)/Auth/Calls/IpAccessControlListMappings/\(list).json"
+        }
+    }
+
+    var credentialLists: String { "\(sip)/CredentialLists.json" }
+    func credentialList(_ sid: SID) -> String { "\(sip)/CredentialLists/\(sid).json" }
+
+    func credentials(_ list: SID) -> String { "\(sip)/CredentialLists/\(list)/Credentials.json" }
+    func credential(_ sid: SID, list: SID) -> String { "\(sip)/CredentialLists/\(list)/Credentials/\(sid).json" }
+
+    func credentialListMappings(_ kind: CredentialMappingKind, domain: SID) -> String {
+        "\(sip)/Domains/\(domain)/\(Self.credentialMappingPath(kind)).json"
+    }
+
+    func credentialListMapping(_ kind: CredentialMappingKind, domain: SID, list: SID) -> String {
+        "\(sip)/Domains/\(domain)/\(Self.credentialMappingPath(kind))/\(list).json"
+    }
+
+    /// The path of `kind`'s mappings below a domain, without `.json`.
+    static func credentialMappingPath(_ kind: CredentialMappingKind) -> String {
+        switch kind {
+        case .legacy: "CredentialListMappings"
+        case .authCalls: "Auth/Calls/CredentialListMappings"
+        case .authRegistrations: "Auth/Registrations/CredentialListMappings"
         }
     }
 }

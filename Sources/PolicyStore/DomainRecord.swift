@@ -15,10 +15,20 @@ public struct DomainRecord: Hashable, Sendable, Identifiable {
     /// of mapping). Twilio reports this as `auth_type` `IP_ACL`; without it the domain
     /// admits no traffic.
     public let hasIPAccessControlListMappings: Bool
+    /// The kinds of credential list mapping the domain has at least one of. The legacy and
+    /// Auth/Calls kinds ask callers for digest credentials (Twilio's `auth_type`
+    /// `CREDENTIAL_LIST`); Auth/Registrations concerns `REGISTER` only.
+    public let credentialListMappingKinds: Set<CredentialMappingKind>
     /// When the domain was created (whole seconds).
     public let dateCreated: Date
     /// When the domain was last changed (whole seconds).
     public let dateUpdated: Date
+
+    /// Whether callers must present digest credentials: a credential list is mapped by a
+    /// legacy or an Auth/Calls mapping.
+    public var hasCallCredentialListMappings: Bool {
+        credentialListMappingKinds.contains { $0.authenticatesCalls }
+    }
 
     /// The record's identity is its SID.
     public var id: SID { sid }
@@ -30,6 +40,7 @@ public struct DomainRecord: Hashable, Sendable, Identifiable {
         name: DomainName,
         settings: DomainSettings,
         hasIPAccessControlListMappings: Bool,
+        credentialListMappingKinds: Set<CredentialMappingKind> = [],
         dateCreated: Date,
         dateUpdated: Date
     ) {
@@ -38,6 +49,7 @@ public struct DomainRecord: Hashable, Sendable, Identifiable {
         self.name = name
         self.settings = settings
         self.hasIPAccessControlListMappings = hasIPAccessControlListMappings
+        self.credentialListMappingKinds = credentialListMappingKinds
         self.dateCreated = dateCreated
         self.dateUpdated = dateUpdated
     }

@@ -7,6 +7,7 @@ enum ParsedPolicyDocument {
     struct Account: Sendable {
         var sid: SID
         var lists: [List]
+        var credentialLists: [CredentialList]
         var domains: [Domain]
     }
 
@@ -23,6 +24,20 @@ enum ParsedPolicyDocument {
         var prefix: IPPrefix
     }
 
+    struct CredentialList: Sendable {
+        var path: String
+        var sid: SID?
+        var friendlyName: String
+        var credentials: [Credential]
+    }
+
+    struct Credential: Sendable {
+        var path: String
+        var sid: SID?
+        var username: String
+        var secret: CredentialSecret
+    }
+
     struct Domain: Sendable {
         var path: String
         var sid: SID?
@@ -30,6 +45,8 @@ enum ParsedPolicyDocument {
         var settings: DomainSettings
         /// For each kind, indexes into the account's lists.
         var mappings: [MappingKind: [Int]]
+        /// For each kind, indexes into the account's credential lists.
+        var credentialMappings: [CredentialMappingKind: [Int]]
     }
 }
 
@@ -70,6 +87,36 @@ extension PolicyDocument {
                 lists.append(.init(path: listPath, sid: listSID, friendlyName: list.friendlyName, addresses: addresses))
             }
 
+            var credentialListSIDs = Set<SID>()
+            var credentialSIDs = Set<SID>()
+            var credentialLists: [ParsedPolicyDocument.CredentialList] = []
+            for (listIndex, list) in account.credentialLists.enumerated() {
+                let listPath = "\(path).credential_lists[\(listIndex)]"
+                let listSID = try list.sid.map { text throws(PolicyDocumentError) in
+                    try Self.sid(text, .credentialList, path: "\(listPath).sid")
+                }
+                if let listSID, !credentialListSIDs.insert(listSID).inserted {
+                    throw .duplicate(path: "\(listPath).sid", "credential list \(listSID)")
+                }
+                try Self.checkFriendlyName(list.friendlyName, maximum: 64, path: "\(listPath).friendly_name")
+                var usernames = Set<String>()
+                var credentials: [ParsedPolicyDocument.Credential] = []
+                for (credentialIndex, credential) in list.credentials.enumerated() {
+                    let credentialPath = "\(listPath).credentials[\(credentialIndex)]"
+                    let parsed = try Self.credential(credential, path: credentialPath)
+                    if let sid = parsed.sid, !credentialSIDs.insert(sid).inserted {
+                        throw .duplicate(path: "\(credentialPath).sid", "credential \(sid)")
+                    }
+                    guard usernames.insert(parsed.username).inserted else {
+                        throw .duplicate(
+                            path: "\(credentialPath).username", "username \(String(reflecting: parsed.username))")
+                    }
+                    credentials.append(parsed)
+                }
+                credentialLists.append(
+                    .init(path: listPath, sid: listSID, friendlyName: list.friendlyName, credentials: credentials))
+            }
+
             var domainSIDs = Set<SID>()
             var domains: [ParsedPolicyDocument.Domain] = []
             for (domainIndex, domain) in account.domains.enumerated() {
@@ -93,18 +140,26 @@ extension PolicyDocument {
                 if let friendlyName = domain.friendlyName {
                     try Self.checkFriendlyName(friendlyName, maximum: 64, path: "\(domainPath).friendly_name")
                 }
+                let ipLists = lists.map { (sid: $0.sid, friendlyName: $0.friendlyName) }
                 let legacy = try Self.resolve(
-                    domain.ipAccessControlListMappings, in: lists, path: "\(domainPath).ip_access_control_list_mappings"
-                )
+                    domain.ipAccessControlListMappings, in: ipLists, kind: .ipAccessControlList,
+                    path: "\(domainPath).ip_access_control_list_mappings")
                 let authCalls = try Self.resolve(
-                    domain.authCallsIPAccessControlListMappings, in: lists,
+                    domain.authCallsIPAccessControlListMappings, in: ipLists, kind: .ipAccessControlList,
                     path: "\(domainPath).auth_calls_ip_access_control_list_mappings")
+                var credentialMappings: [CredentialMappingKind: [Int]] = [:]
+                for kind in CredentialMappingKind.allCases {
+                    credentialMappings[kind] = try Self.resolve(
+                        domain[credentialMappings: kind],
+                        in: credentialLists.map { (sid: $0.sid, friendlyName: $0.friendlyName) },
+                        kind: .credentialList, path: "\(domainPath).\(Self.credentialMappingKey(kind))")
+                }
                 domains.append(
                     .init(
                         path: domainPath, sid: domainSID, name: name, settings: domain.settings,
-                        mappings: [.legacy: legacy, .authCalls: authCalls]))
+                        mappings: [.legacy: legacy, .authCalls: authCalls], credentialMappings: credentialMappings))
             }
-            accounts.append(.init(sid: sid, lists: lists, domains: domains))
+            accounts.append(.init(sid: sid, lists: lists, credentialLists: credentialLists, domains: domains))
         }
         return accounts
     }
@@ -144,15 +199,62 @@ extension PolicyDocument {
         }
     }
 
-    /// The indexes of the lists `references` name, without repeats, in order.
+    /// The document key of a domain's credential list mappings of `kind`.
+    static func credentialMappingKey(_ kind: CredentialMappingKind) -> String {
+        switch kind {
+        case .legacy: "credential_list_mappings"
+        case .authCalls: "auth_calls_credential_list_mappings"
+        case .authRegistrations: "auth_registrations_credential_list_mappings"
+        }
+    }
+
+    /// A credential checked and parsed: a `CR` SID if any, a valid username, and a realm and
+    /// hashes of the right shape.
+    private static func credential(
+        _ credential: Credential, path: String
+    ) throws(PolicyDocumentError) -> ParsedPolicyDocument.Credential {
+        let sid = try credential.sid.map { text throws(PolicyDocumentError) in
+            try Self.sid(text, .credential, path: "\(path).sid")
+        }
+        do {
+            try CredentialRecord.checkUsername(credential.username)
+        } catch {
+            throw .invalidCredential(path: "\(path).username", reason: error.description)
+        }
+        do {
+            try CredentialSecret.checkRealm(credential.realm)
+        } catch {
+            throw .invalidCredential(path: "\(path).realm", reason: error.description)
+        }
+        let hashes: [(String, DigestAlgorithm, String)] = [
+            (credential.ha1MD5, .md5, "ha1_md5"), (credential.ha1SHA256, .sha256, "ha1_sha256"),
+        ]
+        for (hash, algorithm, key) in hashes where !algorithm.isWellFormedHA1(hash) {
+            throw .invalidCredential(
+                path: "\(path).\(key)",
+                reason:
+                    "\(String(reflecting: hash)) is not an \(algorithm) HA1 (\(algorithm.hexLength) lower-case hex digits)"
+            )
+        }
+        do {
+            let secret = try CredentialSecret(
+                realm: credential.realm, ha1MD5: credential.ha1MD5, ha1SHA256: credential.ha1SHA256)
+            return .init(path: path, sid: sid, username: credential.username, secret: secret)
+        } catch {
+            throw .invalidCredential(path: path, reason: error.description)
+        }
+    }
+
+    /// The indexes of the lists `references` name, without repeats, in order. `lists` are
+    /// the account's lists of one type (their SIDs of `kind` and friendly names).
     private static func resolve(
-        _ references: [String], in lists: [ParsedPolicyDocument.List], path: String
+        _ references: [String], in lists: [(sid: SID?, friendlyName: String)], kind: SID.Kind, path: String
     ) throws(PolicyDocumentError) -> [Int] {
         var indexes: [Int] = []
         for (index, reference) in references.enumerated() {
             let referencePath = "\(path)[\(index)]"
             let found: Int
-            if let sid = SID(reference, kind: .ipAccessControlList),
+            if let sid = SID(reference, kind: kind),
                 let match = lists.firstIndex(where: { $0.sid == sid })
             {
                 found = match

@@ -5,13 +5,17 @@ extension PolicyStore {
     /// The whole store as a ``PolicyDocument``: every account that has records, with every
     /// SID, so that applying the export to any store recreates exactly these records.
     ///
-    /// Accounts are in SID order, lists in SID order, addresses in prefix order, domains
-    /// in name order and mappings in list SID order, so that exports diff well in git.
+    /// Accounts are in SID order, lists in SID order, addresses in prefix order,
+    /// credentials in username order, domains in name order and mappings in list SID order,
+    /// so that exports diff well in git. Credentials are exported as their digest hashes.
     public func export() async throws -> PolicyDocument {
         try await read { db in
             let accounts = try String.fetchAll(
                 db,
-                sql: "SELECT account_sid FROM domain UNION SELECT account_sid FROM ip_access_control_list ORDER BY 1")
+                sql: """
+                    SELECT account_sid FROM domain UNION SELECT account_sid FROM ip_access_control_list
+                    UNION SELECT account_sid FROM credential_list ORDER BY 1
+                    """)
             return PolicyDocument(accounts: try accounts.map { try Self.exportAccount(db, $0) })
         }
     }
@@ -93,6 +97,42 @@ extension PolicyStore {
             arguments: [accountText]
         ).map(StoredRows.domain)
 
+        var credentialsByList: [SID: [CredentialRecord]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql:
+                "SELECT \(StoredRows.credentialColumns) FROM credential cr WHERE cr.account_sid = ? ORDER BY cr.username",
+            arguments: [accountText])
+        {
+            let credential = try StoredRows.credential(row)
+            credentialsByList[credential.listSID, default: []].append(credential)
+        }
+        let credentialLists = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(StoredRows.credentialListColumns) FROM credential_list cl WHERE cl.account_sid = ?
+                ORDER BY cl.sid
+                """,
+            arguments: [accountText]
+        ).map(StoredRows.credentialList)
+        var credentialMappings: [SID: [CredentialMappingKind: [String]]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, domain_sid, credential_list_sid FROM credential_list_mapping
+                WHERE account_sid = ? ORDER BY credential_list_sid
+                """,
+            arguments: [accountText])
+        {
+            let kindText: String = try row.decode(atIndex: 0)
+            guard let kind = CredentialMappingKind(rawValue: kindText) else {
+                throw PolicyStoreError.corruptRecord(
+                    table: "credential_list_mapping", sid: try row.decode(atIndex: 1), reason: "kind \(kindText)")
+            }
+            let domain = try StoredRows.sid(try row.decode(atIndex: 1), .domain, table: "credential_list_mapping")
+            credentialMappings[domain, default: [:]][kind, default: []].append(try row.decode(atIndex: 2))
+        }
+
         return PolicyDocument.Account(
             sid: accountText,
             domains: domains.map { domain in
@@ -101,7 +141,10 @@ extension PolicyStore {
                     domainName: domain.name.normalized,
                     settings: domain.settings,
                     ipAccessControlListMappings: mappings[domain.sid]?[.legacy] ?? [],
-                    authCallsIPAccessControlListMappings: mappings[domain.sid]?[.authCalls] ?? [])
+                    authCallsIPAccessControlListMappings: mappings[domain.sid]?[.authCalls] ?? [],
+                    credentialListMappings: credentialMappings[domain.sid]?[.legacy] ?? [],
+                    authCallsCredentialListMappings: credentialMappings[domain.sid]?[.authCalls] ?? [],
+                    authRegistrationsCredentialListMappings: credentialMappings[domain.sid]?[.authRegistrations] ?? [])
             },
             ipAccessControlLists: lists.map { list in
                 PolicyDocument.IPAccessControlList(
@@ -115,6 +158,15 @@ extension PolicyStore {
                             : PolicyDocument.Address(
                                 friendlyName: entry.friendlyName, ipAddress: entry.prefix.network.description,
                                 cidrPrefixLength: entry.prefix.length)
+                    })
+            },
+            credentialLists: credentialLists.map { list in
+                PolicyDocument.CredentialList(
+                    sid: list.sid.rawValue,
+                    friendlyName: list.friendlyName,
+                    credentials: (credentialsByList[list.sid] ?? []).map { credential in
+                        PolicyDocument.Credential(
+                            sid: credential.sid.rawValue, username: credential.username, secret: credential.secret)
                     })
             })
     }
@@ -169,6 +221,47 @@ extension PolicyStore {
             listSIDs.append(sid)
             claimedLists.insert(sid)
             try applyAddresses(list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts)
+        }
+
+        let explicitCredentialListSIDs = Set(account.credentialLists.compactMap(\.sid))
+        var credentialListSIDs: [SID] = []
+        var claimedCredentialLists = Set<SID>()
+        for list in account.credentialLists {
+            let sid = try conflicts(at: list.path) { () throws -> SID in
+                if let sid = list.sid {
+                    if (try? fetchCredentialList(db, sid, account: account.sid)) == nil {
+                        try insertCredentialList(
+                            db, sid: sid, account: account.sid, friendlyName: list.friendlyName, at: time)
+                        counts.created += 1
+                    } else if try renameCredentialList(
+                        db, sid, account: account.sid, friendlyName: list.friendlyName, at: time)
+                    {
+                        counts.updated += 1
+                    }
+                    return sid
+                }
+                let candidates = try String.fetchAll(
+                    db,
+                    sql: "SELECT sid FROM credential_list WHERE account_sid = ? AND friendly_name = ? ORDER BY sid",
+                    arguments: [accountText, list.friendlyName]
+                ).compactMap { SID($0, kind: .credentialList) }
+                    .filter { !explicitCredentialListSIDs.contains($0) && !claimedCredentialLists.contains($0) }
+                switch candidates.count {
+                case 0:
+                    let sid = SID.random(.credentialList)
+                    try insertCredentialList(
+                        db, sid: sid, account: account.sid, friendlyName: list.friendlyName, at: time)
+                    counts.created += 1
+                    return sid
+                case 1:
+                    return candidates[0]
+                default:
+                    throw PolicyDocumentError.ambiguousListReference(path: list.path, list.friendlyName)
+                }
+            }
+            credentialListSIDs.append(sid)
+            claimedCredentialLists.insert(sid)
+            try applyCredentials(list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts)
         }
 
         var claimedDomains = Set<SID>()
@@ -227,6 +320,34 @@ extension PolicyStore {
                     }
                 }
             }
+
+            for kind in CredentialMappingKind.allCases {
+                let wanted = Set((domain.credentialMappings[kind] ?? []).map { credentialListSIDs[$0] })
+                let present = Set(
+                    try String.fetchAll(
+                        db,
+                        sql:
+                            "SELECT credential_list_sid FROM credential_list_mapping WHERE domain_sid = ? AND kind = ?",
+                        arguments: [sid.rawValue, kind.rawValue]
+                    ).compactMap { SID($0, kind: .credentialList) })
+                for list in wanted.subtracting(present).sorted() {
+                    try conflicts(at: domain.path) {
+                        try insertCredentialMapping(db, kind, domain: sid, list: list, account: account.sid, at: time)
+                    }
+                    counts.created += 1
+                }
+                if prune {
+                    for list in present.subtracting(wanted).sorted() {
+                        try db.execute(
+                            sql: """
+                                DELETE FROM credential_list_mapping
+                                WHERE domain_sid = ? AND kind = ? AND credential_list_sid = ?
+                                """,
+                            arguments: [sid.rawValue, kind.rawValue, list.rawValue])
+                        counts.deleted += 1
+                    }
+                }
+            }
         }
 
         guard prune else { return }
@@ -241,6 +362,48 @@ extension PolicyStore {
         where !claimedLists.contains(where: { $0.rawValue == sid }) {
             try db.execute(sql: "DELETE FROM ip_access_control_list WHERE sid = ?", arguments: [sid])
             counts.deleted += 1
+        }
+        for sid in try String.fetchAll(
+            db, sql: "SELECT sid FROM credential_list WHERE account_sid = ?", arguments: [accountText])
+        where !claimedCredentialLists.contains(where: { $0.rawValue == sid }) {
+            try db.execute(sql: "DELETE FROM credential_list WHERE sid = ?", arguments: [sid])
+            counts.deleted += 1
+        }
+    }
+
+    /// Makes the credentials of the stored list `listSID` match `list`'s: matched by
+    /// username, their hashes updated; with `prune`, usernames the document lacks deleted.
+    private static func applyCredentials(
+        _ list: ParsedPolicyDocument.CredentialList, to listSID: SID, account: SID, prune: Bool, db: Database,
+        at time: Int64, counts: inout ApplyCounts
+    ) throws {
+        var stored: [String: CredentialRecord] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT \(StoredRows.credentialColumns) FROM credential cr WHERE cr.credential_list_sid = ?",
+            arguments: [listSID.rawValue])
+        {
+            let credential = try StoredRows.credential(row)
+            stored[credential.username] = credential
+        }
+        for credential in list.credentials {
+            if var record = stored.removeValue(forKey: credential.username) {
+                guard record.secret != credential.secret else { continue }
+                record.secret = credential.secret
+                if try saveCredential(db, record, at: time) { counts.updated += 1 }
+            } else {
+                try conflicts(at: credential.path) {
+                    try insertCredential(
+                        db, sid: credential.sid ?? SID.random(.credential), account: account, list: listSID,
+                        username: credential.username, secret: credential.secret, at: time, checked: false)
+                }
+                counts.created += 1
+            }
+        }
+        if prune {
+            for credential in stored.values {
+                try db.execute(sql: "DELETE FROM credential WHERE sid = ?", arguments: [credential.sid.rawValue])
+                counts.deleted += 1
+            }
         }
     }
 

@@ -21,6 +21,16 @@ public enum PolicyStoreError: Error, Hashable, Sendable {
     case prefixTooShort(IPPrefix, minimum: Int)
     /// A record with this SID already exists (possibly in another account).
     case sidTaken(SID)
+    /// The credential list is not mapped to the domain by this kind of mapping.
+    case credentialMappingNotFound(CredentialMappingKind, domain: SID, list: SID)
+    /// The credential list is already mapped to the domain by this kind of mapping.
+    case credentialListAlreadyMapped(CredentialMappingKind, domain: SID, list: SID)
+    /// The credential list already has a credential with this username.
+    case usernameTaken(String, list: SID)
+    /// The username cannot be a credential's (see ``CredentialRecord/checkUsername(_:)``).
+    case invalidUsername(String, reason: String)
+    /// The realm or a hash of a ``CredentialSecret`` does not have the required shape.
+    case invalidCredentialSecret(String)
     /// A SID of the wrong kind was given (a list's where a domain's is expected, …).
     case wrongKindOfSID(SID, expected: SID.Kind)
     /// A stored value could not be read back; the database was changed outside sipfence.
@@ -47,6 +57,16 @@ extension PolicyStoreError: CustomStringConvertible {
             "\(prefix) is shorter than /\(minimum), the shortest \(prefix.canonical.family.name) prefix allowed"
         case .sidTaken(let sid):
             "a record \(sid) already exists"
+        case .credentialMappingNotFound(let kind, let domain, let list):
+            "the credential list \(list) is not mapped to the domain \(domain) (\(kind) mapping)"
+        case .credentialListAlreadyMapped(let kind, let domain, let list):
+            "the credential list \(list) is already mapped to the domain \(domain) (\(kind) mapping)"
+        case .usernameTaken(let username, let list):
+            "the credential list \(list) already has a credential for the username \(String(reflecting: username))"
+        case .invalidUsername(let username, let reason):
+            "\(String(reflecting: username)) cannot be a username: \(reason)"
+        case .invalidCredentialSecret(let reason):
+            "the credential's digest hashes cannot be used: \(reason)"
         case .wrongKindOfSID(let sid, let expected):
             "\(sid) is not a SID of kind \(expected.rawValue)"
         case .corruptRecord(let table, let sid, let reason):

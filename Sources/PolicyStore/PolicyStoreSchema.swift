@@ -10,9 +10,11 @@ import Logging
 /// - every child row names its account, and foreign keys on `(account_sid, sid)` make it
 ///   impossible to link records of different accounts;
 /// - deleting a domain removes its mappings; deleting a list removes its entries and
-///   mappings (`ON DELETE CASCADE`);
+///   mappings (`ON DELETE CASCADE`), for IP access control lists and credential lists alike;
 /// - a list is mapped to a domain at most once per kind; a prefix appears at most once
-///   per list.
+///   per list, a username at most once per credential list;
+/// - a credential holds digest hashes of the right shape (lower-case hex of the
+///   algorithm's length), never a password.
 enum PolicyStoreSchema {
     /// The migrations; `logger` reports what a migration had to remove.
     static func migrator(logger: Logger) -> DatabaseMigrator {
@@ -119,6 +121,57 @@ enum PolicyStoreSchema {
             }
             try db.execute(sql: "DELETE FROM ip_address WHERE prefix_length = 0")
             try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")
+        }
+        // Digest credentials. A credential keeps only its HA1 hashes (MD5 and SHA-256) for
+        // the realm they were made for, never the password; the realm is stored so that a
+        // daemon whose configured realm differs can tell that the hashes no longer verify.
+        migrator.registerMigration("v3: credential lists") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE credential_list (
+                        sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid GLOB 'CL*'),
+                        account_sid TEXT NOT NULL CHECK (length(account_sid) = 34 AND account_sid GLOB 'AC*'),
+                        friendly_name TEXT NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 64),
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        UNIQUE (account_sid, sid)
+                    );
+
+                    CREATE TABLE credential (
+                        sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid GLOB 'CR*'),
+                        account_sid TEXT NOT NULL,
+                        credential_list_sid TEXT NOT NULL,
+                        username TEXT NOT NULL CHECK (length(username) BETWEEN 1 AND 32),
+                        realm TEXT NOT NULL CHECK (length(realm) BETWEEN 1 AND 255),
+                        ha1_md5 TEXT NOT NULL
+                            CHECK (length(ha1_md5) = 32 AND NOT ha1_md5 GLOB '*[^0-9a-f]*'),
+                        ha1_sha256 TEXT NOT NULL
+                            CHECK (length(ha1_sha256) = 64 AND NOT ha1_sha256 GLOB '*[^0-9a-f]*'),
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        UNIQUE (credential_list_sid, username),
+                        FOREIGN KEY (account_sid, credential_list_sid)
+                            REFERENCES credential_list (account_sid, sid) ON DELETE CASCADE
+                    );
+                    CREATE INDEX credential_by_list ON credential (account_sid, credential_list_sid, sid);
+
+                    CREATE TABLE credential_list_mapping (
+                        kind TEXT NOT NULL CHECK (kind IN ('legacy', 'auth_calls', 'auth_registrations')),
+                        account_sid TEXT NOT NULL,
+                        domain_sid TEXT NOT NULL,
+                        credential_list_sid TEXT NOT NULL,
+                        date_created INTEGER NOT NULL,
+                        date_updated INTEGER NOT NULL,
+                        PRIMARY KEY (domain_sid, kind, credential_list_sid),
+                        FOREIGN KEY (account_sid, domain_sid)
+                            REFERENCES domain (account_sid, sid) ON DELETE CASCADE,
+                        FOREIGN KEY (account_sid, credential_list_sid)
+                            REFERENCES credential_list (account_sid, sid) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    CREATE INDEX credential_mapping_by_domain ON credential_list_mapping (account_sid, domain_sid);
+                    CREATE INDEX credential_mapping_by_list ON credential_list_mapping (account_sid, credential_list_sid);
+                    """
+            )
         }
         // The master secret of sipfence's signed values (see `PolicyStore.sipSecret`).
         migrator.registerMigration("v4: the persistent SIP secret") { db in

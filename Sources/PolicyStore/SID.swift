@@ -17,6 +17,10 @@ public struct SID: Hashable, Sendable, Comparable {
         case ipAddress = "IP"
         /// An API key (`SK…`): HTTP Basic credentials that act for one account.
         case apiKey = "SK"
+        /// A credential list (`CL…`): usernames with their digest hashes.
+        case credentialList = "CL"
+        /// A credential of a credential list (`CR…`).
+        case credential = "CR"
     }
 
     /// The SID as text: prefix and 32 lowercase hexadecimal digits.

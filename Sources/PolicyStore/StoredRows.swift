@@ -12,7 +12,9 @@ enum StoredRows {
         d.voice_fallback_method, d.voice_status_callback_url, d.voice_status_callback_method, d.sip_registration,
         d.emergency_calling_enabled, d.secure, d.byoc_trunk_sid, d.emergency_caller_sid, d.date_created,
         d.date_updated,
-        EXISTS (SELECT 1 FROM ip_access_control_list_mapping m WHERE m.domain_sid = d.sid) AS has_mappings
+        EXISTS (SELECT 1 FROM ip_access_control_list_mapping m WHERE m.domain_sid = d.sid) AS has_mappings,
+        (SELECT group_concat(DISTINCT c.kind) FROM credential_list_mapping c WHERE c.domain_sid = d.sid)
+            AS credential_mapping_kinds
         """
 
     static let listColumns = "l.sid, l.account_sid, l.friendly_name, l.date_created, l.date_updated"
@@ -20,6 +22,18 @@ enum StoredRows {
     static let addressColumns = """
         a.sid, a.account_sid, a.ip_access_control_list_sid, a.friendly_name, a.network, a.prefix_length,
         a.date_created, a.date_updated
+        """
+
+    static let credentialListColumns = "cl.sid, cl.account_sid, cl.friendly_name, cl.date_created, cl.date_updated"
+
+    static let credentialColumns = """
+        cr.sid, cr.account_sid, cr.credential_list_sid, cr.username, cr.realm, cr.ha1_md5, cr.ha1_sha256,
+        cr.date_created, cr.date_updated
+        """
+
+    static let credentialMappingColumns = """
+        cm.kind, cm.account_sid, cm.domain_sid, cm.credential_list_sid, cl.friendly_name, cm.date_created,
+        cm.date_updated
         """
 
     static let mappingColumns = """
@@ -48,6 +62,7 @@ enum StoredRows {
                 emergencyCallerSID: try row.decode(atIndex: 14)
             ),
             hasIPAccessControlListMappings: try row.decode(atIndex: 17),
+            credentialListMappingKinds: try credentialMappingKinds(try row.decode(atIndex: 18), owner: sidText),
             dateCreated: date(try row.decode(atIndex: 15)),
             dateUpdated: date(try row.decode(atIndex: 16))
         )
@@ -92,6 +107,71 @@ enum StoredRows {
             listSID: try sid(
                 try row.decode(atIndex: 3), .ipAccessControlList, table: "ip_access_control_list_mapping",
                 owner: domainText),
+            friendlyName: try row.decode(atIndex: 4),
+            dateCreated: date(try row.decode(atIndex: 5)),
+            dateUpdated: date(try row.decode(atIndex: 6))
+        )
+    }
+
+    /// The kinds in a comma-separated `group_concat` of `credential_list_mapping.kind`.
+    static func credentialMappingKinds(_ text: String?, owner: String) throws -> Set<CredentialMappingKind> {
+        var kinds = Set<CredentialMappingKind>()
+        for name in (text ?? "").split(separator: ",") {
+            guard let kind = CredentialMappingKind(rawValue: String(name)) else {
+                throw PolicyStoreError.corruptRecord(
+                    table: "credential_list_mapping", sid: owner, reason: "unknown kind \(name)")
+            }
+            kinds.insert(kind)
+        }
+        return kinds
+    }
+
+    static func credentialList(_ row: Row) throws -> CredentialListRecord {
+        let sidText: String = try row.decode(atIndex: 0)
+        return CredentialListRecord(
+            sid: try sid(sidText, .credentialList, table: "credential_list"),
+            accountSID: try sid(try row.decode(atIndex: 1), .account, table: "credential_list", owner: sidText),
+            friendlyName: try row.decode(atIndex: 2),
+            dateCreated: date(try row.decode(atIndex: 3)),
+            dateUpdated: date(try row.decode(atIndex: 4))
+        )
+    }
+
+    static func credential(_ row: Row) throws -> CredentialRecord {
+        let sidText: String = try row.decode(atIndex: 0)
+        let secret: CredentialSecret
+        do {
+            secret = try CredentialSecret(
+                realm: try row.decode(atIndex: 4), ha1MD5: try row.decode(atIndex: 5),
+                ha1SHA256: try row.decode(atIndex: 6))
+        } catch let error as PolicyStoreError {
+            throw PolicyStoreError.corruptRecord(table: "credential", sid: sidText, reason: error.description)
+        }
+        return CredentialRecord(
+            sid: try sid(sidText, .credential, table: "credential"),
+            accountSID: try sid(try row.decode(atIndex: 1), .account, table: "credential", owner: sidText),
+            listSID: try sid(try row.decode(atIndex: 2), .credentialList, table: "credential", owner: sidText),
+            username: try row.decode(atIndex: 3),
+            secret: secret,
+            dateCreated: date(try row.decode(atIndex: 7)),
+            dateUpdated: date(try row.decode(atIndex: 8))
+        )
+    }
+
+    static func credentialMapping(_ row: Row) throws -> CredentialListMappingRecord {
+        let kindText: String = try row.decode(atIndex: 0)
+        let domainText: String = try row.decode(atIndex: 2)
+        guard let kind = CredentialMappingKind(rawValue: kindText) else {
+            throw PolicyStoreError.corruptRecord(
+                table: "credential_list_mapping", sid: domainText, reason: "unknown kind \(kindText)")
+        }
+        return CredentialListMappingRecord(
+            kind: kind,
+            accountSID: try sid(
+                try row.decode(atIndex: 1), .account, table: "credential_list_mapping", owner: domainText),
+            domainSID: try sid(domainText, .domain, table: "credential_list_mapping"),
+            listSID: try sid(
+                try row.decode(atIndex: 3), .credentialList, table: "credential_list_mapping", owner: domainText),
             friendlyName: try row.decode(atIndex: 4),
             dateCreated: date(try row.decode(atIndex: 5)),
             dateUpdated: date(try row.decode(atIndex: 6))

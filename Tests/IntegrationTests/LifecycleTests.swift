@@ -167,7 +167,7 @@ struct TwilioHelperLibraryTests {
             .appendingPathComponent("ManagementAPITests/twilio_client_check.py").path
     }
 
-    @Test("twilio-python, unmodified, manages domains, lists, addresses and both mappings on the running daemon")
+    @Test("twilio-python, unmodified, manages domains, lists, addresses, credential lists and every mapping on the running daemon")
     func twilioPython() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             Issue.record("Twilio's Python library is not installed at \(Self.python): run scripts/install-deps.sh --tests")

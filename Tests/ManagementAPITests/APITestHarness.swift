@@ -23,12 +23,14 @@ struct APITestHarness: Sendable {
 
     init(
         maximumBodySize: Int = ManagementAPI.defaultMaximumBodySize, apiKeys: [APIKey] = [],
+        digestRealm: String = "sipfence",
         metrics: (@Sendable () -> String)? = nil
     ) throws {
         store = try PolicyStore.inMemory(now: clock.now)
         let livePolicy = self.livePolicy
         api = try ManagementAPI(
             store: store, accounts: Self.tokens, apiKeys: apiKeys, maximumBodySize: maximumBodySize,
+            digestRealm: digestRealm,
             policy: { livePolicy.current }, metrics: metrics)
     }
 
@@ -122,6 +124,22 @@ struct APIClient: Sendable {
             form: [("FriendlyName", name)])
         #expect(response.status == .created, "\(response.bodyText)")
         return response.json?["sid"]?.string ?? ""
+    }
+
+    func createCredentialList(_ name: String, as account: SID = APITestHarness.alice) async throws -> String {
+        let response = try await send(
+            .post, "\(APITestHarness.sip(account))/CredentialLists.json", as: account, form: [("FriendlyName", name)])
+        #expect(response.status == .created, "\(response.bodyText)")
+        return response.json?["sid"]?.string ?? ""
+    }
+
+    func createCredential(
+        _ username: String, password: String = "Correct4HorseBattery", in list: String,
+        as account: SID = APITestHarness.alice
+    ) async throws -> APIResponse {
+        try await send(
+            .post, "\(APITestHarness.sip(account))/CredentialLists/\(list)/Credentials.json", as: account,
+            form: [("Username", username), ("Password", password)])
     }
 
     func createAddress(

@@ -37,7 +37,9 @@ struct ResourceRouteTests {
             #expect(domain["friendly_name"]?.string == "Trunk")
             #expect(domain["voice_method"]?.string == "POST")
             #expect(domain["voice_url"]?.isNull == true)
-            #expect(domain["auth_type"]?.isNull == true)
+            #expect(domain["auth_type"]?.string == "")
+            #expect(domain["voice_fallback_method"]?.string == "POST")
+            #expect(domain["voice_status_callback_method"]?.string == "POST")
             #expect(domain["secure"]?.bool == true)
             #expect(domain["sip_registration"]?.bool == false)
             #expect(domain["byoc_trunk_sid"]?.isNull == true)
@@ -237,7 +239,7 @@ struct ResourceRouteTests {
             try await client.send(.get, "\(legacyBase)/\(list).json").expectError(.notFound, code: 20404)
             #expect(try await client.send(.get, "\(callsBase)/\(list).json").status == .ok)
             #expect(try await client.send(.delete, "\(callsBase)/\(list).json").status == .noContent)
-            #expect(try await client.send(.get, "\(sip)/Domains/\(domain).json").json?["auth_type"]?.isNull == true)
+            #expect(try await client.send(.get, "\(sip)/Domains/\(domain).json").json?["auth_type"]?.string == "")
         }
     }
 

@@ -21,6 +21,7 @@ loopback base URLs are accepted. Prints one line per check and then
 
 import argparse
 import ipaddress
+import json
 import secrets
 import sys
 import traceback
@@ -97,10 +98,15 @@ def run(args, checks):
                   domain.account_sid == args.account_sid and domain.api_version == "2010-04-01")
     checks.expect("domain create: RFC 2822 dates parsed by the SDK",
                   isinstance(domain.date_created, datetime) and domain.date_created.utcoffset().total_seconds() == 0)
-    checks.expect("domain create: nulls", domain.voice_fallback_url is None and domain.auth_type is None)
+    checks.expect("domain create: nulls", domain.voice_fallback_url is None and domain.byoc_trunk_sid is None)
+    checks.expect("domain create: empty auth_type, POST for unset methods",
+                  (domain.auth_type, domain.voice_fallback_method, domain.voice_status_callback_method)
+                  == ("", "POST", "POST"), f"{domain.auth_type!r}")
     checks.expect("domain create: subresource_uris",
                   domain.subresource_uris["ip_access_control_list_mappings"].endswith(
-                      f"/SIP/Domains/{domain.sid}/IpAccessControlListMappings.json"))
+                      f"/SIP/Domains/{domain.sid}/IpAccessControlListMappings.json")
+                  and domain.subresource_uris["credential_list_mappings"].endswith(
+                      f"/SIP/Domains/{domain.sid}/CredentialListMappings.json"))
 
     fetched = sip.domains(domain.sid).fetch()
     checks.expect("domain fetch", (fetched.sid, fetched.domain_name, fetched.uri) == (domain.sid, domain.domain_name, domain.uri))
@@ -168,6 +174,66 @@ def run(args, checks):
     checks.expect_error(
         "list mapped twice raises 21231",
         lambda: calls.create(ip_access_control_list_sid=carriers.sid), 400, 21231)
+
+    # --- Credential lists, credentials and their mappings -----------------------------
+    phones = sip.credential_lists.create(friendly_name=f"phones {run_id}")
+    checks.expect("credential list create", phones.sid.startswith("CL") and phones.friendly_name == f"phones {run_id}")
+    checks.expect("credential list subresource_uris",
+                  phones.subresource_uris["credentials"].endswith(f"/SIP/CredentialLists/{phones.sid}/Credentials.json"))
+    checks.expect("credential list fetch", sip.credential_lists(phones.sid).fetch().friendly_name == phones.friendly_name)
+    renamed_phones = sip.credential_lists(phones.sid).update(friendly_name=f"desk phones {run_id}")
+    checks.expect("credential list update", renamed_phones.friendly_name == f"desk phones {run_id}")
+    checks.expect("credential list list",
+                  phones.sid in [c.sid for c in sip.credential_lists.list(page_size=1)])
+
+    credentials = sip.credential_lists(phones.sid).credentials
+    alice = credentials.create(username="alice", password="IWasAtSignal2018")
+    checks.expect("credential create", (alice.sid[:2], alice.username, alice.credential_list_sid)
+                  == ("CR", "alice", phones.sid))
+    raw = client.request("GET", args.base_url + alice.uri)
+    checks.expect("credential JSON has no password or hash",
+                  raw.status_code == 200 and set(json.loads(raw.text)) == {
+                      "sid", "account_sid", "credential_list_sid", "username", "date_created", "date_updated", "uri"}
+                  and "IWasAtSignal2018" not in raw.text, raw.text)
+    bob = credentials.create(username="bob", password="Another1Password")
+    changed = credentials(alice.sid).update(password="NewPassword2019")
+    checks.expect("credential update (password)", (changed.sid, changed.username) == (alice.sid, "alice"))
+    checks.expect("credential fetch", credentials(bob.sid).fetch().username == "bob")
+    checks.expect("credential list across pages of 1",
+                  sorted(c.sid for c in credentials.list(page_size=1)) == sorted([alice.sid, bob.sid]))
+    checks.expect_error(
+        "weak password raises 400",
+        lambda: credentials.create(username="carol", password="weakpassword"), 400, 21234)
+    checks.expect_error(
+        "weak password on update raises 400",
+        lambda: credentials(bob.sid).update(password="ALLUPPERCASE123"), 400, 21234)
+    checks.expect_error(
+        "taken username raises 400",
+        lambda: credentials.create(username="alice", password="IWasAtSignal2018"), 400, 21234)
+
+    credential_mappings = [
+        ("legacy", sip.domains(domain.sid).credential_list_mappings),
+        ("auth/calls", sip.domains(domain.sid).auth.calls.credential_list_mappings),
+        ("auth/registrations", sip.domains(domain.sid).auth.registrations.credential_list_mappings),
+    ]
+    for name, mappings in credential_mappings:
+        created = mappings.create(credential_list_sid=phones.sid)
+        checks.expect(f"{name} credential mapping create",
+                      (created.sid, created.friendly_name) == (phones.sid, f"desk phones {run_id}"))
+        checks.expect(f"{name} credential mapping fetch", mappings(phones.sid).fetch().sid == phones.sid)
+        checks.expect(f"{name} credential mapping list", [m.sid for m in mappings.list()] == [phones.sid])
+        checks.expect_error(
+            f"{name} credential list mapped twice raises 21231",
+            lambda: mappings.create(credential_list_sid=phones.sid), 400, 21231)
+    legacy_credentials = sip.domains(domain.sid).credential_list_mappings(phones.sid).fetch()
+    checks.expect("legacy credential mapping domain_sid and uri",
+                  legacy_credentials.domain_sid == domain.sid
+                  and legacy_credentials.uri.endswith(f"/Domains/{domain.sid}/CredentialListMappings/{phones.sid}.json"))
+    checks.expect("domain auth_type with both kinds mapped",
+                  sip.domains(domain.sid).fetch().auth_type == "CREDENTIAL_LIST,IP_ACL")
+    checks.expect_error(
+        "unknown credential list mapping raises 21231",
+        lambda: credential_mappings[1][1].create(credential_list_sid="CL" + "0" * 32), 400, 21231)
 
     # --- Paging over lists -----------------------------------------------------------
     extra = [sip.ip_access_control_lists.create(friendly_name=f"extra {run_id} {i}").sid for i in range(4)]
@@ -239,6 +305,16 @@ def run(args, checks):
                       domain.sid not in [d.sid for d in other.sip.domains.list()])
 
     # --- Deletes -------------------------------------------------------------------
+    for name, mappings in credential_mappings:
+        checks.expect(f"{name} credential mapping delete", mappings(phones.sid).delete() is True)
+    checks.expect("domain auth_type without credential mappings", sip.domains(domain.sid).fetch().auth_type == "IP_ACL")
+    checks.expect("credential delete", credentials(bob.sid).delete() is True)
+    checks.expect_error("deleted credential raises 20404", lambda: credentials(bob.sid).fetch(), 404, 20404)
+    checks.expect("credential list delete", sip.credential_lists(phones.sid).delete() is True)
+    checks.expect_error(
+        "deleted credential list raises 20404", lambda: sip.credential_lists(phones.sid).fetch(), 404, 20404)
+    checks.expect_error(
+        "a deleted list's credential raises 20404", lambda: credentials(alice.sid).fetch(), 404, 20404)
     checks.expect("auth/calls mapping delete", calls(carriers.sid).delete() is True)
     checks.expect("legacy mapping delete",
                   sip.domains(domain.sid).ip_access_control_list_mappings(carriers.sid).delete() is True)

@@ -20,6 +20,17 @@ enum Fixtures {
     static func domain(_ text: String) -> DomainName {
         do { return try DomainName(validating: text) } catch { preconditionFailure("test domain \(text): \(error)") }
     }
+
+    /// The hashes of `password` for `username` in `realm`, as the management API makes them.
+    static func secret(_ username: String, _ password: String, realm: String = "sipfence") -> CredentialSecret {
+        do {
+            return try CredentialSecret(
+                realm: realm, ha1MD5: DigestAlgorithm.md5.ha1(username: username, realm: realm, password: password),
+                ha1SHA256: DigestAlgorithm.sha256.ha1(username: username, realm: realm, password: password))
+        } catch {
+            preconditionFailure("test secret: \(error)")
+        }
+    }
 }
 
 /// A clock that stands still until moved.
