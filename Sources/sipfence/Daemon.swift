@@ -36,6 +36,11 @@ actor Daemon {
     func run() async throws {
         let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
         try await store.reportEntriesShorterThanMinimums(logger: logger)
+        for realm in try await store.credentialRealms() where realm != configuration.digestRealm {
+            logger.warning(
+                "stored credentials were hashed for another digest realm and will not verify; set their passwords again",
+                metadata: ["stored_realm": "\(realm)", "sip.digest_realm": "\(configuration.digestRealm)"])
+        }
         if configuration.keyring == nil {
             // Every node on this store signs with the same secret, and what it signed survives a restart.
             storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
@@ -109,6 +114,9 @@ actor Daemon {
             }
             if updated.storePath != configuration.storePath {
                 logger.warning("store.path changed; it takes effect at the next start")
+            }
+            if updated.digestRealm != configuration.digestRealm {
+                logger.warning("sip.digest_realm changed; it takes effect at the next start")
             }
             if updated.api != configuration.api {
                 logger.warning("api.listen or api.max_body_bytes changed; they take effect at the next start")

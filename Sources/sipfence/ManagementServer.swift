@@ -27,6 +27,7 @@ struct ManagementServer: Service {
             accounts: try Self.accounts(configuration.accounts),
             apiKeys: try Self.apiKeys(configuration.accounts),
             maximumBodySize: configuration.api.maxBodyBytes,
+            digestRealm: configuration.digestRealm,
             policy: { policy.policy },
             metrics: { registry.emitToString() }
         )

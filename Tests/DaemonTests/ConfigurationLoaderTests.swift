@@ -45,6 +45,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.logLevel == .info && configuration.logFormat == .text)
         #expect(!configuration.secretConfigured)
         #expect(configuration.prefixLengthMinimums == .default)
+        #expect(configuration.digestRealm == "sipfence")
         #expect(configuration.accounts == [.init(sid: "AC0123456789abcdef0123456789abcdef", authToken: "a-long-enough-token")])
     }
 
@@ -60,6 +61,7 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_SIP_MAX_MESSAGE_BYTES": "16384",
             "SIPFENCE_SIP_MAX_TCP_CONNECTIONS": "77",
             "SIPFENCE_SIP_TCP_IDLE_SECONDS": "30",
+            "SIPFENCE_SIP_DIGEST_REALM": "calls.example.com",
             "SIPFENCE_API_MAX_BODY_BYTES": "4096",
             "SIPFENCE_API_LISTEN": "[::1]:9090",
             "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
@@ -83,6 +85,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.sip.tcpIdleTimeout == .seconds(30))
         #expect(configuration.api.maxBodyBytes == 4_096)
         #expect(configuration.prefixLengthMinimums == (try PrefixLengthMinimums(ipv4: 0, ipv6: 32)))
+        #expect(configuration.digestRealm == "calls.example.com")
         #expect(configuration.accounts.map(\.apiKeys) == [
             [], [.init(sid: "SK00000000000000000000000000000003", secret: "key-secret-is-long-enough")],
         ])

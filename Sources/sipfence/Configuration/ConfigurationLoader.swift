@@ -22,7 +22,7 @@ struct ConfigurationLoader {
         "sip": [
             "listen": true, "upstream": false, "advertised_host": false, "unknown_domain_status": false,
             "checked_methods": true, "max_message_bytes": false, "max_tcp_connections": false,
-            "tcp_idle_seconds": false, "secret": false,
+            "tcp_idle_seconds": false, "secret": false, "digest_realm": false,
         ],
         "api": ["listen": false, "max_body_bytes": false],
         "store": ["path": false],
@@ -111,6 +111,11 @@ private struct Reader {
             }
         }
 
+        let digestRealm = string("sip.digest_realm") ?? "sipfence"
+        if digestRealm.count > 255 || digestRealm.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" }) {
+            fail("sip.digest_realm", "must be at most 255 characters, without control characters, quotes or backslashes")
+        }
+
         let api = apiListener()
         let maxBodyBytes = int("api.max_body_bytes", default: 65_536, in: 1_024...16_777_216)
         let storePath = string("store.path")
@@ -140,6 +145,7 @@ private struct Reader {
                 tcpIdleTimeout: .seconds(tcpIdleSeconds)
             ),
             keyring: keyring,
+            digestRealm: digestRealm,
             api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
             storePath: storePath,
             prefixLengthMinimums: prefixLengthMinimums,

@@ -42,6 +42,9 @@ struct DaemonConfiguration: Sendable {
     var keyring: SIPKeyring?
     /// Whether `sip.secret` was configured.
     var secretConfigured: Bool { keyring != nil }
+    /// `sip.digest_realm`: the one realm sipfence challenges with, for every domain, and
+    /// the realm credentials' hashes are made for (changing it invalidates them).
+    var digestRealm: String
     var api: API
     var storePath: String
     /// `policy.min_prefix_length_ipv4` / `_ipv6`: the shortest entries a write may store.
