@@ -129,6 +129,16 @@ struct LifecycleTests {
             #expect(importOutput.contains(" created, "), "\(importOutput)")
             let (reexported, yamlAgain) = try await sipfence(["policy", "export", "--config", configuration])
             #expect(reexported == 0 && yamlAgain == yaml)
+
+            // --output writes a file only its owner can read, even over a world-readable one.
+            let privatePath = directory.appendingPathComponent("private.yaml").path
+            #expect(FileManager.default.createFile(atPath: privatePath, contents: Data("old, longer content\n".utf8), attributes: [.posixPermissions: 0o644]))
+            let (written, note) = try await sipfence(["policy", "export", "--config", configuration, "--output", privatePath])
+            #expect(written == 0, "\(note)")
+            #expect(note.contains("mode 0600"), "\(note)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: privatePath)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(try String(contentsOfFile: privatePath, encoding: .utf8) == yaml)
         }
     }
 

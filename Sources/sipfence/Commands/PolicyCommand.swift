@@ -12,15 +12,59 @@ struct PolicyCommand: AsyncParsableCommand {
     )
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the store's policy as YAML.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the store's policy as YAML, or write it to a file readable by its owner only.",
+            discussion: "The policy includes the credential lists' digest hashes (HA1), which are password-equivalent for the realm: --output writes the file with mode 0600."
+        )
 
         @OptionGroup var options: ConfigOption
+
+        @Option(name: [.short, .long], help: "Write to this file (created or replaced with mode 0600) instead of standard output.")
+        var output: String?
 
         func run() async throws {
             let configuration = try options.load()
             let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
             let document = try await store.export()
-            print(try YAMLEncoder().encode(document), terminator: "")
+            let yaml = try YAMLEncoder().encode(document)
+            let credentials = document.accounts.reduce(0) { $0 + $1.credentialLists.reduce(0) { $0 + $1.credentials.count } }
+            guard let output else {
+                print(yaml, terminator: "")
+                if credentials > 0 {
+                    FileHandleOutput.standardError(
+                        "sipfence: the export holds \(credentials) credential hash(es), which are password-equivalent: keep it private (--output FILE writes it with mode 0600)\n")
+                }
+                return
+            }
+            try Self.writePrivately(yaml, to: output)
+            FileHandleOutput.standardError(
+                "sipfence: wrote \(output) with mode 0600: it holds \(credentials) credential hash(es), which are password-equivalent\n")
+        }
+
+        /// Writes `text` to `path` so that no one but the owner can read it at any moment:
+        /// the file is created with mode 0600 (or an existing one set to 0600 before it is
+        /// truncated and written).
+        static func writePrivately(_ text: String, to path: String) throws {
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw PolicyExportError.cannotWrite(path, errno: errno) }
+            defer { close(descriptor) }
+            guard fchmod(descriptor, 0o600) == 0, ftruncate(descriptor, 0) == 0 else {
+                throw PolicyExportError.cannotWrite(path, errno: errno)
+            }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.synchronize()
+        }
+    }
+
+    /// Why `policy export --output` failed.
+    enum PolicyExportError: Error, CustomStringConvertible {
+        case cannotWrite(String, errno: Int32)
+
+        var description: String {
+            switch self {
+            case .cannotWrite(let path, let code): "cannot write \(path): \(String(cString: strerror(code)))"
+            }
         }
     }
 
