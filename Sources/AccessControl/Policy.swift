@@ -13,6 +13,36 @@ public struct Policy: Sendable {
         public let lists: [AccessList]
         /// The union of the lists' prefixes; each prefix's label indexes ``lists``.
         public let trie: PrefixTrie
+        /// The digest credentials calls to the domain are checked against (credential
+        /// lists mapped by the legacy or the `Auth/Calls` kind); empty when none is.
+        public let callCredentials: DigestCredentialSet
+        /// The digest credentials a REGISTER is checked against (`Auth/Registrations`).
+        public let registrationCredentials: DigestCredentialSet
+        /// Whether the domain accepts REGISTER at all (Twilio's `sip_registration`).
+        public let acceptsRegistrations: Bool
+        /// Whether any credential list is mapped for calls (even an empty one): the
+        /// domain then requires digest authentication of calls.
+        public let authenticatesCalls: Bool
+    }
+
+    /// What the policy knows of a domain besides its IP access control lists.
+    public struct DomainAuthentication: Sendable {
+        /// Credential lists mapped for calls (legacy and `Auth/Calls` kinds), by identifier.
+        public var callCredentialLists: [String]
+        /// Credential lists mapped for registrations (`Auth/Registrations`), by identifier.
+        public var registrationCredentialLists: [String]
+        /// Twilio's `sip_registration`: whether REGISTER is accepted.
+        public var acceptsRegistrations: Bool
+
+        /// A domain's credential mappings and registration setting.
+        public init(
+            callCredentialLists: [String] = [], registrationCredentialLists: [String] = [],
+            acceptsRegistrations: Bool = false
+        ) {
+            self.callCredentialLists = callCredentialLists
+            self.registrationCredentialLists = registrationCredentialLists
+            self.acceptsRegistrations = acceptsRegistrations
+        }
     }
 
     /// A number that grows with every change of the store this policy was compiled from.
@@ -32,8 +62,16 @@ public struct Policy: Sendable {
     ///   - mappings: for each domain, the identifiers of the lists mapped to it (both
     ///     mapping kinds together). Unknown identifiers and repeats are ignored; a domain
     ///     mapped to no list is known but admits nothing.
-    public init(generation: UInt64, lists: [AccessList], mappings: [DomainName: [String]]) {
+    ///   - credentialLists: every credential list, by identifier.
+    ///   - authentication: for each domain, its credential mappings and whether it
+    ///     accepts registrations; a domain absent here has neither.
+    public init(
+        generation: UInt64, lists: [AccessList], mappings: [DomainName: [String]],
+        credentialLists: [DigestCredentialList] = [], authentication: [DomainName: DomainAuthentication] = [:]
+    ) {
         let listsByID = Dictionary(lists.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let credentialListsByID = Dictionary(
+            credentialLists.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Domains mapped to the same set of lists share one compiled trie.
         var tries: [[String]: PrefixTrie] = [:]
         var rules: [DomainName: DomainRule] = [:]
@@ -49,7 +87,17 @@ public struct Policy: Sendable {
                     }
                 )
             tries[key] = trie
-            rules[domain] = DomainRule(domain: domain, lists: mapped, trie: trie)
+            let settings = authentication[domain] ?? DomainAuthentication()
+            func credentials(_ ids: [String]) -> DigestCredentialSet {
+                var seen = Set<String>()
+                return DigestCredentialSet(ids.filter { seen.insert($0).inserted }.compactMap { credentialListsByID[$0] })
+            }
+            rules[domain] = DomainRule(
+                domain: domain, lists: mapped, trie: trie,
+                callCredentials: credentials(settings.callCredentialLists),
+                registrationCredentials: credentials(settings.registrationCredentialLists),
+                acceptsRegistrations: settings.acceptsRegistrations,
+                authenticatesCalls: !settings.callCredentialLists.isEmpty)
         }
         self.generation = generation
         self.rules = rules
@@ -67,12 +115,20 @@ public struct Policy: Sendable {
         rules[domain]
     }
 
-    /// Decides whether `source` may call `domain`.
+    /// Decides whether `source` may call `domain` by the domain's IP access control lists
+    /// alone (the IP rule; digest credentials are the admission pipeline's second rule).
     public func decide(domain: DomainName, source: IPAddress) -> AccessDecision {
         guard let rule = rules[domain] else { return .reject(.unknownDomain) }
-        guard !rule.lists.isEmpty else { return .reject(.noListMapped) }
-        guard let match = rule.trie.longestMatch(for: source) else { return .reject(.sourceNotInAnyList) }
-        let list = rule.lists[match.label]
+        return rule.decide(source: source)
+    }
+}
+
+extension Policy.DomainRule {
+    /// The IP rule: whether `source` lies in a list mapped to the domain.
+    public func decide(source: IPAddress) -> AccessDecision {
+        guard !lists.isEmpty else { return .reject(.noListMapped) }
+        guard let match = trie.longestMatch(for: source) else { return .reject(.sourceNotInAnyList) }
+        let list = lists[match.label]
         return .admit(AccessMatch(listID: list.id, listName: list.name, prefix: match.prefix))
     }
 }

@@ -28,6 +28,8 @@ public struct AdmissionDecision: Sendable {
     public var domain: DomainName?
     /// The list and prefix that admitted a checked request.
     public var match: AccessMatch?
+    /// The digest username that authenticated a checked request.
+    public var username: String?
     /// The message to send, if any.
     public var outbound: SIPOutbound?
 

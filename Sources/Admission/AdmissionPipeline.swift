@@ -25,8 +25,10 @@ public struct AdmissionPipeline: Sendable {
         self.settings = settings
     }
 
-    /// Decides what to do with the message in `bytes` that arrived from `source`.
-    public func decide(_ bytes: [UInt8], from source: SIPSource, policy: Policy) -> AdmissionDecision {
+    /// Decides what to do with the message in `bytes` that arrived from `source` at
+    /// `now` (seconds since the Unix epoch: the clock digest nonces are minted and checked
+    /// against; it is an input so that replay and tests stay deterministic).
+    public func decide(_ bytes: [UInt8], from source: SIPSource, policy: Policy, now: UInt64) -> AdmissionDecision {
         let message: SIPMessage
         do {
             message = try SIPMessage(parsing: bytes, framing: source.transport.isStream ? .stream : .datagram)
@@ -34,7 +36,7 @@ public struct AdmissionPipeline: Sendable {
             return malformed(error, from: source)
         }
         if message.isRequest {
-            return request(message, from: source, policy: policy)
+            return request(message, from: source, policy: policy, now: now)
         }
         return response(message, from: source)
     }
@@ -87,7 +89,7 @@ public struct AdmissionPipeline: Sendable {
 
     // MARK: Requests
 
-    private func request(_ message: SIPMessage, from source: SIPSource, policy: Policy) -> AdmissionDecision {
+    private func request(_ message: SIPMessage, from source: SIPSource, policy: Policy, now: UInt64) -> AdmissionDecision {
         let method = message.method ?? ""
         var decision = AdmissionDecision(kind: .request, verdict: .forwarded, reason: "forwarded", method: method, callID: message.callID)
         let fromUpstream = isUpstream(source)
@@ -98,21 +100,35 @@ public struct AdmissionPipeline: Sendable {
             return decision
         }
 
+        var authenticatingRealm: String?
         if !fromUpstream && isChecked(method) {
             guard let uri = message.requestURI, uri.isSIP, let host = uri.host else {
                 return answer(message, .unsupportedURIScheme, verdict: .rejected, reason: "unsupported_uri_scheme", decision, source)
             }
             let domain = DomainName(normalizing: host)
             decision.domain = domain
-            switch policy.decide(domain: domain, source: source.address) {
-            case .admit(let match):
-                decision.verdict = .admitted
-                decision.reason = "source_in_list"
-                decision.match = match
-            case .reject(.unknownDomain):
+            guard let rule = policy.rule(for: domain) else {
                 return answer(message, settings.unknownDomainStatus, verdict: .unknownDomain, reason: "unknown_domain", decision, source)
-            case .reject(let rejection):
-                return answer(message, .forbidden, verdict: .rejected, reason: rejection.rawValue, decision, source)
+            }
+            switch admission(of: message, method: method, rule: rule, source: source, now: now) {
+            case .admit(let reason, let match, let username):
+                decision.verdict = .admitted
+                decision.reason = reason
+                decision.match = match
+                decision.username = username
+                if username != nil { authenticatingRealm = settings.digest.realm }
+            case .challenge(let stale, let reason):
+                decision.verdict = .challenged
+                decision.reason = reason
+                let digest = DigestRule(settings: settings.digest)
+                let challenges = digest.challenges(for: message, source: source.address, now: now, stale: stale)
+                decision.statusCode = SIPStatus.proxyAuthenticationRequired.code
+                let response = message.proxyAuthenticationRequired(
+                    challenges, receivedVia: stamp(message.topVia, from: source), secret: settings.secret)
+                decision.outbound = SIPOutbound(bytes: response, destination: replyDestination(for: message.topVia, from: source))
+                return decision
+            case .reject(let reason):
+                return answer(message, .forbidden, verdict: .rejected, reason: reason, decision, source)
             }
         }
 
@@ -156,6 +172,8 @@ public struct AdmissionPipeline: Sendable {
             proxyVia: proxyVia,
             receivedVia: stamp(message.topVia, from: source),
             removingFirstRoute: removingFirstRoute,
+            // Credentials for our realm end here; others pass on (RFC 3261 §22.3).
+            removingProxyAuthorizationFor: authenticatingRealm,
             requiringContentLength: transport.isStream
         )
         decision.outbound = SIPOutbound(bytes: forwarded, destination: destination)
@@ -228,8 +246,12 @@ public struct AdmissionPipeline: Sendable {
         return (kind == "t", id)
     }
 
+    /// Whether requests of `method` are admitted by the domain's rules: the checked
+    /// methods, CANCEL with INVITE, and REGISTER always (a domain accepts registrations
+    /// only when it says so).
     private func isChecked(_ method: String) -> Bool {
         settings.checkedMethods.contains(method) || (method == "CANCEL" && settings.checkedMethods.contains("INVITE"))
+            || method == "REGISTER"
     }
 
     private func isUpstream(_ source: SIPSource) -> Bool {

@@ -28,6 +28,8 @@ public struct AdmissionSettings: Sendable {
     public var checkedMethods: Set<String>
     /// The key of the stateless To-tags and branches.
     public var secret: SIPStatelessSecret
+    /// How digest credentials are asked for and checked on domains with credential lists.
+    public var digest: DigestSettings
 
     /// Settings with the defaults of DESIGN.md: unknown domains get 403, only INVITE is checked.
     public init(
@@ -35,13 +37,16 @@ public struct AdmissionSettings: Sendable {
         proxyAddresses: [SIPTransport: ProxyAddress],
         unknownDomainStatus: SIPStatus = .forbidden,
         checkedMethods: Set<String> = ["INVITE"],
-        secret: SIPStatelessSecret
+        secret: SIPStatelessSecret,
+        digest: DigestSettings? = nil
     ) {
         self.upstream = upstream
         self.proxyAddresses = proxyAddresses
         self.unknownDomainStatus = unknownDomainStatus
         self.checkedMethods = checkedMethods
         self.secret = secret
+        // Without digest settings, nonces are keyed by a keyring of this instance only.
+        self.digest = digest ?? DigestSettings(keyring: .random())
     }
 
     /// The Via sent-by for messages sent over `transport`.

@@ -2,8 +2,12 @@
 public enum AdmissionVerdict: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     /// A checked request (INVITE) from a permitted source, forwarded upstream.
     case admitted
-    /// A checked request refused: source outside the domain's lists (403).
+    /// A checked request refused: source outside the domain's lists, or wrong digest
+    /// credentials (403).
     case rejected
+    /// A checked request answered with a digest challenge (407): the domain has
+    /// credential lists mapped and the request carried no valid credentials.
+    case challenged
     /// A checked request for a domain the policy does not know (403 or 404 as configured).
     case unknownDomain = "unknown_domain"
     /// Unparsable or invalid: answered with 400/505 when possible, else dropped.

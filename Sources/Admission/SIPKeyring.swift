@@ -12,7 +12,7 @@ public import SIPCore
 ///
 /// Each keyring has a one-byte ``keyID``, derived from the secret too, which signed
 /// values carry so that a verifier can pick the key that made them.
-public struct SIPKeyring: Sendable {
+public struct SIPKeyring: Hashable, Sendable {
     /// The shortest master secret accepted: 16 bytes (128 bits).
     public static let minimumSecretLength = 16
 
@@ -62,6 +62,26 @@ public struct SIPKeyring: Sendable {
             index += 2
         }
         try? self.init(secret: bytes)
+    }
+
+    /// A keyring of a fresh random secret: for tools and tests that sign nothing that
+    /// must outlive them.
+    public static func random() -> SIPKeyring {
+        do {
+            return try SIPKeyring(secret: randomSecret())
+        } catch {
+            preconditionFailure("32 random bytes are a valid secret: \(error)")
+        }
+    }
+
+    public static func == (lhs: SIPKeyring, rhs: SIPKeyring) -> Bool {
+        lhs.keyID == rhs.keyID && lhs.statelessSecret == rhs.statelessSecret && lhs.nonceKey == rhs.nonceKey
+            && lhs.dialogTokenKey == rhs.dialogTokenKey
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keyID)
+        hasher.combine(statelessSecret)
     }
 
     /// 32 fresh random bytes: a master secret for a store that has none yet.

@@ -66,9 +66,12 @@ extension ManagementAPI {
                 "source", "\(String(reflecting: sourceText)) is not an IP address: \(error)")
         }
         let policy = policy()
-        let decision: AccessDecision =
-            try await store.domain(named: domain, account: account) == nil
-            ? .reject(.unknownDomain) : policy.decide(domain: domain, source: source)
+        let decision: CallRequirement
+        if try await store.domain(named: domain, account: account) != nil, let rule = policy.rule(for: domain) {
+            decision = rule.requirement(forCallFrom: source, mode: authenticationMode)
+        } else {
+            decision = .reject(.unknownDomain)
+        }
         return JSONBody.response(
             status: .ok,
             body: CheckResult(domain: domain, source: source, decision: decision, generation: policy.generation))
@@ -90,7 +93,7 @@ struct HealthStatus: Encodable, Sendable {
 struct CheckResult: Encodable, Sendable {
     let domain: DomainName
     let source: IPAddress
-    let decision: AccessDecision
+    let decision: CallRequirement
     let generation: UInt64
 
     enum CodingKeys: String, CodingKey {
@@ -109,6 +112,12 @@ struct CheckResult: Encodable, Sendable {
             try container.encode("source_in_list", forKey: .reason)
             try container.encode(match.listID, forKey: .listSID)
             try container.encode(match.prefix.description, forKey: .prefix)
+        case .authenticate(let match):
+            // Admitted once the caller answers a digest challenge (407).
+            try container.encode("challenge", forKey: .verdict)
+            try container.encode(match == nil ? "credentials_required" : "source_in_list_credentials_required", forKey: .reason)
+            try container.encode(match?.listID, forKey: .listSID)
+            try container.encode(match?.prefix.description, forKey: .prefix)
         case .reject(let rejection):
             try container.encode("reject", forKey: .verdict)
             try container.encode(rejection.rawValue, forKey: .reason)

@@ -47,6 +47,9 @@ public struct ManagementAPI: Sendable {
     /// realm ":" password)`): the realm the daemon challenges with. Hashes made for one
     /// realm do not verify in another.
     public let digestRealm: String
+    /// How `/sipfence/v1/check` composes a domain's IP and digest rules (`sip.auth_mode`),
+    /// as the SIP path does.
+    public let authenticationMode: AuthenticationMode
 
     /// An API over `store` for `accounts` (Account SID → auth token) and their `apiKeys`.
     ///
@@ -59,6 +62,7 @@ public struct ManagementAPI: Sendable {
         apiKeys: [APIKey] = [],
         maximumBodySize: Int = defaultMaximumBodySize,
         digestRealm: String = "sipfence",
+        authenticationMode: AuthenticationMode = .all,
         policy: @escaping @Sendable () -> Policy,
         metrics: (@Sendable () -> String)? = nil
     ) throws(ManagementAPIConfigurationError) {
@@ -72,6 +76,7 @@ public struct ManagementAPI: Sendable {
         self.digestRealm = digestRealm
         self.store = store
         self.credentials = AccountCredentials(accounts, apiKeys: apiKeys)
+        self.authenticationMode = authenticationMode
         self.maximumBodySize = maximumBodySize
         self.policy = policy
         self.metrics = metrics

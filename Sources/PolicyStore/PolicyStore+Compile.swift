@@ -8,8 +8,10 @@ extension PolicyStore {
     /// The records are read in one snapshot, so the policy is exactly the store at its
     /// ``Policy/generation``. Each domain admits the union of the lists mapped to it by
     /// either kind of mapping; a domain with no mapping is in the policy but admits
-    /// nothing. List identifiers in the policy are the lists' SIDs, their names the lists'
-    /// friendly names. The compiling itself happens outside the database transaction.
+    /// nothing. Credential lists mapped for calls (legacy and Auth/Calls) and for
+    /// registrations compile into the domain's digest credentials. List identifiers in the
+    /// policy are the lists' SIDs, their names the lists' friendly names. The compiling
+    /// itself happens outside the database transaction.
     public func compilePolicy() async throws -> Policy {
         let snapshot = try await read { db in try PolicySnapshot(db) }
         return snapshot.policy()
@@ -21,6 +23,8 @@ struct PolicySnapshot: Sendable {
     var generation: UInt64
     var lists: [AccessList]
     var mappings: [DomainName: [String]]
+    var credentialLists: [DigestCredentialList]
+    var authentication: [DomainName: Policy.DomainAuthentication]
 
     init(_ db: Database) throws {
         generation = try PolicyStore.readGeneration(db)
@@ -56,16 +60,61 @@ struct PolicySnapshot: Sendable {
             listsByDomain[try row.decode(atIndex: 0), default: []].append(try row.decode(atIndex: 1))
         }
 
+        var credentialsByList: [String: [String: DigestCredentialSet.Credential]] = [:]
+        let credentialRows = try Row.fetchCursor(
+            db, sql: "SELECT credential_list_sid, username, realm, ha1_md5, ha1_sha256 FROM credential")
+        while let row = try credentialRows.next() {
+            let list: String = try row.decode(atIndex: 0)
+            credentialsByList[list, default: [:]][try row.decode(atIndex: 1)] = DigestCredentialSet.Credential(
+                listID: list, realm: try row.decode(atIndex: 2),
+                ha1: [.md5: try row.decode(atIndex: 3), .sha256: try row.decode(atIndex: 4)])
+        }
+        var credentialLists: [DigestCredentialList] = []
+        let credentialListRows = try Row.fetchCursor(
+            db, sql: "SELECT sid, friendly_name FROM credential_list ORDER BY sid")
+        while let row = try credentialListRows.next() {
+            let sid: String = try row.decode(atIndex: 0)
+            credentialLists.append(
+                DigestCredentialList(id: sid, name: try row.decode(atIndex: 1), credentials: credentialsByList[sid] ?? [:]))
+        }
+        self.credentialLists = credentialLists
+
+        var authenticationByDomain: [String: Policy.DomainAuthentication] = [:]
+        let credentialMappingRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT domain_sid, kind, credential_list_sid FROM credential_list_mapping
+                ORDER BY domain_sid, credential_list_sid
+                """)
+        while let row = try credentialMappingRows.next() {
+            let domain: String = try row.decode(atIndex: 0)
+            let kind = CredentialMappingKind(rawValue: try row.decode(atIndex: 1))
+            let list: String = try row.decode(atIndex: 2)
+            if kind?.authenticatesCalls == true {
+                authenticationByDomain[domain, default: .init()].callCredentialLists.append(list)
+            } else {
+                authenticationByDomain[domain, default: .init()].registrationCredentialLists.append(list)
+            }
+        }
+
         var mappings: [DomainName: [String]] = [:]
-        let domainRows = try Row.fetchCursor(db, sql: "SELECT sid, domain_name FROM domain")
+        var authentication: [DomainName: Policy.DomainAuthentication] = [:]
+        let domainRows = try Row.fetchCursor(db, sql: "SELECT sid, domain_name, sip_registration FROM domain")
         while let row = try domainRows.next() {
             let sid: String = try row.decode(atIndex: 0)
-            mappings[DomainName(normalizing: try row.decode(String.self, atIndex: 1))] = listsByDomain[sid] ?? []
+            let name = DomainName(normalizing: try row.decode(String.self, atIndex: 1))
+            mappings[name] = listsByDomain[sid] ?? []
+            var settings = authenticationByDomain[sid] ?? .init()
+            settings.acceptsRegistrations = try row.decode(Bool.self, atIndex: 2)
+            authentication[name] = settings
         }
         self.mappings = mappings
+        self.authentication = authentication
     }
 
     func policy() -> Policy {
-        Policy(generation: generation, lists: lists, mappings: mappings)
+        Policy(
+            generation: generation, lists: lists, mappings: mappings, credentialLists: credentialLists,
+            authentication: authentication)
     }
 }

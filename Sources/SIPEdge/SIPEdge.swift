@@ -1,4 +1,7 @@
 import AccessControl
+#if canImport(Glibc)
+import Glibc
+#endif
 public import Admission
 public import Logging
 public import NIOCore
@@ -163,7 +166,8 @@ public final class SIPEdge: Service, Sendable {
             proxyAddresses: proxyAddresses,
             unknownDomainStatus: configuration.unknownDomainStatus,
             checkedMethods: configuration.checkedMethods,
-            secret: configuration.secret
+            secret: configuration.secret,
+            digest: configuration.digest
         )
         registry.pipeline = AdmissionPipeline(settings: settings)
     }
@@ -178,6 +182,14 @@ public final class SIPEdge: Service, Sendable {
 
     // MARK: Handling messages
 
+    /// Seconds since the Unix epoch: digest nonces carry wall-clock issue times, so that
+    /// every node sharing the secret (and this one after a restart) can check their age.
+    static func wallClockSeconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(max(0, now.tv_sec))
+    }
+
     /// Runs one message through the pipeline and carries out the decision.
     func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async {
         guard let pipeline = registry.pipeline else { return }
@@ -185,7 +197,7 @@ public final class SIPEdge: Service, Sendable {
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: source)
-            : pipeline.decide(bytes, from: source, policy: livePolicy.policy)
+            : pipeline.decide(bytes, from: source, policy: livePolicy.policy, now: Self.wallClockSeconds())
         metrics.record(decision, transport: source.transport, duration: start.duration(to: .now))
         refusals.record(decision, source: source)
         if decision.verdict == .malformed {

@@ -17,6 +17,8 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     public var checkedMethods: Set<String>
     /// The key of the stateless To-tags and branches.
     public var secret: SIPStatelessSecret
+    /// Digest authentication: realm, algorithms, nonce lifetime, auth mode and keys.
+    public var digest: DigestSettings
     /// The largest message accepted (headers and body); larger ones get `513`.
     public var maxMessageBytes: Int
     /// The most TCP connections accepted at once; more are closed at accept.
@@ -34,6 +36,7 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         unknownDomainStatus: SIPStatus = .forbidden,
         checkedMethods: Set<String> = ["INVITE"],
         secret: SIPStatelessSecret,
+        digest: DigestSettings? = nil,
         maxMessageBytes: Int = 65_536,
         maxTCPConnections: Int = 1_024,
         tcpIdleTimeout: Duration = .seconds(600),
@@ -45,6 +48,7 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         self.unknownDomainStatus = unknownDomainStatus
         self.checkedMethods = checkedMethods
         self.secret = secret
+        self.digest = digest ?? DigestSettings(keyring: .random())
         self.maxMessageBytes = maxMessageBytes
         self.maxTCPConnections = maxTCPConnections
         self.tcpIdleTimeout = tcpIdleTimeout

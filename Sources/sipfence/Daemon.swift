@@ -45,7 +45,10 @@ actor Daemon {
             // Every node on this store signs with the same secret, and what it signed survives a restart.
             storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
         }
-        configuration.sip.secret = (configuration.keyring ?? storedKeyring)?.statelessSecret ?? configuration.sip.secret
+        if let keyring = configuration.keyring ?? storedKeyring {
+            configuration.sip.secret = keyring.statelessSecret
+            configuration.sip.digest.keyring = keyring
+        }
         let live = LivePolicy(try await store.compilePolicy())
         PolicyFollower.record(live.policy)
         let follower = PolicyFollower(store: store, live: live, logger: logger)
@@ -110,7 +113,10 @@ actor Daemon {
                     storedKeyring = try SIPKeyring(
                         secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
                 }
-                updated.sip.secret = storedKeyring?.statelessSecret ?? configuration.sip.secret
+                if let storedKeyring {
+                    updated.sip.secret = storedKeyring.statelessSecret
+                    updated.sip.digest.keyring = storedKeyring
+                }
             }
             if updated.storePath != configuration.storePath {
                 logger.warning("store.path changed; it takes effect at the next start")
@@ -131,7 +137,10 @@ actor Daemon {
             // Every node on this store signs with the same secret, and what it signed survives a restart.
             storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
         }
-        configuration.sip.secret = (configuration.keyring ?? storedKeyring)?.statelessSecret ?? configuration.sip.secret
+        if let keyring = configuration.keyring ?? storedKeyring {
+            configuration.sip.secret = keyring.statelessSecret
+            configuration.sip.digest.keyring = keyring
+        }
             }
             await follower.refresh(reason: "reload")
             configuration = updated

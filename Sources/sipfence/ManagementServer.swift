@@ -28,6 +28,7 @@ struct ManagementServer: Service {
             apiKeys: try Self.apiKeys(configuration.accounts),
             maximumBodySize: configuration.api.maxBodyBytes,
             digestRealm: configuration.digestRealm,
+            authenticationMode: configuration.sip.digest.mode,
             policy: { policy.policy },
             metrics: { registry.emitToString() }
         )

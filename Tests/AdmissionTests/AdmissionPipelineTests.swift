@@ -22,7 +22,7 @@ struct AdmissionPipelineTests {
         """
 
     func decide(_ text: String, from source: SIPSource, pipeline: AdmissionPipeline = Fixtures.pipeline) -> AdmissionDecision {
-        pipeline.decide(Fixtures.message(text), from: source, policy: Fixtures.policy)
+        pipeline.decide(Fixtures.message(text), from: source, policy: Fixtures.policy, now: Fixtures.now)
     }
 
     /// The To-tag sipfence puts on its own responses to `invite` (SipHash-2-4 of Call-ID,
@@ -319,12 +319,12 @@ struct AdmissionPipelineTests {
     @Test("over TCP, answers and relayed responses use the request's connection")
     func tcpFlows() throws {
         let source = SIPSource(transport: .tcp, address: try IPAddress("203.0.113.9"), port: 40001, connection: SIPConnectionID(0xabc))
-        let refused = Fixtures.pipeline.decide(Fixtures.message(Self.invite), from: source, policy: Fixtures.policy)
+        let refused = Fixtures.pipeline.decide(Fixtures.message(Self.invite), from: source, policy: Fixtures.policy, now: Fixtures.now)
         #expect(refused.outbound?.destination == .connection(SIPConnectionID(0xabc)))
 
         let allowedSource = SIPSource(transport: .tcp, address: try IPAddress("192.0.2.10"), port: 40002, connection: SIPConnectionID(0x1f))
         let tcpInvite = Self.invite.replacingOccurrences(of: "SIP/2.0/UDP", with: "SIP/2.0/TCP")
-        let admitted = Fixtures.pipeline.decide(Fixtures.message(tcpInvite), from: allowedSource, policy: Fixtures.policy)
+        let admitted = Fixtures.pipeline.decide(Fixtures.message(tcpInvite), from: allowedSource, policy: Fixtures.policy, now: Fixtures.now)
         let forwardedBytes = try #require(admitted.outbound?.bytes)
         #expect(Fixtures.text(forwardedBytes).contains(";rport;sf-flow=t1f\r\n"))
         let forwarded = try SIPMessage(parsing: forwardedBytes, framing: .datagram)
@@ -332,7 +332,7 @@ struct AdmissionPipelineTests {
         #expect(relayed.verdict == .relayed)
         #expect(relayed.outbound?.destination == .connection(SIPConnectionID(0x1f)))
 
-        let unframed = Fixtures.pipeline.decide(Fixtures.message(tcpInvite.replacingOccurrences(of: "Content-Length: 5\n", with: "")), from: allowedSource, policy: Fixtures.policy)
+        let unframed = Fixtures.pipeline.decide(Fixtures.message(tcpInvite.replacingOccurrences(of: "Content-Length: 5\n", with: "")), from: allowedSource, policy: Fixtures.policy, now: Fixtures.now)
         #expect(unframed.verdict == .malformed && unframed.reason == "missing_content_length")
     }
 
@@ -340,7 +340,7 @@ struct AdmissionPipelineTests {
     func udpFlows() throws {
         var source = Fixtures.allowed
         source.connection = SIPConnectionID(3)
-        let admitted = Fixtures.pipeline.decide(Fixtures.message(Self.invite), from: source, policy: Fixtures.policy)
+        let admitted = Fixtures.pipeline.decide(Fixtures.message(Self.invite), from: source, policy: Fixtures.policy, now: Fixtures.now)
         let forwardedBytes = try #require(admitted.outbound?.bytes)
         #expect(Fixtures.text(forwardedBytes).contains(";rport;sf-flow=u3\r\n"))
         let forwarded = try SIPMessage(parsing: forwardedBytes, framing: .datagram)
@@ -348,7 +348,7 @@ struct AdmissionPipelineTests {
         #expect(relayed.outbound?.destination == .address(.udp, host: "192.0.2.10", port: 5062, socket: SIPConnectionID(3)))
         var refusedSource = Fixtures.refused
         refusedSource.connection = SIPConnectionID(3)
-        let refused = Fixtures.pipeline.decide(Fixtures.message(Self.invite), from: refusedSource, policy: Fixtures.policy)
+        let refused = Fixtures.pipeline.decide(Fixtures.message(Self.invite), from: refusedSource, policy: Fixtures.policy, now: Fixtures.now)
         #expect(refused.outbound?.destination == .address(.udp, host: "203.0.113.9", port: 5062, socket: SIPConnectionID(3)))
     }
 

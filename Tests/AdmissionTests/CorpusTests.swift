@@ -60,19 +60,19 @@ struct CorpusTests {
         "BADBRANCH_V": ([.forwarded], nil),
         "UNKSCM_V": ([.forwarded], nil),
         "NOVELSC_V": ([.forwarded], nil),
-        "UNKSM2_V": ([.forwarded], nil),
+        "UNKSM2_V": ([.rejected], 403),  // REGISTER: example.com does not accept registrations
         "BEXT01_V": ([.forwarded], nil),
-        "REGAUT01_V": ([.forwarded], nil),
-        "CPARAM01_V": ([.forwarded], nil),
-        "CPARAM02_V": ([.forwarded], nil),
-        "REGESCRT_V": ([.forwarded], nil),
+        "REGAUT01_V": ([.rejected], 403),  // REGISTER: example.com does not accept registrations
+        "CPARAM01_V": ([.rejected], 403),  // REGISTER: example.com does not accept registrations
+        "CPARAM02_V": ([.rejected], 403),  // REGISTER: example.com does not accept registrations
+        "REGESCRT_V": ([.rejected], 403),  // REGISTER: example.com does not accept registrations
     ]
 
     @Test("each message gets what its section requires", arguments: CorpusCase.all)
     func decide(_ corpus: CorpusCase) throws {
         let bytes = try corpus.bytes
         for source in [Fixtures.allowed, Fixtures.refused] {
-            let decision = Fixtures.pipeline.decide(bytes, from: source, policy: Fixtures.policy)
+            let decision = Fixtures.pipeline.decide(bytes, from: source, policy: Fixtures.policy, now: Fixtures.now)
             let sent = Fixtures.text(decision.outbound?.bytes)
             let status = decision.outbound.flatMap { Fixtures.statusCode(of: $0.bytes) }
             switch corpus.section {
@@ -80,6 +80,10 @@ struct CorpusTests {
                 let parsed = try SIPMessage(parsing: bytes, framing: .datagram)
                 if parsed.method == "INVITE" {
                     #expect(decision.verdict == (source == Fixtures.allowed ? .admitted : .rejected), "\(sent)")
+                } else if parsed.method == "REGISTER" {
+                    // A domain accepts REGISTER only when its sip_registration says so.
+                    #expect(decision.verdict == .rejected && decision.reason == "registration_not_enabled", "\(sent)")
+                    #expect(status == 403)
                 } else if parsed.isRequest {
                     #expect(decision.verdict == .forwarded)
                     #expect(decision.outbound?.destination == .upstream)
@@ -118,7 +122,7 @@ struct CorpusTests {
         ]
         for (name, code) in answered {
             let bytes = try CorpusCase(name: name, section: .invalid).bytes
-            let decision = Fixtures.pipeline.decide(bytes, from: Fixtures.allowed, policy: Fixtures.policy)
+            let decision = Fixtures.pipeline.decide(bytes, from: Fixtures.allowed, policy: Fixtures.policy, now: Fixtures.now)
             #expect(decision.outbound != nil, "\(name) unanswered: \(decision.reason)")
             #expect(decision.outbound.flatMap { Fixtures.statusCode(of: $0.bytes) } == code, "\(name)")
         }

@@ -21,6 +21,9 @@ enum Fixtures {
 
     static let pipeline = AdmissionPipeline(settings: settings)
 
+    /// The time the tests decide at: Thu, 30 Jul 2015 20:00:00 +0000.
+    static let now: UInt64 = 1_438_286_400
+
     /// example.com and trunk.example.com admit 192.0.2.0/24 and 2001:db8::/32; closed.example.com admits nothing.
     static let policy = Policy(
         generation: 1,

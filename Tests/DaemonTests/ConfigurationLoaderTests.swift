@@ -46,6 +46,8 @@ struct ConfigurationLoaderTests {
         #expect(!configuration.secretConfigured)
         #expect(configuration.prefixLengthMinimums == .default)
         #expect(configuration.digestRealm == "sipfence")
+        #expect(configuration.sip.digest.algorithms == [.md5, .sha256])
+        #expect(configuration.sip.digest.nonceLifetime == 300 && configuration.sip.digest.mode == .all)
         #expect(configuration.accounts == [.init(sid: "AC0123456789abcdef0123456789abcdef", authToken: "a-long-enough-token")])
     }
 
@@ -62,6 +64,9 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_SIP_MAX_TCP_CONNECTIONS": "77",
             "SIPFENCE_SIP_TCP_IDLE_SECONDS": "30",
             "SIPFENCE_SIP_DIGEST_REALM": "calls.example.com",
+            "SIPFENCE_SIP_DIGEST_ALGORITHMS": "SHA-256, md5",
+            "SIPFENCE_SIP_DIGEST_NONCE_SECONDS": "60",
+            "SIPFENCE_SIP_AUTH_MODE": "any",
             "SIPFENCE_API_MAX_BODY_BYTES": "4096",
             "SIPFENCE_API_LISTEN": "[::1]:9090",
             "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
@@ -86,6 +91,11 @@ struct ConfigurationLoaderTests {
         #expect(configuration.api.maxBodyBytes == 4_096)
         #expect(configuration.prefixLengthMinimums == (try PrefixLengthMinimums(ipv4: 0, ipv6: 32)))
         #expect(configuration.digestRealm == "calls.example.com")
+        #expect(configuration.sip.digest.realm == "calls.example.com")
+        #expect(configuration.sip.digest.algorithms == [.sha256, .md5])
+        #expect(configuration.sip.digest.nonceLifetime == 60)
+        #expect(configuration.sip.digest.mode == .any)
+        #expect(configuration.sip.digest.keyring == SIPKeyring(hex: "00112233445566778899aabbccddeeff"))
         #expect(configuration.accounts.map(\.apiKeys) == [
             [], [.init(sid: "SK00000000000000000000000000000003", secret: "key-secret-is-long-enough")],
         ])
@@ -113,6 +123,10 @@ struct ConfigurationLoaderTests {
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5060", with: "udp:::1:5060"), ["sip.listen[0]"]),
             (ConfigurationLoaderTests.minimal + "\nlog:\n  level: loud\n  colour: red\n", ["log.level", "log.colour"]),
             (ConfigurationLoaderTests.minimal + "\nmisc: 1\n", ["misc"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(
+                of: "upstream: udp:127.0.0.1:5070",
+                with: "upstream: udp:127.0.0.1:5070\n  digest_algorithms: [MD5, MD5-sess, md5]\n  auth_mode: either\n  digest_nonce_seconds: 1\n  digest_realm: 'a\"b'"),
+             ["sip.digest_algorithms[1]", "sip.digest_algorithms[2]", "sip.auth_mode", "sip.digest_nonce_seconds", "sip.digest_realm"]),
             (ConfigurationLoaderTests.minimal + "\npolicy:\n  min_prefix_length_ipv4: 33\n  min_prefix_length_ipv6: -1\n",
              ["policy.min_prefix_length_ipv4", "policy.min_prefix_length_ipv6"]),
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  unknown_domain_status: 302\n  checked_methods: [ACK, \"IN VITE\"]\n  secret: xyz\n  max_tcp_connections: 0"),

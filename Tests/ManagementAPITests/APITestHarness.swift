@@ -23,14 +23,14 @@ struct APITestHarness: Sendable {
 
     init(
         maximumBodySize: Int = ManagementAPI.defaultMaximumBodySize, apiKeys: [APIKey] = [],
-        digestRealm: String = "sipfence",
+        digestRealm: String = "sipfence", authenticationMode: AuthenticationMode = .all,
         metrics: (@Sendable () -> String)? = nil
     ) throws {
         store = try PolicyStore.inMemory(now: clock.now)
         let livePolicy = self.livePolicy
         api = try ManagementAPI(
             store: store, accounts: Self.tokens, apiKeys: apiKeys, maximumBodySize: maximumBodySize,
-            digestRealm: digestRealm,
+            digestRealm: digestRealm, authenticationMode: authenticationMode,
             policy: { livePolicy.current }, metrics: metrics)
     }
 

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import Hummingbird
 import Testing
@@ -34,6 +35,44 @@ struct ServiceRouteTests {
         try await APITestHarness().run { client in
             try await client.send(.get, "/metrics", as: nil).expectError(.unauthorized, code: 20003)
             try await client.send(.get, "/metrics").expectError(.notFound, code: 20404)
+        }
+    }
+
+    @Test("/sipfence/v1/check says challenge where digest credentials are required", arguments: [AuthenticationMode.all, .any])
+    func checkChallenge(mode: AuthenticationMode) async throws {
+        let harness = try APITestHarness(authenticationMode: mode)
+        try await harness.run { client in
+            let sip = APITestHarness.sip()
+            let both = try await client.createDomain("both.example.com")
+            let digestOnly = try await client.createDomain("phones.example.com")
+            let list = try await client.createList("carriers")
+            _ = try await client.createAddress("192.0.2.0/24", in: list)
+            let phones = try await client.createCredentialList("phones")
+            _ = try await client.createCredential("alice", in: phones)
+            _ = try await client.send(
+                .post, "\(sip)/Domains/\(both)/Auth/Calls/IpAccessControlListMappings.json",
+                form: [("IpAccessControlListSid", list)])
+            for domain in [both, digestOnly] {
+                _ = try await client.send(
+                    .post, "\(sip)/Domains/\(domain)/Auth/Calls/CredentialListMappings.json",
+                    form: [("CredentialListSid", phones)])
+            }
+            try await harness.recompile()
+            func check(_ domain: String, _ source: String) async throws -> (String?, String?) {
+                let answer = try await client.send(.get, "/sipfence/v1/check?domain=\(domain)&source=\(source)")
+                return (answer.json?["verdict"]?.string, answer.json?["reason"]?.string)
+            }
+            let inside = try await check("both.example.com", "192.0.2.7")
+            let outside = try await check("both.example.com", "198.51.100.1")
+            switch mode {
+            case .all:
+                #expect(inside == ("challenge", "source_in_list_credentials_required"))
+                #expect(outside == ("reject", "source_not_in_any_list"))
+            case .any:
+                #expect(inside == ("admit", "source_in_list"))
+                #expect(outside == ("challenge", "credentials_required"))
+            }
+            #expect(try await check("phones.example.com", "198.51.100.1") == ("challenge", "credentials_required"))
         }
     }
 

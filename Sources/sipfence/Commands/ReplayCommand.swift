@@ -92,7 +92,12 @@ struct ReplayCommand: AsyncParsableCommand {
                 proxyAddresses: proxyAddresses,
                 unknownDomainStatus: sip.unknownDomainStatus,
                 checkedMethods: sip.checkedMethods,
-                secret: keyring?.statelessSecret ?? sip.secret
+                secret: keyring?.statelessSecret ?? sip.secret,
+                digest: keyring.map { keyring in
+                    var digest = sip.digest
+                    digest.keyring = keyring
+                    return digest
+                } ?? sip.digest
             )
             return (try await store.compilePolicy(), settings, sip.maxMessageBytes)
         }

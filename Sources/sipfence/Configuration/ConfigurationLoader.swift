@@ -22,7 +22,8 @@ struct ConfigurationLoader {
         "sip": [
             "listen": true, "upstream": false, "advertised_host": false, "unknown_domain_status": false,
             "checked_methods": true, "max_message_bytes": false, "max_tcp_connections": false,
-            "tcp_idle_seconds": false, "secret": false, "digest_realm": false,
+            "tcp_idle_seconds": false, "secret": false, "digest_realm": false, "digest_algorithms": true,
+            "digest_nonce_seconds": false, "auth_mode": false,
         ],
         "api": ["listen": false, "max_body_bytes": false],
         "store": ["path": false],
@@ -116,6 +117,11 @@ private struct Reader {
             fail("sip.digest_realm", "must be at most 255 characters, without control characters, quotes or backslashes")
         }
 
+        let digestAlgorithms = algorithms("sip.digest_algorithms")
+        let nonceSeconds = int("sip.digest_nonce_seconds", default: 300, in: 10...86_400)
+        let authMode = enumeration(
+            "sip.auth_mode", default: DigestSettings.Mode.all, DigestSettings.Mode.allCases.map { ($0.rawValue, $0) })
+
         let api = apiListener()
         let maxBodyBytes = int("api.max_body_bytes", default: 65_536, in: 1_024...16_777_216)
         let storePath = string("store.path")
@@ -140,6 +146,9 @@ private struct Reader {
                 unknownDomainStatus: SIPStatus(code: unknownDomainStatus),
                 checkedMethods: checkedMethods,
                 secret: keyring?.statelessSecret ?? .random(),
+                digest: DigestSettings(
+                    realm: digestRealm, algorithms: digestAlgorithms, nonceLifetime: UInt64(nonceSeconds), mode: authMode,
+                    keyring: keyring ?? .random()),
                 maxMessageBytes: maxMessageBytes,
                 maxTCPConnections: maxTCPConnections,
                 tcpIdleTimeout: .seconds(tcpIdleSeconds)
@@ -279,6 +288,27 @@ private struct Reader {
             }
         }
         return endpoints
+    }
+
+    /// `sip.digest_algorithms`: digest algorithms in challenge order, without repeats.
+    mutating func algorithms(_ key: String) -> [DigestAlgorithm] {
+        guard let texts = strings(key) else { return [.md5, .sha256] }
+        var algorithms: [DigestAlgorithm] = []
+        for (index, text) in texts.enumerated() {
+            guard let algorithm = DigestAlgorithm(token: text) else {
+                fail("\(key)[\(index)]", "\(String(reflecting: text)) is not a digest algorithm; use MD5 or SHA-256")
+                continue
+            }
+            if algorithms.contains(algorithm) {
+                fail("\(key)[\(index)]", "\(algorithm) is listed twice")
+                continue
+            }
+            algorithms.append(algorithm)
+        }
+        if algorithms.isEmpty && errors.allSatisfy({ !$0.key.hasPrefix(key) }) {
+            fail(key, "at least one digest algorithm (MD5, SHA-256) is needed")
+        }
+        return algorithms
     }
 
     mutating func methods(_ key: String) -> Set<String> {

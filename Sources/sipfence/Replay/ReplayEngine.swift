@@ -136,7 +136,8 @@ struct ReplayEngine {
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: sipSource)
-            : pipeline.decide(bytes, from: sipSource, policy: policy)
+            // The packet's own time, so digest nonces are judged as they were on the wire.
+            : pipeline.decide(bytes, from: sipSource, policy: policy, now: UInt64(max(0, time.seconds)))
         summary.messages += 1
         switch decision.kind {
         case .request: summary.requestsByMethod[decision.method ?? "?", default: 0] += 1

@@ -1,0 +1,69 @@
+import AccessControl
+import SIPCore
+
+/// What a domain's rules, composed, say of a checked request.
+enum DomainAdmission: Hashable, Sendable {
+    /// Forward it; `match` is the IP rule's, `username` the digest rule's, when they passed.
+    case admit(reason: String, match: AccessMatch?, username: String?)
+    /// Answer with a digest challenge (407).
+    case challenge(stale: Bool, reason: String)
+    /// Answer with 403.
+    case reject(reason: String)
+}
+
+extension AdmissionPipeline {
+    /// Composes the domain's rules — its IP access control lists and, when credential
+    /// lists are mapped, digest authentication — as ``DigestSettings/mode`` says (see
+    /// `Policy.DomainRule.requirement(forCallFrom:mode:)`, which `/sipfence/v1/check`
+    /// answers from too).
+    ///
+    /// CANCEL is never challenged (RFC 3261 §22.1: it cannot be resubmitted): it passes
+    /// when the IP rule admits its source, or when the domain authenticates calls and so
+    /// its INVITE may have come from anywhere. ACK never reaches this point. REGISTER is
+    /// refused unless the domain accepts registrations, and is then checked against the
+    /// registration credential lists only.
+    func admission(
+        of message: SIPMessage, method: String, rule: Policy.DomainRule, source: SIPSource, now: UInt64
+    ) -> DomainAdmission {
+        let digest = DigestRule(settings: settings.digest)
+        if method == "REGISTER" {
+            guard rule.acceptsRegistrations else { return .reject(reason: "registration_not_enabled") }
+            guard !rule.registrationCredentials.isEmpty else { return .reject(reason: "no_credential_list_mapped") }
+            return Self.admission(
+                digest.check(
+                    message, method: method, credentials: rule.registrationCredentials, source: source.address, now: now),
+                match: nil)
+        }
+
+        let requirement = rule.requirement(forCallFrom: source.address, mode: settings.digest.mode)
+        if method == "CANCEL" {
+            switch requirement {
+            case .admit(let match), .authenticate(let match?):
+                return .admit(reason: "source_in_list", match: match, username: nil)
+            case .authenticate(nil):
+                return .admit(reason: "cancel_of_authenticated_call", match: nil, username: nil)
+            case .reject(let rejection):
+                return .reject(reason: rejection.rawValue)
+            }
+        }
+        switch requirement {
+        case .admit(let match):
+            return .admit(reason: "source_in_list", match: match, username: nil)
+        case .reject(let rejection):
+            return .reject(reason: rejection.rawValue)
+        case .authenticate(let match):
+            return Self.admission(
+                digest.check(message, method: method, credentials: rule.callCredentials, source: source.address, now: now),
+                match: match)
+        }
+    }
+
+    private static func admission(_ verdict: DigestVerdict, match: AccessMatch?) -> DomainAdmission {
+        switch verdict {
+        case .authenticated(let username, _):
+            .admit(reason: match == nil ? "digest_authenticated" : "source_in_list_and_authenticated", match: match, username: username)
+        case .challenge(let stale, let reason): .challenge(stale: stale, reason: reason)
+        case .refused(let reason): .reject(reason: reason)
+        }
+    }
+}
