@@ -182,6 +182,23 @@ struct DigestAdmissionTests {
         #expect(otherPort.verdict == .admitted)
     }
 
+    @Test("a nonce survives a restart: a keyring from the same stored secret accepts it; another secret does not")
+    func restartKeepsNonces() throws {
+        let secret = SIPKeyring.randomSecret()
+        func pipeline(_ keyring: SIPKeyring) -> AdmissionPipeline {
+            var settings = Fixtures.settings
+            settings.digest = DigestSettings(realm: Self.realm, keyring: keyring)
+            return AdmissionPipeline(settings: settings)
+        }
+        let before = pipeline(try SIPKeyring(secret: secret))
+        let nonce = try #require(try Self.challenges(in: Self.decide(Self.request(), pipeline: before)).first?.nonce)
+        let answer = Self.request(authorization: [Self.answer(nonce: nonce)])
+        let afterRestart = Self.decide(answer, pipeline: pipeline(try SIPKeyring(secret: secret)), now: Fixtures.now + 60)
+        #expect(afterRestart.verdict == .admitted)
+        let otherSecret = Self.decide(answer, pipeline: pipeline(.random()), now: Fixtures.now + 60)
+        #expect(otherSecret.verdict == .challenged && otherSecret.reason == "invalid_nonce")
+    }
+
     @Test("auth_mode all: both rules must pass; a source outside the lists gets 403 without a nonce")
     func modeAll() throws {
         let outside = Self.decide(Self.request(domain: "both.example.com"))

@@ -21,19 +21,22 @@ struct World {
         domain: String = World.domain,
         user: String? = nil,
         keys: [String: String] = [:],
-        values: [String: String] = [:]
+        values: [String: String] = [:],
+        arguments: [String] = []
     ) async throws -> Sipp.Outcome {
         let ipv6 = caller.contains(":")
         let target = transport == "t1" ? (ipv6 ? listening.tcp6 : listening.tcp4) : (ipv6 ? listening.udp6 : listening.udp4)
         let allKeys = ["domain": domain, "max_forwards": "70"].merging(keys) { $1 }
         return try await Sipp.call(
             scenario: scenario, from: caller, to: target, transport: transport, service: user ?? "15550100",
-            keys: allKeys, values: values, in: directory
+            keys: allKeys, values: values, arguments: arguments, in: directory
         )
     }
 
     /// Runs `body` in a fresh world; every process is stopped afterwards.
-    static func with(upstreamTransport: String = "udp", _ body: (World) async throws -> Void) async throws {
+    static func with(
+        upstreamTransport: String = "udp", environment: [String: String] = [:], _ body: (World) async throws -> Void
+    ) async throws {
         try await withTemporaryDirectory { directory in
             let kamailioPort = try Ports.free()
             let uasPort = try Ports.free()
@@ -44,7 +47,8 @@ struct World {
                         let configuration = try SipfenceDaemon.writeConfiguration(
                             in: directory, upstream: "\(upstreamTransport):127.0.0.1:\(kamailioPort)"
                         )
-                        try await SipfenceDaemon.run(configuration: configuration) { daemon, listening, api in
+                        try await SipfenceDaemon.run(configuration: configuration, environment: environment) {
+                            daemon, listening, api in
                             let (domainSID, listSID) = try await api.provision(domain: domain, addresses: ["127.0.0.2", "::1"])
                             try await body(
                                 World(

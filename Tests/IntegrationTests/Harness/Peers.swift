@@ -89,6 +89,7 @@ enum Sipp {
         service: String = "15550100",
         keys: [String: String],
         values: [String: String] = [:],
+        arguments extra: [String] = [],
         in directory: URL
     ) async throws -> Outcome {
         let path = try PeerFiles.render(scenario, into: directory, values)
@@ -96,6 +97,7 @@ enum Sipp {
                          "-timeout", "15s", "-timeout_error", "-recv_timeout", "10000", "-trace_err",
                          "-error_file", directory.appendingPathComponent("\(scenario)-\(UUID().uuidString).errors").path]
         for (key, value) in keys { arguments += ["-key", key, value] }
+        arguments += extra
         arguments.append(target)
         return try await ManagedProcess.run(executable, arguments: arguments, name: "sipp uac") { uac in
             let status = try await uac.waitForExit(within: 30)

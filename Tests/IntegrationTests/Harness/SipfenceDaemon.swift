@@ -161,6 +161,39 @@ struct APIClient: Sendable {
         guard deleted.status == 204 else { throw HarnessError.failed("unmapping: \(deleted.status) \(deleted.text)") }
     }
 
+    /// Creates `domain` (with `form`'s extra settings, e.g. `SipRegistration`) unless it
+    /// exists, a credential list with `username` / `password`, and maps it by `kind`
+    /// (`Auth/Calls`, `Auth/Registrations` or the legacy path). Returns the domain SID.
+    @discardableResult
+    func provisionCredentials(
+        domain: String, username: String, password: String, kind: String = "Auth/Calls",
+        form: [(String, String)] = [], existingDomain: String? = nil
+    ) async throws -> String {
+        var domainSID = existingDomain ?? ""
+        if existingDomain == nil {
+            let created = try await request(
+                "POST", "\(accountPath)/Domains.json", form: [("DomainName", domain)] + form)
+            guard created.status == 201, let sid = created.json["sid"] as? String else {
+                throw HarnessError.failed("creating the domain: \(created.status) \(created.text)")
+            }
+            domainSID = sid
+        }
+        let list = try await request("POST", "\(accountPath)/CredentialLists.json", form: [("FriendlyName", "phones")])
+        guard list.status == 201, let listSID = list.json["sid"] as? String else {
+            throw HarnessError.failed("creating the credential list: \(list.status) \(list.text)")
+        }
+        let credential = try await request(
+            "POST", "\(accountPath)/CredentialLists/\(listSID)/Credentials.json",
+            form: [("Username", username), ("Password", password)])
+        guard credential.status == 201 else {
+            throw HarnessError.failed("creating the credential: \(credential.status) \(credential.text)")
+        }
+        let path = kind.isEmpty ? "Domains/\(domainSID)/CredentialListMappings.json" : "Domains/\(domainSID)/\(kind)/CredentialListMappings.json"
+        let mapped = try await request("POST", "\(accountPath)/\(path)", form: [("CredentialListSid", listSID)])
+        guard mapped.status == 201 else { throw HarnessError.failed("mapping: \(mapped.status) \(mapped.text)") }
+        return domainSID
+    }
+
     /// `/metrics` as text.
     func metrics() async throws -> String {
         try await request("GET", "/metrics").text
