@@ -25,7 +25,7 @@ extension AdmissionPipeline {
     func admission(
         of message: SIPMessage, method: String, rule: Policy.DomainRule, source: SIPSource, now: UInt64
     ) -> DomainAdmission {
-        let digest = DigestRule(settings: settings.digest)
+        let digest = DigestRule(settings: settings.digest, rotation: settings.rotation)
         if method == "REGISTER" {
             guard rule.acceptsRegistrations else { return .reject(reason: "registration_not_enabled") }
             guard !rule.registrationCredentials.isEmpty else { return .reject(reason: "no_credential_list_mapped") }

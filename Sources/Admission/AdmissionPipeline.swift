@@ -38,7 +38,7 @@ public struct AdmissionPipeline: Sendable {
         if message.isRequest {
             return request(message, from: source, policy: policy, now: now)
         }
-        return response(message, from: source)
+        return response(message, from: source, now: now)
     }
 
     /// Decides about a message that exceeded the size limit, given the front of it:
@@ -94,7 +94,7 @@ public struct AdmissionPipeline: Sendable {
         var decision = AdmissionDecision(kind: .request, verdict: .forwarded, reason: "forwarded", method: method, callID: message.callID)
         let fromUpstream = isUpstream(source)
 
-        if method == "ACK" && message.isAcknowledgingLocalResponse(secret: settings.secret) {
+        if method == "ACK" && message.isAcknowledgingLocalResponse(secret: settings.secret, previous: settings.previousSecret(at: now)) {
             decision.verdict = .absorbed
             decision.reason = "ack_of_local_response"
             return decision
@@ -120,7 +120,7 @@ public struct AdmissionPipeline: Sendable {
             case .challenge(let stale, let reason):
                 decision.verdict = .challenged
                 decision.reason = reason
-                let digest = DigestRule(settings: settings.digest)
+                let digest = DigestRule(settings: settings.digest, rotation: settings.rotation)
                 let challenges = digest.challenges(for: message, source: source.address, now: now, stale: stale)
                 decision.statusCode = SIPStatus.proxyAuthenticationRequired.code
                 let response = message.proxyAuthenticationRequired(
@@ -201,7 +201,7 @@ public struct AdmissionPipeline: Sendable {
 
     // MARK: Responses
 
-    private func response(_ message: SIPMessage, from source: SIPSource) -> AdmissionDecision {
+    private func response(_ message: SIPMessage, from source: SIPSource, now: UInt64) -> AdmissionDecision {
         var decision = AdmissionDecision(
             kind: .response,
             verdict: .dropped,
@@ -211,8 +211,9 @@ public struct AdmissionPipeline: Sendable {
             callID: message.callID
         )
         let top = message.topVia
+        let previous = settings.previousSecret(at: now)
         let ours = settings.proxyAddresses.values.contains { proxy in
-            message.hasProxyTopVia(host: proxy.host, port: proxy.port, secret: settings.secret)
+            message.hasProxyTopVia(host: proxy.host, port: proxy.port, secret: settings.secret, previous: previous)
         }
         guard ours else { return decision }
         let next = message.vias[1]

@@ -30,6 +30,9 @@ public struct AdmissionSettings: Sendable {
     public var secret: SIPStatelessSecret
     /// How digest credentials are asked for and checked on domains with credential lists.
     public var digest: DigestSettings
+    /// The previous secret, still accepted for verification until a time: To-tags,
+    /// branches and nonces it signed keep working through a key rotation.
+    public var rotation: KeyRotation?
 
     /// Settings with the defaults of DESIGN.md: unknown domains get 403, only INVITE is checked.
     public init(
@@ -38,7 +41,8 @@ public struct AdmissionSettings: Sendable {
         unknownDomainStatus: SIPStatus = .forbidden,
         checkedMethods: Set<String> = ["INVITE"],
         secret: SIPStatelessSecret,
-        digest: DigestSettings? = nil
+        digest: DigestSettings? = nil,
+        rotation: KeyRotation? = nil
     ) {
         self.upstream = upstream
         self.proxyAddresses = proxyAddresses
@@ -47,6 +51,12 @@ public struct AdmissionSettings: Sendable {
         self.secret = secret
         // Without digest settings, nonces are keyed by a keyring of this instance only.
         self.digest = digest ?? DigestSettings(keyring: .random())
+        self.rotation = rotation
+    }
+
+    /// The previous secret's To-tag and branch key while it is accepted at `now`.
+    func previousSecret(at now: UInt64) -> SIPStatelessSecret? {
+        rotation.flatMap { $0.accepts(at: now) ? $0.previous.statelessSecret : nil }
     }
 
     /// The Via sent-by for messages sent over `transport`.

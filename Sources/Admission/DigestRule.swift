@@ -11,6 +11,8 @@ import SIPCore
 /// from the same address are accepted again — which is what a retransmission looks like.
 struct DigestRule: Sendable {
     let settings: DigestSettings
+    /// A rotation in progress: its previous keys still verify nonces until it ends.
+    var rotation: KeyRotation? = nil
 
     /// The verdict on `message` (method `method`) from `source` at `now` (seconds since the
     /// Unix epoch).
@@ -46,9 +48,13 @@ struct DigestRule: Sendable {
             algorithm = .md5  // RFC 7616 §3.3: absent means MD5
         }
         let keyring = settings.keyring
+        let previous = rotation.flatMap { $0.accepts(at: now) ? $0.previous : nil }
         let nonce = DigestNonce.verify(
             offered.nonce, now: now, lifetime: settings.nonceLifetime,
-            keys: { $0 == keyring.keyID ? keyring.nonceKey : nil },
+            keys: { id in
+                if id == keyring.keyID { return keyring.nonceKey }
+                return id == previous?.keyID ? previous?.nonceKey : nil
+            },
             realm: settings.realm, callID: message.callID, source: source)
         if case .invalid = nonce { return .challenge(stale: false, reason: "invalid_nonce") }
         guard let requestURI = message.requestURI, offered.uri == requestURI.text else {

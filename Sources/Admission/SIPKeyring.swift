@@ -37,15 +37,15 @@ public struct SIPKeyring: Hashable, Sendable {
                 inputKeyMaterial: master, salt: Array("sipfence".utf8), info: Array("sipfence/v1/\(use)".utf8),
                 outputByteCount: bytes)
         }
-        let stateless = derive("stateless-ids", bytes: 16).withUnsafeBytes { bytes in
+        let keyID = derive("key-id", bytes: 1).withUnsafeBytes { $0[0] }
+        self.statelessSecret = derive("stateless-ids", bytes: 16).withUnsafeBytes { bytes in
             SIPStatelessSecret(
                 UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+                UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)), keyID: keyID)
         }
-        self.statelessSecret = stateless
         self.nonceKey = derive("digest-nonce", bytes: 32)
         self.dialogTokenKey = derive("dialog-token", bytes: 32)
-        self.keyID = derive("key-id", bytes: 1).withUnsafeBytes { $0[0] }
+        self.keyID = keyID
     }
 
     /// A keyring from `hex` (an even number of hexadecimal digits, at least 32), as

@@ -21,7 +21,12 @@ extension SIPMessage {
     /// request: its sent-by is the proxy's and its branch is one ``statelessBranch(secret:)``
     /// produced — for requests from RFC 3261 clients, recomputed from the Via below it,
     /// so forged responses are not relayed (no reflection).
-    public func hasProxyTopVia(host: String, port: Int, secret: SIPStatelessSecret) -> Bool {
+    ///
+    /// `previous`, during a key rotation, is the secret that is still accepted: a
+    /// transaction forwarded just before the rotation gets its responses relayed.
+    public func hasProxyTopVia(
+        host: String, port: Int, secret: SIPStatelessSecret, previous: SIPStatelessSecret? = nil
+    ) -> Bool {
         guard vias.count >= 2, let branch = topVia.branch else { return false }
         let top = topVia
         guard top.host.lowercased() == host.lowercased(), top.portOrDefault == port else { return false }
@@ -30,7 +35,12 @@ extension SIPMessage {
         }
         let client = vias[1]
         guard client.hasMagicCookie, let clientBranch = client.branch else { return false }
-        return branch
-            == secret.verifiableBranch(clientBranch: clientBranch, sentBy: client.sentBy, callID: callID, cseqNumber: cseq.number)
+        for candidate in [secret, previous] {
+            guard let candidate else { continue }
+            let expected = candidate.verifiableBranch(
+                clientBranch: clientBranch, sentBy: client.sentBy, callID: callID, cseqNumber: cseq.number)
+            if branch == expected { return true }
+        }
+        return false
     }
 }

@@ -147,10 +147,14 @@ extension SIPMessage {
     }
 
     /// Whether this is an ACK for a final response sipfence generated itself: its To-tag
-    /// is the one ``response(_:receivedVia:secret:)`` gave the INVITE it acknowledges.
-    public func isAcknowledgingLocalResponse(secret: SIPStatelessSecret) -> Bool {
+    /// is the one ``response(_:receivedVia:secret:)`` gave the INVITE it acknowledges,
+    /// under `secret` or, during a key rotation, the `previous` one.
+    public func isAcknowledgingLocalResponse(secret: SIPStatelessSecret, previous: SIPStatelessSecret? = nil) -> Bool {
         guard method == "ACK", let tag = to.tag else { return false }
-        return tag == replyContext.localTag(secret: secret)
+        let context = replyContext
+        if tag == context.localTag(secret: secret) { return true }
+        guard let previous else { return false }
+        return tag == context.localTag(secret: previous)
     }
 }
 

@@ -6,14 +6,21 @@
 /// and is forwarded with the same branch — without sipfence keeping any state, while
 /// nobody without the secret can predict or forge them. Instances that must agree (several
 /// daemons behind one address) share the secret through configuration.
+///
+/// Every identifier carries the secret's one-byte ``keyID`` (two hex digits after the
+/// marker), so that after a rotation the identifiers of the previous secret can still be
+/// told apart and verified while it stays accepted.
 public struct SIPStatelessSecret: Hashable, Sendable {
     let k0: UInt64
     let k1: UInt64
+    /// The short identifier written into every To-tag and branch made with this secret.
+    public let keyID: UInt8
 
-    /// A secret from its 128 bits.
-    public init(_ k0: UInt64, _ k1: UInt64) {
+    /// A secret from its 128 bits, named `keyID`.
+    public init(_ k0: UInt64, _ k1: UInt64, keyID: UInt8 = 0) {
         self.k0 = k0
         self.k1 = k1
+        self.keyID = keyID
     }
 
     /// A fresh secret from the system's random source.
@@ -42,7 +49,7 @@ public struct SIPStatelessSecret: Hashable, Sendable {
         hasher.combine(field: callID)
         hasher.combine(field: from)
         hasher.combine(field: branch)
-        return hasher.finalize().paddedHex
+        return keyID.paddedHex + hasher.finalize().paddedHex
     }
 
     /// The branch a stateless proxy gives a request whose client branch is `clientBranch`
@@ -55,7 +62,7 @@ public struct SIPStatelessSecret: Hashable, Sendable {
         hasher.combine(field: sentBy)
         hasher.combine(field: callID)
         hasher.combine(number: UInt64(cseqNumber))
-        return Self.verifiableBranchPrefix + hasher.finalize().paddedHex
+        return Self.verifiableBranchPrefix + keyID.paddedHex + hasher.finalize().paddedHex
     }
 
     /// The branch for a request from an RFC 2543 client (no magic cookie): a hash of the
@@ -70,7 +77,15 @@ public struct SIPStatelessSecret: Hashable, Sendable {
         hasher.combine(field: callID)
         hasher.combine(number: UInt64(cseqNumber))
         hasher.combine(field: requestURI)
-        return Self.legacyBranchPrefix + hasher.finalize().paddedHex
+        return Self.legacyBranchPrefix + keyID.paddedHex + hasher.finalize().paddedHex
+    }
+}
+
+extension UInt8 {
+    /// 2 lower-case hexadecimal digits.
+    var paddedHex: String {
+        let digits = String(self, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
     }
 }
 

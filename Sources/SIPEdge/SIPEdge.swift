@@ -167,7 +167,8 @@ public final class SIPEdge: Service, Sendable {
             unknownDomainStatus: configuration.unknownDomainStatus,
             checkedMethods: configuration.checkedMethods,
             secret: configuration.secret,
-            digest: configuration.digest
+            digest: configuration.digest,
+            rotation: configuration.rotation
         )
         registry.pipeline = AdmissionPipeline(settings: settings)
     }

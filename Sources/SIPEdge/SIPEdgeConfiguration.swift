@@ -19,6 +19,9 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     public var secret: SIPStatelessSecret
     /// Digest authentication: realm, algorithms, nonce lifetime, auth mode and keys.
     public var digest: DigestSettings
+    /// A key rotation in progress: the previous secret, accepted for verification until
+    /// a time (`sip.previous_secret`, `sip.previous_secret_until`).
+    public var rotation: KeyRotation?
     /// The largest message accepted (headers and body); larger ones get `513`.
     public var maxMessageBytes: Int
     /// The most TCP connections accepted at once; more are closed at accept.
@@ -37,6 +40,7 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         checkedMethods: Set<String> = ["INVITE"],
         secret: SIPStatelessSecret,
         digest: DigestSettings? = nil,
+        rotation: KeyRotation? = nil,
         maxMessageBytes: Int = 65_536,
         maxTCPConnections: Int = 1_024,
         tcpIdleTimeout: Duration = .seconds(600),
@@ -49,6 +53,7 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         self.checkedMethods = checkedMethods
         self.secret = secret
         self.digest = digest ?? DigestSettings(keyring: .random())
+        self.rotation = rotation
         self.maxMessageBytes = maxMessageBytes
         self.maxTCPConnections = maxTCPConnections
         self.tcpIdleTimeout = tcpIdleTimeout

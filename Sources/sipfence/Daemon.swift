@@ -48,6 +48,7 @@ actor Daemon {
         if let keyring = configuration.keyring ?? storedKeyring {
             configuration.sip.secret = keyring.statelessSecret
             configuration.sip.digest.keyring = keyring
+            try Self.checkRotation(configuration.sip.rotation, against: keyring)
         }
         let live = LivePolicy(try await store.compilePolicy())
         PolicyFollower.record(live.policy)
@@ -118,6 +119,7 @@ actor Daemon {
                     updated.sip.digest.keyring = storedKeyring
                 }
             }
+            try Self.checkRotation(updated.sip.rotation, against: updated.sip.digest.keyring)
             if updated.storePath != configuration.storePath {
                 logger.warning("store.path changed; it takes effect at the next start")
             }
@@ -140,6 +142,7 @@ actor Daemon {
         if let keyring = configuration.keyring ?? storedKeyring {
             configuration.sip.secret = keyring.statelessSecret
             configuration.sip.digest.keyring = keyring
+            try Self.checkRotation(configuration.sip.rotation, against: keyring)
         }
             }
             await follower.refresh(reason: "reload")
@@ -154,6 +157,20 @@ actor Daemon {
         } catch {
             logger.error("configuration not reloaded", metadata: ["error": "\(error)"])
             notifier.notify("READY=1\nSTATUS=reload failed: \(error)")
+        }
+    }
+
+    /// Refuses a rotation whose previous secret is the current one, or shares its key id
+    /// (the store's secret is only known here, not when the configuration is read).
+    static func checkRotation(_ rotation: KeyRotation?, against current: SIPKeyring) throws {
+        guard let rotation else { return }
+        if rotation.previous == current {
+            throw ConfigurationErrors(errors: [.init(key: "sip.previous_secret", reason: "is the secret in use")])
+        }
+        if rotation.previous.keyID == current.keyID {
+            throw ConfigurationErrors(errors: [
+                .init(key: "sip.previous_secret", reason: "has the same key id as the secret in use (1 in 256 do): set a new sip.secret")
+            ])
         }
     }
 

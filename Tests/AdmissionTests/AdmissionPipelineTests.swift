@@ -47,7 +47,7 @@ struct AdmissionPipelineTests {
         #expect(decision.statusCode == 403)
         #expect(decision.outbound?.destination == .address(.udp, host: "203.0.113.9", port: 5062))
         let tag = try localTag(of: Self.invite)
-        #expect(tag.count == 16 && tag.allSatisfy(\.isHexDigit))
+        #expect(tag.count == 18 && tag.allSatisfy(\.isHexDigit))  // key id, then the hash
         #expect(
             Fixtures.text(decision.outbound?.bytes) == """
                 SIP/2.0 403 Forbidden\r
@@ -178,7 +178,7 @@ struct AdmissionPipelineTests {
         #expect(decision.match == AccessMatch(listID: "AL00000000000000000000000000000001", listName: "carrier", prefix: try IPPrefix("192.0.2.0/24")))
         #expect(decision.outbound?.destination == .upstream)
         let branch = try #require(try forwardedBranch(decision))
-        #expect(branch.hasPrefix("z9hG4bKsf") && branch.count == 25)
+        #expect(branch.hasPrefix("z9hG4bKsf00") && branch.count == 27)  // marker, key id 00, hash
         #expect(
             Fixtures.text(decision.outbound?.bytes) == """
                 INVITE sip:+14155550100@trunk.example.com SIP/2.0\r

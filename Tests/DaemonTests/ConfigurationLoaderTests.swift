@@ -67,6 +67,8 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_SIP_DIGEST_ALGORITHMS": "SHA-256, md5",
             "SIPFENCE_SIP_DIGEST_NONCE_SECONDS": "60",
             "SIPFENCE_SIP_AUTH_MODE": "any",
+            "SIPFENCE_SIP_PREVIOUS_SECRET": "ffeeddccbbaa99887766554433221100",
+            "SIPFENCE_SIP_PREVIOUS_SECRET_UNTIL": "2026-12-08T00:00:00Z",
             "SIPFENCE_API_MAX_BODY_BYTES": "4096",
             "SIPFENCE_API_LISTEN": "[::1]:9090",
             "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
@@ -95,6 +97,8 @@ struct ConfigurationLoaderTests {
         #expect(configuration.sip.digest.algorithms == [.sha256, .md5])
         #expect(configuration.sip.digest.nonceLifetime == 60)
         #expect(configuration.sip.digest.mode == .any)
+        #expect(configuration.sip.rotation?.previous == SIPKeyring(hex: "ffeeddccbbaa99887766554433221100"))
+        #expect(configuration.sip.rotation?.acceptedUntil == 1_796_688_000)
         #expect(configuration.sip.digest.keyring == SIPKeyring(hex: "00112233445566778899aabbccddeeff"))
         #expect(configuration.accounts.map(\.apiKeys) == [
             [], [.init(sid: "SK00000000000000000000000000000003", secret: "key-secret-is-long-enough")],
@@ -127,6 +131,17 @@ struct ConfigurationLoaderTests {
                 of: "upstream: udp:127.0.0.1:5070",
                 with: "upstream: udp:127.0.0.1:5070\n  digest_algorithms: [MD5, MD5-sess, md5]\n  auth_mode: either\n  digest_nonce_seconds: 1\n  digest_realm: 'a\"b'"),
              ["sip.digest_algorithms[1]", "sip.digest_algorithms[2]", "sip.auth_mode", "sip.digest_nonce_seconds", "sip.digest_realm"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(
+                of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  previous_secret: 00112233445566778899aabbccddeeff"),
+             ["sip.previous_secret_until"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(
+                of: "upstream: udp:127.0.0.1:5070",
+                with: "upstream: udp:127.0.0.1:5070\n  previous_secret: 00112233445566778899aabbccddeeff\n  previous_secret_until: next week"),
+             ["sip.previous_secret_until"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(
+                of: "upstream: udp:127.0.0.1:5070",
+                with: "upstream: udp:127.0.0.1:5070\n  secret: 00112233445566778899aabbccddeeff\n  previous_secret: 00112233445566778899aabbccddeeff\n  previous_secret_until: 2026-12-08T00:00:00Z"),
+             ["sip.previous_secret"]),
             (ConfigurationLoaderTests.minimal + "\npolicy:\n  min_prefix_length_ipv4: 33\n  min_prefix_length_ipv6: -1\n",
              ["policy.min_prefix_length_ipv4", "policy.min_prefix_length_ipv6"]),
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  unknown_domain_status: 302\n  checked_methods: [ACK, \"IN VITE\"]\n  secret: xyz\n  max_tcp_connections: 0"),
@@ -139,7 +154,7 @@ struct ConfigurationLoaderTests {
              ["accounts[0].api_keys[0].sid", "accounts[0].api_keys[0].secret", "accounts[0].api_keys[1].colour", "accounts[0].api_keys[2]"]),
             ("- just\n- a list\n", ["test.yaml"]),
             ("sip: [\n", ["test.yaml"]),
-        ]
+        ] as [(String, [String])]
     )
     func mistakes(yaml: String, keys: [String]) {
         #expect(Set(problems(yaml)) == Set(keys))

@@ -97,7 +97,8 @@ struct ReplayCommand: AsyncParsableCommand {
                     var digest = sip.digest
                     digest.keyring = keyring
                     return digest
-                } ?? sip.digest
+                } ?? sip.digest,
+                rotation: sip.rotation
             )
             return (try await store.compilePolicy(), settings, sip.maxMessageBytes)
         }

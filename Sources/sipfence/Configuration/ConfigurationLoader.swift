@@ -23,7 +23,7 @@ struct ConfigurationLoader {
             "listen": true, "upstream": false, "advertised_host": false, "unknown_domain_status": false,
             "checked_methods": true, "max_message_bytes": false, "max_tcp_connections": false,
             "tcp_idle_seconds": false, "secret": false, "digest_realm": false, "digest_algorithms": true,
-            "digest_nonce_seconds": false, "auth_mode": false,
+            "digest_nonce_seconds": false, "auth_mode": false, "previous_secret": false, "previous_secret_until": false,
         ],
         "api": ["listen": false, "max_body_bytes": false],
         "store": ["path": false],
@@ -117,6 +117,7 @@ private struct Reader {
             fail("sip.digest_realm", "must be at most 255 characters, without control characters, quotes or backslashes")
         }
 
+        let rotation = keyRotation(current: keyring)
         let digestAlgorithms = algorithms("sip.digest_algorithms")
         let nonceSeconds = int("sip.digest_nonce_seconds", default: 300, in: 10...86_400)
         let authMode = enumeration(
@@ -149,6 +150,7 @@ private struct Reader {
                 digest: DigestSettings(
                     realm: digestRealm, algorithms: digestAlgorithms, nonceLifetime: UInt64(nonceSeconds), mode: authMode,
                     keyring: keyring ?? .random()),
+                rotation: rotation,
                 maxMessageBytes: maxMessageBytes,
                 maxTCPConnections: maxTCPConnections,
                 tcpIdleTimeout: .seconds(tcpIdleSeconds)
@@ -207,6 +209,9 @@ private struct Reader {
             return text.isEmpty ? nil : text
         case let number as Int:
             return String(number)
+        case let date as Date:
+            // YAML reads an unquoted timestamp as a date; keys that take one parse it back.
+            return ISO8601DateFormatter().string(from: date)
         default:
             fail(key, "must be a string")
             return nil
@@ -288,6 +293,41 @@ private struct Reader {
             }
         }
         return endpoints
+    }
+
+    /// `sip.previous_secret` and `sip.previous_secret_until` (RFC 3339, e.g.
+    /// `2026-12-08T00:00:00Z`): both or neither. The previous secret must differ from
+    /// `current` (when configured) and have another key id, so signed values tell them
+    /// apart.
+    mutating func keyRotation(current: SIPKeyring?) -> KeyRotation? {
+        let secretText = string("sip.previous_secret")
+        let untilText = string("sip.previous_secret_until")
+        guard secretText != nil || untilText != nil else { return nil }
+        guard let secretText else {
+            fail("sip.previous_secret", "required with sip.previous_secret_until: the secret being rotated out")
+            return nil
+        }
+        guard let untilText else {
+            fail("sip.previous_secret_until", "required with sip.previous_secret: when to stop accepting it (RFC 3339)")
+            return nil
+        }
+        guard let previous = SIPKeyring(hex: secretText) else {
+            fail("sip.previous_secret", "must be at least 32 hexadecimal digits (128 bits), an even number")
+            return nil
+        }
+        guard let until = ISO8601DateFormatter().date(from: untilText) else {
+            fail("sip.previous_secret_until", "must be an RFC 3339 date and time, e.g. 2026-12-08T00:00:00Z")
+            return nil
+        }
+        if let current, current == previous {
+            fail("sip.previous_secret", "is the same as sip.secret")
+            return nil
+        }
+        if let current, current.keyID == previous.keyID {
+            fail("sip.previous_secret", "has the same key id as sip.secret (1 in 256 secrets do): draw another sip.secret")
+            return nil
+        }
+        return KeyRotation(previous: previous, acceptedUntil: UInt64(max(0, until.timeIntervalSince1970)))
     }
 
     /// `sip.digest_algorithms`: digest algorithms in challenge order, without repeats.
