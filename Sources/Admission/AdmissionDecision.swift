@@ -30,6 +30,9 @@ public struct AdmissionDecision: Sendable {
     public var match: AccessMatch?
     /// The digest username that authenticated a checked request.
     public var username: String?
+    /// The typed verdict of the domain's rules on a checked request (``reason`` is its
+    /// label), or `nil` when the request was not checked.
+    public var admission: DomainAdmission?
     /// The message to send, if any.
     public var outbound: SIPOutbound?
 

@@ -1,16 +1,6 @@
 import AccessControl
 import SIPCore
 
-/// What a domain's rules, composed, say of a checked request.
-enum DomainAdmission: Hashable, Sendable {
-    /// Forward it; `match` is the IP rule's, `username` the digest rule's, when they passed.
-    case admit(reason: String, match: AccessMatch?, username: String?)
-    /// Answer with a digest challenge (407).
-    case challenge(stale: Bool, reason: String)
-    /// Answer with 403.
-    case reject(reason: String)
-}
-
 extension AdmissionPipeline {
     /// Composes the domain's rules — its IP access control lists and, when credential
     /// lists are mapped, digest authentication — as ``DigestSettings/mode`` says (see
@@ -27,8 +17,8 @@ extension AdmissionPipeline {
     ) -> DomainAdmission {
         let digest = DigestRule(settings: settings.digest, rotation: settings.rotation)
         if method == "REGISTER" {
-            guard rule.acceptsRegistrations else { return .reject(reason: "registration_not_enabled") }
-            guard !rule.registrationCredentials.isEmpty else { return .reject(reason: "no_credential_list_mapped") }
+            guard rule.acceptsRegistrations else { return .reject(.registrationNotEnabled) }
+            guard !rule.registrationCredentials.isEmpty else { return .reject(.noRegistrationCredentials) }
             return Self.admission(
                 digest.check(
                     message, method: method, credentials: rule.registrationCredentials, source: source.address, now: now),
@@ -39,18 +29,18 @@ extension AdmissionPipeline {
         if method == "CANCEL" {
             switch requirement {
             case .admit(let match), .authenticate(let match?):
-                return .admit(reason: "source_in_list", match: match, username: nil)
+                return .admit(.sourceInList, match: match, username: nil)
             case .authenticate(nil):
-                return .admit(reason: "cancel_of_authenticated_call", match: nil, username: nil)
+                return .admit(.cancelOfAuthenticatedCall, match: nil, username: nil)
             case .reject(let rejection):
-                return .reject(reason: rejection.rawValue)
+                return .reject(.access(rejection))
             }
         }
         switch requirement {
         case .admit(let match):
-            return .admit(reason: "source_in_list", match: match, username: nil)
+            return .admit(.sourceInList, match: match, username: nil)
         case .reject(let rejection):
-            return .reject(reason: rejection.rawValue)
+            return .reject(.access(rejection))
         case .authenticate(let match):
             return Self.admission(
                 digest.check(message, method: method, credentials: rule.callCredentials, source: source.address, now: now),
@@ -61,9 +51,9 @@ extension AdmissionPipeline {
     private static func admission(_ verdict: DigestVerdict, match: AccessMatch?) -> DomainAdmission {
         switch verdict {
         case .authenticated(let username, _):
-            .admit(reason: match == nil ? "digest_authenticated" : "source_in_list_and_authenticated", match: match, username: username)
-        case .challenge(let stale, let reason): .challenge(stale: stale, reason: reason)
-        case .refused(let reason): .reject(reason: reason)
+            .admit(match == nil ? .digestAuthenticated : .sourceInListAndAuthenticated, match: match, username: username)
+        case .challenge(let reason): .challenge(reason)
+        case .refused(let rejection): .reject(.digest(rejection))
         }
     }
 }

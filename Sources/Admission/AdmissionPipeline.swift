@@ -110,25 +110,27 @@ public struct AdmissionPipeline: Sendable {
             guard let rule = policy.rule(for: domain) else {
                 return answer(message, settings.unknownDomainStatus, verdict: .unknownDomain, reason: "unknown_domain", decision, source)
             }
-            switch admission(of: message, method: method, rule: rule, source: source, now: now) {
-            case .admit(let reason, let match, let username):
+            let admission = admission(of: message, method: method, rule: rule, source: source, now: now)
+            decision.admission = admission
+            switch admission {
+            case .admit(let grant, let match, let username):
                 decision.verdict = .admitted
-                decision.reason = reason
+                decision.reason = grant.rawValue
                 decision.match = match
                 decision.username = username
                 if username != nil { authenticatingRealm = settings.digest.realm }
-            case .challenge(let stale, let reason):
+            case .challenge(let reason):
                 decision.verdict = .challenged
-                decision.reason = reason
+                decision.reason = reason.rawValue
                 let digest = DigestRule(settings: settings.digest, rotation: settings.rotation)
-                let challenges = digest.challenges(for: message, source: source.address, now: now, stale: stale)
+                let challenges = digest.challenges(for: message, source: source.address, now: now, stale: reason.isStale)
                 decision.statusCode = SIPStatus.proxyAuthenticationRequired.code
                 let response = message.proxyAuthenticationRequired(
                     challenges, receivedVia: stamp(message.topVia, from: source), secret: settings.secret)
                 decision.outbound = SIPOutbound(bytes: response, destination: replyDestination(for: message.topVia, from: source))
                 return decision
-            case .reject(let reason):
-                return answer(message, .forbidden, verdict: .rejected, reason: reason, decision, source)
+            case .reject(let rejection):
+                return answer(message, .forbidden, verdict: .rejected, reason: rejection.description, decision, source)
             }
         }
 

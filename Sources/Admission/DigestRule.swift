@@ -20,7 +20,7 @@ struct DigestRule: Sendable {
         _ message: SIPMessage, method: String, credentials: DigestCredentialSet, source: IPAddress, now: UInt64
     ) -> DigestVerdict {
         let offered = message.proxyDigestCredentials(forRealm: settings.realm)
-        guard !offered.isEmpty else { return .challenge(stale: false, reason: "no_credentials") }
+        guard !offered.isEmpty else { return .challenge(.noCredentials) }
         // Several credentials for our realm are unusual; the best verdict wins.
         var best: DigestVerdict?
         for candidate in offered {
@@ -31,7 +31,7 @@ struct DigestRule: Sendable {
             default: break
             }
         }
-        return best ?? .challenge(stale: false, reason: "no_credentials")
+        return best ?? .challenge(.noCredentials)
     }
 
     private func check(
@@ -41,7 +41,7 @@ struct DigestRule: Sendable {
         let algorithm: DigestAlgorithm
         if let token = offered.algorithm {
             guard let named = DigestAlgorithm(token: token), settings.algorithms.contains(named) else {
-                return .refused(reason: "unsupported_digest_algorithm")
+                return .refused(.unsupportedAlgorithm)
             }
             algorithm = named
         } else {
@@ -56,29 +56,29 @@ struct DigestRule: Sendable {
                 return id == previous?.keyID ? previous?.nonceKey : nil
             },
             realm: settings.realm, callID: message.callID, source: source)
-        if case .invalid = nonce { return .challenge(stale: false, reason: "invalid_nonce") }
+        if case .invalid = nonce { return .challenge(.invalidNonce) }
         guard let requestURI = message.requestURI, offered.uri == requestURI.text else {
-            return .refused(reason: "digest_uri_mismatch")
+            return .refused(.digestURIMismatch)
         }
         guard let credential = credentials.credential(for: offered.username), credential.realm == settings.realm,
             let ha1 = credential.ha1[algorithm]
-        else { return .refused(reason: "unknown_username") }
+        else { return .refused(.unknownUsername) }
         let qop: DigestQOP
         switch offered.qop?.lowercased() {
         case nil:
             qop = .rfc2069
         case "auth":
-            guard let nc = offered.nc, let cnonce = offered.cnonce else { return .refused(reason: "incomplete_credentials") }
+            guard let nc = offered.nc, let cnonce = offered.cnonce else { return .refused(.incompleteCredentials) }
             qop = .auth(nc: nc, cnonce: cnonce)
         default:
-            return .refused(reason: "unsupported_qop")
+            return .refused(.unsupportedQOP)
         }
         let expected = algorithm.requestDigest(
             ha1: ha1, nonce: offered.nonce, method: method, digestURI: offered.uri, qop: qop)
         guard DigestAlgorithm.responsesMatch(expected: expected, received: offered.response) else {
-            return .refused(reason: "wrong_credentials")
+            return .refused(.wrongCredentials)
         }
-        if nonce == .stale { return .challenge(stale: true, reason: "stale_nonce") }
+        if nonce == .stale { return .challenge(.staleNonce) }
         return .authenticated(username: offered.username, listID: credential.listID)
     }
 

@@ -149,6 +149,7 @@ struct DigestAdmissionTests {
         let decision = Self.decide(Self.request(authorization: [Self.answer(nonce: nonce, username: username, password: password, uri: uri)]))
         #expect(decision.verdict == .rejected)
         #expect(decision.reason == reason)
+        #expect(decision.admission == .reject(.digest(DigestRejection(rawValue: reason)!)))
         #expect(decision.statusCode == 403)
     }
 

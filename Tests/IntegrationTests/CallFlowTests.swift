@@ -22,14 +22,15 @@ struct World {
         user: String? = nil,
         keys: [String: String] = [:],
         values: [String: String] = [:],
-        arguments: [String] = []
+        arguments: [String] = [],
+        timeout: Int = 15
     ) async throws -> Sipp.Outcome {
         let ipv6 = caller.contains(":")
         let target = transport == "t1" ? (ipv6 ? listening.tcp6 : listening.tcp4) : (ipv6 ? listening.udp6 : listening.udp4)
         let allKeys = ["domain": domain, "max_forwards": "70"].merging(keys) { $1 }
         return try await Sipp.call(
             scenario: scenario, from: caller, to: target, transport: transport, service: user ?? "15550100",
-            keys: allKeys, values: values, arguments: arguments, in: directory
+            keys: allKeys, values: values, arguments: arguments, timeout: timeout, in: directory
         )
     }
 

@@ -51,8 +51,10 @@ struct DigestCallTests {
         try await World.with(environment: ["SIPFENCE_SIP_DIGEST_NONCE_SECONDS": "10"]) { world in
             try await world.api.provisionCredentials(domain: Self.phones, username: Self.username, password: Self.password)
             var values = Self.credentials()
-            values["PAUSE_MS"] = "11500"
-            let outcome = try await world.call("uac-auth-stale.xml", from: "127.0.0.3", domain: Self.phones, values: values, arguments: Self.authURI(Self.phones))
+            values["PAUSE_MS"] = "10500"  // past the 10 s lifetime of a nonce issued up to 1 s earlier
+            let outcome = try await world.call(
+                "uac-auth-stale.xml", from: "127.0.0.3", domain: Self.phones, values: values,
+                arguments: Self.authURI(Self.phones), timeout: 40)
             #expect(outcome.succeeded, "\(outcome.output.suffix(2000))\n\(world.daemon.standardError.suffix(3000))")
             #expect(try await world.api.metric("sipfence_sip_messages_total{method=\"INVITE\",transport=\"udp\",verdict=\"challenged\"}") == 2)
         }

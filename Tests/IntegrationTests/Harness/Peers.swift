@@ -90,17 +90,18 @@ enum Sipp {
         keys: [String: String],
         values: [String: String] = [:],
         arguments extra: [String] = [],
+        timeout: Int = 15,
         in directory: URL
     ) async throws -> Outcome {
         let path = try PeerFiles.render(scenario, into: directory, values)
         var arguments = ["-sf", path, "-i", localIP, "-t", transport, "-s", service, "-m", "1", "-nostdin",
-                         "-timeout", "15s", "-timeout_error", "-recv_timeout", "10000", "-trace_err",
+                         "-timeout", "\(timeout)s", "-timeout_error", "-recv_timeout", "10000", "-trace_err",
                          "-error_file", directory.appendingPathComponent("\(scenario)-\(UUID().uuidString).errors").path]
         for (key, value) in keys { arguments += ["-key", key, value] }
         arguments += extra
         arguments.append(target)
         return try await ManagedProcess.run(executable, arguments: arguments, name: "sipp uac") { uac in
-            let status = try await uac.waitForExit(within: 30)
+            let status = try await uac.waitForExit(within: Double(timeout + 15))
             return Outcome(status: status, output: uac.standardOutput + uac.standardError)
         }
     }
