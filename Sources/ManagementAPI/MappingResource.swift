@@ -11,25 +11,14 @@ struct MappingResource: Encodable, Sendable {
         self.record = record
     }
 
-    enum CodingKeys: String, CodingKey {
-        case sid, uri, accountSID = "account_sid", domainSID = "domain_sid", friendlyName = "friendly_name"
-        case dateCreated = "date_created", dateUpdated = "date_updated"
-    }
-
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(record.sid.rawValue, forKey: .sid)
-        try container.encode(record.accountSID.rawValue, forKey: .accountSID)
-        try container.encode(record.friendlyName, forKey: .friendlyName)
-        try container.encode(RFC2822Date.string(from: record.dateCreated), forKey: .dateCreated)
-        try container.encode(RFC2822Date.string(from: record.dateUpdated), forKey: .dateUpdated)
-        if record.kind == .legacy {
-            try container.encode(record.domainSID.rawValue, forKey: .domainSID)
-            try container.encode(
-                TwilioPaths(account: record.accountSID).mapping(
-                    .legacy, domain: record.domainSID, list: record.listSID),
-                forKey: .uri)
-        }
+        let paths = TwilioPaths(account: record.accountSID)
+        try MappingBody(
+            listSID: record.sid, accountSID: record.accountSID, friendlyName: record.friendlyName,
+            dateCreated: record.dateCreated, dateUpdated: record.dateUpdated,
+            legacy: record.kind == .legacy
+                ? (record.domainSID, paths.mapping(.legacy, domain: record.domainSID, list: record.listSID)) : nil
+        ).encode(to: encoder)
     }
 
     /// The key a page of mappings of `kind` lists them under.

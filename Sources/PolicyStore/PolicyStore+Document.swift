@@ -292,59 +292,23 @@ extension PolicyStore {
             claimedDomains.insert(sid)
 
             for kind in MappingKind.allCases {
-                let wanted = Set((domain.mappings[kind] ?? []).map { listSIDs[$0] })
-                let present = Set(
-                    try String.fetchAll(
-                        db,
-                        sql: """
-                            SELECT ip_access_control_list_sid FROM ip_access_control_list_mapping
-                            WHERE domain_sid = ? AND kind = ?
-                            """,
-                        arguments: [sid.rawValue, kind.rawValue]
-                    ).compactMap { SID($0, kind: .ipAccessControlList) })
-                for list in wanted.subtracting(present).sorted() {
+                try reconcileMappings(
+                    db, .ipAccessControlLists, kind: kind.rawValue, domain: sid,
+                    wanted: Set((domain.mappings[kind] ?? []).map { listSIDs[$0] }), prune: prune, counts: &counts
+                ) { list in
                     try conflicts(at: domain.path) {
                         try insertMapping(db, kind, domain: sid, list: list, account: account.sid, at: time)
                     }
-                    counts.created += 1
-                }
-                if prune {
-                    for list in present.subtracting(wanted).sorted() {
-                        try db.execute(
-                            sql: """
-                                DELETE FROM ip_access_control_list_mapping
-                                WHERE domain_sid = ? AND kind = ? AND ip_access_control_list_sid = ?
-                                """,
-                            arguments: [sid.rawValue, kind.rawValue, list.rawValue])
-                        counts.deleted += 1
-                    }
                 }
             }
-
             for kind in CredentialMappingKind.allCases {
-                let wanted = Set((domain.credentialMappings[kind] ?? []).map { credentialListSIDs[$0] })
-                let present = Set(
-                    try String.fetchAll(
-                        db,
-                        sql:
-                            "SELECT credential_list_sid FROM credential_list_mapping WHERE domain_sid = ? AND kind = ?",
-                        arguments: [sid.rawValue, kind.rawValue]
-                    ).compactMap { SID($0, kind: .credentialList) })
-                for list in wanted.subtracting(present).sorted() {
+                try reconcileMappings(
+                    db, .credentialLists, kind: kind.rawValue, domain: sid,
+                    wanted: Set((domain.credentialMappings[kind] ?? []).map { credentialListSIDs[$0] }), prune: prune,
+                    counts: &counts
+                ) { list in
                     try conflicts(at: domain.path) {
                         try insertCredentialMapping(db, kind, domain: sid, list: list, account: account.sid, at: time)
-                    }
-                    counts.created += 1
-                }
-                if prune {
-                    for list in present.subtracting(wanted).sorted() {
-                        try db.execute(
-                            sql: """
-                                DELETE FROM credential_list_mapping
-                                WHERE domain_sid = ? AND kind = ? AND credential_list_sid = ?
-                                """,
-                            arguments: [sid.rawValue, kind.rawValue, list.rawValue])
-                        counts.deleted += 1
                     }
                 }
             }
@@ -442,6 +406,56 @@ extension PolicyStore {
     }
 
     /// Runs `body`, reporting a ``PolicyStoreError`` as a conflict at `path`.
+    /// The two mapping tables a domain's lists are mapped in.
+    private enum MappingTable {
+        case ipAccessControlLists, credentialLists
+
+        var table: String {
+            switch self {
+            case .ipAccessControlLists: "ip_access_control_list_mapping"
+            case .credentialLists: "credential_list_mapping"
+            }
+        }
+
+        var listColumn: String {
+            switch self {
+            case .ipAccessControlLists: "ip_access_control_list_sid"
+            case .credentialLists: "credential_list_sid"
+            }
+        }
+
+        var listKind: SID.Kind {
+            switch self {
+            case .ipAccessControlLists: .ipAccessControlList
+            case .credentialLists: .credentialList
+            }
+        }
+    }
+
+    /// Makes the lists `table` maps to `domain` by `kind` include `wanted` (each missing
+    /// one added through `insert`) and, with `prune`, nothing else; counts what changed.
+    private static func reconcileMappings(
+        _ db: Database, _ table: MappingTable, kind: String, domain: SID, wanted: Set<SID>, prune: Bool,
+        counts: inout ApplyCounts, insert: (SID) throws -> Void
+    ) throws {
+        let present = Set(
+            try String.fetchAll(
+                db, sql: "SELECT \(table.listColumn) FROM \(table.table) WHERE domain_sid = ? AND kind = ?",
+                arguments: [domain.rawValue, kind]
+            ).compactMap { SID($0, kind: table.listKind) })
+        for list in wanted.subtracting(present).sorted() {
+            try insert(list)
+            counts.created += 1
+        }
+        guard prune else { return }
+        for list in present.subtracting(wanted).sorted() {
+            try db.execute(
+                sql: "DELETE FROM \(table.table) WHERE domain_sid = ? AND kind = ? AND \(table.listColumn) = ?",
+                arguments: [domain.rawValue, kind, list.rawValue])
+            counts.deleted += 1
+        }
+    }
+
     private static func conflicts<T>(at path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
