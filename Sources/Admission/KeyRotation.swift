@@ -18,4 +18,15 @@ public struct KeyRotation: Hashable, Sendable {
     public func accepts(at now: UInt64) -> Bool {
         now < acceptedUntil
     }
+
+    /// Why the previous keys cannot be used beside `current`, or `nil` when they can:
+    /// they must be another secret's, with another key id, so that signed values name
+    /// the key that made them.
+    public func conflict(with current: SIPKeyring) -> String? {
+        if previous == current { return "is the secret in use" }
+        if previous.keyID == current.keyID {
+            return "has the same key id as the secret in use (1 in 256 secrets do): draw another sip.secret"
+        }
+        return nil
+    }
 }

@@ -15,10 +15,11 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     public var unknownDomainStatus: SIPStatus
     /// Methods checked against the access lists.
     public var checkedMethods: Set<String>
-    /// The key of the stateless To-tags and branches.
-    public var secret: SIPStatelessSecret
-    /// Digest authentication: realm, algorithms, nonce lifetime, auth mode and keys.
+    /// Digest authentication: realm, algorithms, nonce lifetime, auth mode, and the
+    /// keyring everything sipfence signs is keyed by.
     public var digest: DigestSettings
+    /// The key of the stateless To-tags and branches: the keyring's.
+    public var secret: SIPStatelessSecret { digest.keyring.statelessSecret }
     /// A key rotation in progress: the previous secret, accepted for verification until
     /// a time (`sip.previous_secret`, `sip.previous_secret_until`).
     public var rotation: KeyRotation?
@@ -31,14 +32,15 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     /// How many datagrams one UDP read may return (vector reads).
     public var datagramsPerRead: Int
 
-    /// A configuration with the defaults of DESIGN.md.
+    /// A configuration with the defaults of DESIGN.md, signing with `keyring` (which
+    /// replaces any keyring in `digest`).
     public init(
         listen: [SIPEndpoint],
         upstream: SIPEndpoint,
         advertisedHost: String? = nil,
         unknownDomainStatus: SIPStatus = .forbidden,
         checkedMethods: Set<String> = ["INVITE"],
-        secret: SIPStatelessSecret,
+        keyring: SIPKeyring,
         digest: DigestSettings? = nil,
         rotation: KeyRotation? = nil,
         maxMessageBytes: Int = 65_536,
@@ -51,8 +53,9 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         self.advertisedHost = advertisedHost
         self.unknownDomainStatus = unknownDomainStatus
         self.checkedMethods = checkedMethods
-        self.secret = secret
-        self.digest = digest ?? DigestSettings(keyring: .random())
+        var digest = digest ?? DigestSettings(keyring: keyring)
+        digest.keyring = keyring
+        self.digest = digest
         self.rotation = rotation
         self.maxMessageBytes = maxMessageBytes
         self.maxTCPConnections = maxTCPConnections

@@ -22,8 +22,6 @@ actor Daemon {
     private let logLevel: LogLevelControl
     private let registry: PrometheusCollectorRegistry
     private let notifier = SystemdNotifier()
-    /// The keys of the store's secret, used while `sip.secret` is not configured.
-    private var storedKeyring: SIPKeyring?
 
     init(configurationPath: String, configuration: DaemonConfiguration, logLevel: LogLevelControl, registry: PrometheusCollectorRegistry) {
         self.configurationPath = configurationPath
@@ -41,15 +39,7 @@ actor Daemon {
                 "stored credentials were hashed for another digest realm and will not verify; set their passwords again",
                 metadata: ["stored_realm": "\(realm)", "sip.digest_realm": "\(configuration.digestRealm)"])
         }
-        if configuration.keyring == nil {
-            // Every node on this store signs with the same secret, and what it signed survives a restart.
-            storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
-        }
-        if let keyring = configuration.keyring ?? storedKeyring {
-            configuration.sip.secret = keyring.statelessSecret
-            configuration.sip.digest.keyring = keyring
-            try Self.checkRotation(configuration.sip.rotation, against: keyring)
-        }
+        try configuration.sign(with: try await store.signingKeyring(configured: configuration.keyring))
         let live = LivePolicy(try await store.compilePolicy())
         PolicyFollower.record(live.policy)
         let follower = PolicyFollower(store: store, live: live, logger: logger)
@@ -109,22 +99,15 @@ actor Daemon {
         logger.info("reloading", metadata: ["config": "\(configurationPath)"])
         do {
             var updated = try ConfigurationLoader().load(file: configurationPath)
-            if !updated.secretConfigured {
-                if storedKeyring == nil {
-                    storedKeyring = try SIPKeyring(
-                        secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
-                }
-                if let storedKeyring {
-                    updated.sip.secret = storedKeyring.statelessSecret
-                    updated.sip.digest.keyring = storedKeyring
-                }
-            }
-            try Self.checkRotation(updated.sip.rotation, against: updated.sip.digest.keyring)
+            try updated.sign(with: try await store.signingKeyring(configured: updated.keyring))
             if updated.storePath != configuration.storePath {
                 logger.warning("store.path changed; it takes effect at the next start")
             }
             if updated.digestRealm != configuration.digestRealm {
+                // The API hashes new passwords for the running realm: challenging with
+                // another one before a restart would refuse every credential.
                 logger.warning("sip.digest_realm changed; it takes effect at the next start")
+                updated.sip.digest.realm = configuration.digestRealm
             }
             if updated.api != configuration.api {
                 logger.warning("api.listen or api.max_body_bytes changed; they take effect at the next start")
@@ -135,15 +118,6 @@ actor Daemon {
             if updated.prefixLengthMinimums != configuration.prefixLengthMinimums {
                 store.prefixLengthMinimums = updated.prefixLengthMinimums
                 try await store.reportEntriesShorterThanMinimums(logger: logger)
-        if configuration.keyring == nil {
-            // Every node on this store signs with the same secret, and what it signed survives a restart.
-            storedKeyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
-        }
-        if let keyring = configuration.keyring ?? storedKeyring {
-            configuration.sip.secret = keyring.statelessSecret
-            configuration.sip.digest.keyring = keyring
-            try Self.checkRotation(configuration.sip.rotation, against: keyring)
-        }
             }
             await follower.refresh(reason: "reload")
             configuration = updated
@@ -157,20 +131,6 @@ actor Daemon {
         } catch {
             logger.error("configuration not reloaded", metadata: ["error": "\(error)"])
             notifier.notify("READY=1\nSTATUS=reload failed: \(error)")
-        }
-    }
-
-    /// Refuses a rotation whose previous secret is the current one, or shares its key id
-    /// (the store's secret is only known here, not when the configuration is read).
-    static func checkRotation(_ rotation: KeyRotation?, against current: SIPKeyring) throws {
-        guard let rotation else { return }
-        if rotation.previous == current {
-            throw ConfigurationErrors(errors: [.init(key: "sip.previous_secret", reason: "is the secret in use")])
-        }
-        if rotation.previous.keyID == current.keyID {
-            throw ConfigurationErrors(errors: [
-                .init(key: "sip.previous_secret", reason: "has the same key id as the secret in use (1 in 256 do): set a new sip.secret")
-            ])
         }
     }
 

@@ -1,4 +1,5 @@
 import AccessControl
+import Admission
 import Foundation
 import Logging
 import PolicyStore
@@ -29,5 +30,15 @@ extension PolicyStore {
                     "friendly_name": "\(entry.friendlyName)", "minimums": "\(minimums)",
                 ])
         }
+    }
+}
+
+extension PolicyStore {
+    /// The keys sipfence signs with: those of `sip.secret` when it is `configured`, else
+    /// those of the secret kept in this store (generated at the first start), which every
+    /// node sharing the store uses and which survives restarts.
+    func signingKeyring(configured: SIPKeyring?) async throws -> SIPKeyring {
+        if let configured { return configured }
+        return try SIPKeyring(secret: try await sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
     }
 }

@@ -67,6 +67,7 @@ func sipText(_ text: String) -> String {
 
 @Suite("SIP edge on loopback sockets", .serialized)
 struct SIPEdgeTests {
+    static let keyring = SIPKeyring.random()
     static let domain = "trunk.example.com"
 
     static let policy = Policy(
@@ -103,7 +104,7 @@ struct SIPEdgeTests {
         let configuration = SIPEdgeConfiguration(
             listen: [try SIPEndpoint("udp:127.0.0.1:0"), try SIPEndpoint("tcp:127.0.0.1:0"), try SIPEndpoint("udp:[::1]:0")],
             upstream: try SIPEndpoint("udp:127.0.0.1:\(upstream.port)"),
-            secret: SIPStatelessSecret(7, 11),
+            keyring: Self.keyring,
             maxMessageBytes: maxMessageBytes,
             maxTCPConnections: maxTCPConnections,
             tcpIdleTimeout: tcpIdleTimeout
@@ -304,7 +305,7 @@ struct SIPEdgeTests {
             let configuration = SIPEdgeConfiguration(
                 listen: listeners.map(\.endpoint) + [try SIPEndpoint("tcp:[::1]:0")],
                 upstream: upstream.endpoint,
-                secret: SIPStatelessSecret(7, 11)
+                keyring: Self.keyring
             )
             try await edge.reload(configuration)
             let after = edge.listeners

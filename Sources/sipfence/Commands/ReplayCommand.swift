@@ -72,8 +72,10 @@ struct ReplayCommand: AsyncParsableCommand {
     /// The policy and admission settings to replay with.
     private func setUp() async throws -> (Policy, AdmissionSettings, Int) {
         if let config {
-            let configuration = try ConfigOption(config: config).load()
+            var configuration = try ConfigOption(config: config).load()
             let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
+            // The daemon's own keys, so replayed answers carry the To-tags it would send.
+            try configuration.sign(with: try await store.signingKeyring(configured: configuration.keyring))
             let sip = configuration.sip
             var proxyAddresses: [SIPTransport: AdmissionSettings.ProxyAddress] = [:]
             for endpoint in sip.listen where proxyAddresses[endpoint.transport] == nil {
@@ -82,22 +84,13 @@ struct ReplayCommand: AsyncParsableCommand {
                     port: endpoint.port == 0 ? endpoint.transport.defaultPort : endpoint.port
                 )
             }
-            // The daemon's own keys, so replayed answers carry the To-tags it would send.
-            var keyring = configuration.keyring
-            if keyring == nil {
-                keyring = try SIPKeyring(secret: try await store.sipSecret(storingIfAbsent: SIPKeyring.randomSecret()))
-            }
             let settings = AdmissionSettings(
                 upstream: sip.upstream,
                 proxyAddresses: proxyAddresses,
                 unknownDomainStatus: sip.unknownDomainStatus,
                 checkedMethods: sip.checkedMethods,
-                secret: keyring?.statelessSecret ?? sip.secret,
-                digest: keyring.map { keyring in
-                    var digest = sip.digest
-                    digest.keyring = keyring
-                    return digest
-                } ?? sip.digest,
+                secret: sip.secret,
+                digest: sip.digest,
                 rotation: sip.rotation
             )
             return (try await store.compilePolicy(), settings, sip.maxMessageBytes)

@@ -2,6 +2,7 @@ import AccessControl
 import Admission
 import Foundation
 import Logging
+import PolicyStore
 import SIPCore
 import SIPEdge
 import Yams
@@ -100,8 +101,7 @@ private struct Reader {
         let maxMessageBytes = int("sip.max_message_bytes", default: 65_536, in: 1_024...1_048_576)
         let maxTCPConnections = int("sip.max_tcp_connections", default: 1_024, in: 1...1_000_000)
         let tcpIdleSeconds = int("sip.tcp_idle_seconds", default: 600, in: 1...86_400)
-        // Without sip.secret the daemon uses the one kept in the store (see Daemon); until
-        // then the edge configuration holds a placeholder that is never used to sign.
+        // Without sip.secret the daemon uses the one kept in the store (see Daemon).
         var keyring: SIPKeyring?
         if let secretText = string("sip.secret") {
             keyring = SIPKeyring(hex: secretText)
@@ -113,8 +113,12 @@ private struct Reader {
         }
 
         let digestRealm = string("sip.digest_realm") ?? "sipfence"
-        if digestRealm.count > 255 || digestRealm.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" }) {
-            fail("sip.digest_realm", "must be at most 255 characters, without control characters, quotes or backslashes")
+        do {
+            try CredentialSecret.checkRealm(digestRealm)  // the rule the stored hashes are held to
+        } catch .invalidCredentialSecret(let reason) {
+            fail("sip.digest_realm", reason)
+        } catch {
+            fail("sip.digest_realm", error.description)
         }
 
         let rotation = keyRotation(current: keyring)
@@ -146,7 +150,8 @@ private struct Reader {
                 advertisedHost: advertisedHost,
                 unknownDomainStatus: SIPStatus(code: unknownDomainStatus),
                 checkedMethods: checkedMethods,
-                secret: keyring?.statelessSecret ?? .random(),
+                // Without sip.secret, a placeholder until the daemon installs the store's keys.
+                keyring: keyring ?? .random(),
                 digest: DigestSettings(
                     realm: digestRealm, algorithms: digestAlgorithms, nonceLifetime: UInt64(nonceSeconds), mode: authMode,
                     keyring: keyring ?? .random()),
@@ -156,7 +161,6 @@ private struct Reader {
                 tcpIdleTimeout: .seconds(tcpIdleSeconds)
             ),
             keyring: keyring,
-            digestRealm: digestRealm,
             api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
             storePath: storePath,
             prefixLengthMinimums: prefixLengthMinimums,
@@ -319,15 +323,12 @@ private struct Reader {
             fail("sip.previous_secret_until", "must be an RFC 3339 date and time, e.g. 2026-12-08T00:00:00Z")
             return nil
         }
-        if let current, current == previous {
-            fail("sip.previous_secret", "is the same as sip.secret")
+        let rotation = KeyRotation(previous: previous, acceptedUntil: UInt64(max(0, until.timeIntervalSince1970)))
+        if let current, let conflict = rotation.conflict(with: current) {
+            fail("sip.previous_secret", conflict)
             return nil
         }
-        if let current, current.keyID == previous.keyID {
-            fail("sip.previous_secret", "has the same key id as sip.secret (1 in 256 secrets do): draw another sip.secret")
-            return nil
-        }
-        return KeyRotation(previous: previous, acceptedUntil: UInt64(max(0, until.timeIntervalSince1970)))
+        return rotation
     }
 
     /// `sip.digest_algorithms`: digest algorithms in challenge order, without repeats.

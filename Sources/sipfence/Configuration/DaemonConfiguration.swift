@@ -42,9 +42,21 @@ struct DaemonConfiguration: Sendable {
     var keyring: SIPKeyring?
     /// Whether `sip.secret` was configured.
     var secretConfigured: Bool { keyring != nil }
+
+    /// Signs with `keyring` (the configured one, or the store's): every signed value,
+    /// To-tags and branches as well as nonces, comes from this one keyring.
+    ///
+    /// - Throws: ``ConfigurationErrors`` when a key rotation's previous secret cannot
+    ///   stand beside it (the same secret, or the same key id).
+    mutating func sign(with keyring: SIPKeyring) throws(ConfigurationErrors) {
+        if let conflict = sip.rotation?.conflict(with: keyring) {
+            throw ConfigurationErrors(errors: [ConfigurationError(key: "sip.previous_secret", reason: conflict)])
+        }
+        sip.digest.keyring = keyring
+    }
     /// `sip.digest_realm`: the one realm sipfence challenges with, for every domain, and
     /// the realm credentials' hashes are made for (changing it invalidates them).
-    var digestRealm: String
+    var digestRealm: String { sip.digest.realm }
     var api: API
     var storePath: String
     /// `policy.min_prefix_length_ipv4` / `_ipv6`: the shortest entries a write may store.
