@@ -100,17 +100,8 @@ actor Daemon {
         do {
             var updated = try ConfigurationLoader().load(file: configurationPath)
             try updated.sign(with: try await store.signingKeyring(configured: updated.keyring))
-            if updated.storePath != configuration.storePath {
-                logger.warning("store.path changed; it takes effect at the next start")
-            }
-            if updated.digestRealm != configuration.digestRealm {
-                // The API hashes new passwords for the running realm: challenging with
-                // another one before a restart would refuse every credential.
-                logger.warning("sip.digest_realm changed; it takes effect at the next start")
-                updated.sip.digest.realm = configuration.digestRealm
-            }
-            if updated.api != configuration.api {
-                logger.warning("api.listen or api.max_body_bytes changed; they take effect at the next start")
+            for key in updated.keepRestartOnlySettings(of: configuration) {
+                logger.warning("a setting changed that takes effect at the next start", metadata: ["key": "\(key)"])
             }
             try await edge.reload(updated.sip)
             logLevel.current = updated.logLevel

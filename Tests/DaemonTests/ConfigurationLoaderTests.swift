@@ -160,6 +160,21 @@ struct ConfigurationLoaderTests {
         #expect(Set(problems(yaml)) == Set(keys))
     }
 
+    @Test("a reload keeps the store, the API listener and the digest realm of the running daemon")
+    func restartOnlySettings() throws {
+        let running = try load(Self.minimal)
+        var reloaded = try load(
+            Self.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  digest_realm: other.example.com\n  auth_mode: any")
+                .replacingOccurrences(of: "path: state/sipfence.sqlite", with: "path: elsewhere.sqlite")
+                + "\napi:\n  listen: 127.0.0.1:9999\n")
+        #expect(reloaded.keepRestartOnlySettings(of: running) == ["store.path", "api.listen / api.max_body_bytes", "sip.digest_realm"])
+        #expect(reloaded.digestRealm == "sipfence" && reloaded.sip.digest.realm == "sipfence")
+        #expect(reloaded.storePath == running.storePath && reloaded.api == running.api)
+        #expect(reloaded.sip.digest.mode == .any)  // everything else reloads
+        var unchanged = try load(Self.minimal)
+        #expect(unchanged.keepRestartOnlySettings(of: running).isEmpty)
+    }
+
     @Test("errors say what is wrong in words an operator can act on")
     func explanations() {
         do {

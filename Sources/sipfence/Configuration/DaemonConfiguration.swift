@@ -43,6 +43,28 @@ struct DaemonConfiguration: Sendable {
     /// Whether `sip.secret` was configured.
     var secretConfigured: Bool { keyring != nil }
 
+    /// Keeps the settings a reload cannot apply — the store, the API listener and the
+    /// digest realm the API hashes new passwords for — as `running` has them, and returns
+    /// the keys of those that the reloaded file changed (they take effect at the next
+    /// start). A realm changed by reload alone would make the SIP path challenge with a
+    /// realm no stored or newly written hash was made for.
+    mutating func keepRestartOnlySettings(of running: DaemonConfiguration) -> [String] {
+        var changed: [String] = []
+        if storePath != running.storePath {
+            changed.append("store.path")
+            storePath = running.storePath
+        }
+        if api != running.api {
+            changed.append("api.listen / api.max_body_bytes")
+            api = running.api
+        }
+        if digestRealm != running.digestRealm {
+            changed.append("sip.digest_realm")
+            sip.digest.realm = running.digestRealm
+        }
+        return changed
+    }
+
     /// Signs with `keyring` (the configured one, or the store's): every signed value,
     /// To-tags and branches as well as nonces, comes from this one keyring.
     ///
