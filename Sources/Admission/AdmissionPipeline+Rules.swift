@@ -15,12 +15,11 @@ extension AdmissionPipeline {
     func admission(
         of message: SIPMessage, method: String, rule: Policy.DomainRule, source: SIPSource, now: UInt64
     ) -> DomainAdmission {
-        let digest = DigestRule(settings: settings.digest, rotation: settings.rotation)
         if method == "REGISTER" {
             guard rule.acceptsRegistrations else { return .reject(.registrationNotEnabled) }
             guard !rule.registrationCredentials.isEmpty else { return .reject(.noRegistrationCredentials) }
             return Self.admission(
-                digest.check(
+                digestRule.check(
                     message, method: method, credentials: rule.registrationCredentials, source: source.address, now: now),
                 match: nil)
         }
@@ -43,9 +42,15 @@ extension AdmissionPipeline {
             return .reject(.access(rejection))
         case .authenticate(let match):
             return Self.admission(
-                digest.check(message, method: method, credentials: rule.callCredentials, source: source.address, now: now),
+                digestRule.check(message, method: method, credentials: rule.callCredentials, source: source.address, now: now),
                 match: match)
         }
+    }
+
+    /// The digest rule under these settings; made only for requests that need it, so
+    /// IP-only domains pay nothing for it.
+    var digestRule: DigestRule {
+        DigestRule(settings: settings.digest, rotation: settings.rotation)
     }
 
     private static func admission(_ verdict: DigestVerdict, match: AccessMatch?) -> DomainAdmission {

@@ -122,8 +122,7 @@ public struct AdmissionPipeline: Sendable {
             case .challenge(let reason):
                 decision.verdict = .challenged
                 decision.reason = reason.rawValue
-                let digest = DigestRule(settings: settings.digest, rotation: settings.rotation)
-                let challenges = digest.challenges(for: message, source: source.address, now: now, stale: reason.isStale)
+                let challenges = digestRule.challenges(for: message, source: source.address, now: now, stale: reason.isStale)
                 decision.statusCode = SIPStatus.proxyAuthenticationRequired.code
                 let response = message.proxyAuthenticationRequired(
                     challenges, receivedVia: stamp(message.topVia, from: source), secret: settings.secret)

@@ -101,7 +101,9 @@ extension PolicyStore {
                     ORDER BY a.sid
                     """,
                 arguments: [minimums.ipv4, minimums.ipv6, minimums.ipv4]
-            ).map(StoredRows.address).filter { minimums.violation(by: $0.prefix) != nil }  // IPv4-mapped: exact
+            )
+            // The query over-selects IPv6 rows that may be IPv4-mapped; the minimums decide.
+            .map(StoredRows.address).filter { minimums.violation(by: $0.prefix) != nil }
         }
     }
 
