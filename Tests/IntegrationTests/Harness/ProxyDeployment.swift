@@ -64,6 +64,8 @@ struct ProxyDeployment: Sendable {
                                         outsideIndex: outsideIndex, insideIndex: insideIndex)
                                     do {
                                         try await body(deployment)
+                                    } catch let cancellation as CancellationError {
+                                        throw cancellation
                                     } catch {
                                         throw HarnessError.failed("\(error)\n\n\(await deployment.diagnostics())")
                                     }
