@@ -37,7 +37,9 @@ struct ConfigurationLoaderTests {
         let configuration = try load(Self.minimal)
         #expect(configuration.sip.listen.map(\.description) == ["udp:127.0.0.1:5060", "tcp:[::1]:5060"])
         #expect(configuration.sip.unknownDomainStatus.code == 403)
-        #expect(configuration.sip.checkedMethods == ["INVITE"])
+        #expect(configuration.sip.checkedMethods == ["*"])
+        #expect(configuration.sip.upstreamListen.isEmpty)
+        #expect(configuration.sip.dialogTokenMaxAge == 86_400)
         #expect(configuration.sip.maxMessageBytes == 65_536)
         #expect(configuration.sip.maxTCPConnections == 1_024)
         #expect(configuration.sip.tcpIdleTimeout == .seconds(600))
@@ -56,6 +58,8 @@ struct ConfigurationLoaderTests {
         let environment = [
             "SIPFENCE_SIP_UPSTREAM": "tcp:[::1]:5080",
             "SIPFENCE_SIP_LISTEN": "udp:0.0.0.0:5060, tcp:0.0.0.0:5061",
+            "SIPFENCE_SIP_UPSTREAM_LISTEN": "udp:[::]:5062, tcp:[::1]:5062",
+            "SIPFENCE_SIP_DIALOG_TOKEN_MAX_AGE_SECONDS": "3600",
             "SIPFENCE_SIP_UNKNOWN_DOMAIN_STATUS": "404",
             "SIPFENCE_SIP_CHECKED_METHODS": "INVITE,MESSAGE",
             "SIPFENCE_SIP_SECRET": "00112233445566778899aabbccddeeff",
@@ -82,6 +86,8 @@ struct ConfigurationLoaderTests {
         let configuration = try load(Self.minimal, environment: environment)
         #expect(configuration.sip.upstream.description == "tcp:[::1]:5080")
         #expect(configuration.sip.listen.map(\.description) == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5061"])
+        #expect(configuration.sip.upstreamListen.map(\.description) == ["udp:[::]:5062", "tcp:[::1]:5062"])
+        #expect(configuration.sip.dialogTokenMaxAge == 3_600)
         #expect(configuration.sip.unknownDomainStatus.code == 404)
         #expect(configuration.sip.checkedMethods == ["INVITE", "MESSAGE"])
         #expect(configuration.sip.secret == SIPKeyring(hex: "00112233445566778899aabbccddeeff")?.statelessSecret)
