@@ -53,6 +53,24 @@ struct ConfigurationLoaderTests {
         #expect(configuration.accounts == [.init(sid: "AC0123456789abcdef0123456789abcdef", authToken: "a-long-enough-token")])
     }
 
+    @Test("no socket of the upstream's family: refused, naming the key, never a silent drop (issue 9)")
+    func unreachableUpstream() throws {
+        let ipv6Only = Self.minimal.replacingOccurrences(of: #"listen: [udp:127.0.0.1:5060, "tcp:[::1]:5060"]"#, with: #"listen: ["udp:[::1]:5060"]"#)
+        #expect(problems(ipv6Only) == ["sip.listen"])
+        do {
+            _ = try load(ipv6Only)
+        } catch {
+            #expect(error.errors.first?.reason.contains("IPv4") == true)
+        }
+        // A dual-stack wildcard socket reaches IPv4 too.
+        #expect(problems(ipv6Only.replacingOccurrences(of: "udp:[::1]:5060", with: "udp:[::]:5060")).isEmpty)
+        // With inside sockets, they must reach the upstream; a socket faces one side.
+        let sides = Self.minimal.replacingOccurrences(of: "  upstream: udp:127.0.0.1:5070", with: "  upstream: udp:127.0.0.1:5070\n  upstream_listen: [\"tcp:[::1]:5062\"]")
+        #expect(problems(sides) == ["sip.upstream_listen"])
+        #expect(problems(sides.replacingOccurrences(of: "tcp:[::1]:5062", with: "udp:127.0.0.1:5062")).isEmpty)
+        #expect(problems(sides.replacingOccurrences(of: "tcp:[::1]:5062", with: "udp:127.0.0.1:5060")) == ["sip.upstream_listen[0]"])
+    }
+
     @Test("every key can be overridden from the environment")
     func environmentOverrides() throws {
         let environment = [
