@@ -6,14 +6,21 @@ import SIPCore
 /// This is a pure function — no sockets, clocks or shared state — so the daemon, the
 /// capture replay and the tests all run exactly this code:
 ///
-/// - A checked request (INVITE by default, and CANCEL with it) is admitted when its
-///   source lies in a list mapped to the Request-URI's domain, and forwarded upstream;
-///   otherwise it is answered with 403 (or the configured status for unknown domains).
-/// - The ACK of a response sipfence generated is absorbed.
-/// - Max-Forwards 0 gets 483; a malformed request gets 400 (505 for another SIP
+/// - An out-of-dialog request of a checked method (every method by default; CANCEL with
+///   INVITE; REGISTER by its own rule) is admitted when the Request-URI's domain's rules
+///   admit its source (and digest credentials, where credential lists are mapped), and
+///   forwarded upstream; otherwise it is answered with 403, 407, or the configured status
+///   for unknown domains.
+/// - An in-dialog request from a caller is forwarded with a valid dialog token (see
+///   ``DialogToken``) or from a source inside some mapped list; otherwise 403.
+/// - Dialog-creating requests are record-routed (twice when the sides differ, RFC 5658)
+///   and a REGISTER gets a Path, with the dialog token in the callers' side URI.
+/// - The ACK of a response sipfence generated is absorbed; a request that loops back
+///   gets 482; Max-Forwards 0 gets 483; a malformed request gets 400 (505 for another SIP
 ///   version) when it can be answered, else it is dropped.
-/// - Other requests are forwarded: upstream, or — when they come from upstream — to the
-///   next hop their Route or Request-URI names, without access checks.
+/// - Requests from the upstream are not checked: they go over the caller's flow named by
+///   the token in sipfence's own Route, else to the next hop their Route or Request-URI
+///   names (RFC 3261 §16.4–16.6).
 /// - Responses are relayed to the next Via when the top Via is sipfence's own, else
 ///   dropped, so sipfence reflects nothing.
 public struct AdmissionPipeline: Sendable {
