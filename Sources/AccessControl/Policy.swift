@@ -50,6 +50,10 @@ public struct Policy: Sendable {
     private let rules: [DomainName: DomainRule]
     /// The number of prefixes across all lists (each list counted once).
     public let prefixCount: Int
+    /// Every list mapped to some domain, as one trie (label: index into
+    /// `knownSourceLists`); shared with the domain's trie when all domains map the same lists.
+    private let knownSources: PrefixTrie
+    private let knownSourceLists: [AccessList]
 
     /// A policy that knows no domain and so admits nothing.
     public static let empty = Policy(generation: 0, lists: [], mappings: [:])
@@ -99,6 +103,17 @@ public struct Policy: Sendable {
                 acceptsRegistrations: settings.acceptsRegistrations,
                 authenticatesCalls: !settings.callCredentialLists.isEmpty)
         }
+        // Sources inside some mapped list: the one shared trie when there is only one.
+        if tries.count == 1, let only = rules.values.first {
+            self.knownSources = only.trie
+            self.knownSourceLists = only.lists
+        } else {
+            var seen = Set<String>()
+            let mapped = mappings.values.joined().filter { seen.insert($0).inserted }.compactMap { listsByID[$0] }
+            self.knownSources = PrefixTrie(
+                mapped.enumerated().lazy.flatMap { index, list in list.prefixes.lazy.map { (prefix: $0, label: index) } })
+            self.knownSourceLists = mapped
+        }
         self.generation = generation
         self.rules = rules
         self.prefixCount = lists.reduce(0) { $0 + $1.prefixes.count }
@@ -113,6 +128,15 @@ public struct Policy: Sendable {
     /// The rule for `domain`, or `nil` when the domain is unknown.
     public func rule(for domain: DomainName) -> DomainRule? {
         rules[domain]
+    }
+
+    /// The list and prefix that hold `source` when it lies inside some list mapped to any
+    /// domain — a known network — or `nil`. In-dialog requests, which name no domain, are
+    /// admitted by this when they carry no dialog token.
+    public func knownSourceMatch(_ source: IPAddress) -> AccessMatch? {
+        guard let match = knownSources.longestMatch(for: source) else { return nil }
+        let list = knownSourceLists[match.label]
+        return AccessMatch(listID: list.id, listName: list.name, prefix: match.prefix)
     }
 
     /// Decides whether `source` may call `domain` by the domain's IP access control lists

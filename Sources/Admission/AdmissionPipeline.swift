@@ -6,14 +6,21 @@ import SIPCore
 /// This is a pure function — no sockets, clocks or shared state — so the daemon, the
 /// capture replay and the tests all run exactly this code:
 ///
-/// - A checked request (INVITE by default, and CANCEL with it) is admitted when its
-///   source lies in a list mapped to the Request-URI's domain, and forwarded upstream;
-///   otherwise it is answered with 403 (or the configured status for unknown domains).
-/// - The ACK of a response sipfence generated is absorbed.
-/// - Max-Forwards 0 gets 483; a malformed request gets 400 (505 for another SIP
+/// - An out-of-dialog request of a checked method (every method by default; CANCEL with
+///   INVITE; REGISTER by its own rule) is admitted when the Request-URI's domain's rules
+///   admit its source (and digest credentials, where credential lists are mapped), and
+///   forwarded upstream; otherwise it is answered with 403, 407, or the configured status
+///   for unknown domains.
+/// - An in-dialog request from a caller is forwarded with a valid dialog token (see
+///   ``DialogToken``) or from a source inside some mapped list; otherwise 403.
+/// - Dialog-creating requests are record-routed (twice when the sides differ, RFC 5658)
+///   and a REGISTER gets a Path, with the dialog token in the callers' side URI.
+/// - The ACK of a response sipfence generated is absorbed; a request that loops back
+///   gets 482; Max-Forwards 0 gets 483; a malformed request gets 400 (505 for another SIP
 ///   version) when it can be answered, else it is dropped.
-/// - Other requests are forwarded: upstream, or — when they come from upstream — to the
-///   next hop their Route or Request-URI names, without access checks.
+/// - Requests from the upstream are not checked: they go over the caller's flow named by
+///   the token in sipfence's own Route, else to the next hop their Route or Request-URI
+///   names (RFC 3261 §16.4–16.6).
 /// - Responses are relayed to the next Via when the top Via is sipfence's own, else
 ///   dropped, so sipfence reflects nothing.
 public struct AdmissionPipeline: Sendable {
@@ -100,8 +107,25 @@ public struct AdmissionPipeline: Sendable {
             return decision
         }
 
+        let ownSentBy = { (via: SIPVia) in settings.isOwn(host: via.host, port: via.portOrDefault) }
+        if message.isLooping(secret: settings.secret, previous: settings.previousSecret(at: now), isOwnSentBy: ownSentBy) {
+            return answer(message, .loopDetected, verdict: .loopDetected, reason: "loop_detected", decision, source)
+        }
+
+        let route = RouteSet(of: message, settings: settings)
         var authenticatingRealm: String?
-        if !fromUpstream && isChecked(method) {
+        if !fromUpstream && message.to.tag != nil {
+            // In a dialog: the Request-URI names a Contact, not a domain (§12.2.1.1).
+            switch inDialogAdmission(of: message, route: route, from: source, policy: policy, now: now) {
+            case .token:
+                decision.reason = "dialog_token"
+            case .knownSource(let match):
+                decision.reason = "in_dialog_source_in_list"
+                decision.match = match
+            case .refused(let reason):
+                return answer(message, .forbidden, verdict: .rejected, reason: reason, decision, source)
+            }
+        } else if !fromUpstream && isChecked(method) {
             guard let uri = message.requestURI, uri.isSIP, let host = uri.host else {
                 return answer(message, .unsupportedURIScheme, verdict: .rejected, reason: "unsupported_uri_scheme", decision, source)
             }
@@ -136,53 +160,30 @@ public struct AdmissionPipeline: Sendable {
         if message.maxForwards == 0 {
             return answer(message, .tooManyHops, verdict: .tooManyHops, reason: "max_forwards_exhausted", decision, source)
         }
-
-        // Route: a first Route naming sipfence itself is consumed (RFC 3261 §16.4).
-        let removingFirstRoute = message.routes.first.map { isProxyURI($0.uri) } ?? false
-        let destination: SIPDestination
-        let transport: SIPTransport
         if fromUpstream {
-            let target = message.routes.dropFirst(removingFirstRoute ? 1 : 0).first?.uri ?? message.requestURI
-            guard let target, target.isSIP, let host = target.host else {
-                decision.verdict = .dropped
-                decision.reason = "unroutable_request"
-                return decision
-            }
-            transport = target.transport ?? (target.scheme == "sips" ? .tls : .udp)
-            destination = .address(transport, host: host, port: target.port ?? transport.defaultPort)
-        } else {
-            transport = settings.upstream.transport
-            destination = .upstream
+            return forwardFromUpstream(message, route: route, from: source, now: now, decision)
         }
-        guard let proxy = settings.proxyAddress(for: transport) else {
-            decision.verdict = .dropped
-            decision.reason = "no_proxy_address"
-            return decision
-        }
+        return forwardToUpstream(message, route: route, from: source, now: now, removingCredentialsFor: authenticatingRealm, decision)
+    }
 
-        var parameters = [
-            SIPParameter(name: "branch", value: message.statelessBranch(secret: settings.secret)),
-            SIPParameter(name: "rport"),
-        ]
-        if let connection = source.connection {
-            let flow = (source.transport.isStream ? "t" : "u") + connection.description
-            parameters.append(SIPParameter(name: Self.flowParameter, value: flow))
-        }
-        let proxyVia = SIPVia(transport: transport.rawValue, host: proxy.host, port: proxy.port, parameters: parameters)
-        let forwarded = message.forwarded(
-            proxyVia: proxyVia,
-            receivedVia: stamp(message.topVia, from: source),
-            removingFirstRoute: removingFirstRoute,
-            // Credentials for our realm end here; others pass on (RFC 3261 §22.3).
-            removingProxyAuthorizationFor: authenticatingRealm,
-            requiringContentLength: transport.isStream
-        )
-        decision.outbound = SIPOutbound(bytes: forwarded, destination: destination)
-        return decision
+    /// Answers a request sipfence decided to forward but could not send (no socket of
+    /// the next hop's family, a name that does not resolve, a connection that cannot be
+    /// opened) with `503 Service Unavailable`, so that nothing admitted is lost silently.
+    /// An ACK, which is never answered, and anything that is not a request get a decision
+    /// without a message.
+    public func serviceUnavailable(_ bytes: [UInt8], from source: SIPSource, reason: String) -> AdmissionDecision {
+        let decision = AdmissionDecision(kind: .request, verdict: .dropped, reason: reason)
+        guard let message = try? SIPMessage(parsing: bytes, framing: source.transport.isStream ? .stream : .datagram),
+            message.isRequest
+        else { return decision }
+        var answered = answer(message, .serviceUnavailable, verdict: .dropped, reason: reason, decision, source)
+        answered.method = message.method
+        answered.callID = message.callID
+        return answered
     }
 
     /// Answers `message` with `status` (never an ACK, which is dropped instead).
-    private func answer(
+    func answer(
         _ message: SIPMessage,
         _ status: SIPStatus,
         verdict: AdmissionVerdict,
@@ -213,8 +214,8 @@ public struct AdmissionPipeline: Sendable {
         )
         let top = message.topVia
         let previous = settings.previousSecret(at: now)
-        let ours = settings.proxyAddresses.values.contains { proxy in
-            message.hasProxyTopVia(host: proxy.host, port: proxy.port, secret: settings.secret, previous: previous)
+        let ours = settings.interfaces.contains { interface in
+            message.hasProxyTopVia(host: interface.advertisedHost, port: interface.port, secret: settings.secret, previous: previous)
         }
         guard ours else { return decision }
         let next = message.vias[1]
@@ -248,28 +249,25 @@ public struct AdmissionPipeline: Sendable {
         return (kind == "t", id)
     }
 
-    /// Whether requests of `method` are admitted by the domain's rules: the checked
-    /// methods, CANCEL with INVITE, and REGISTER always (a domain accepts registrations
-    /// only when it says so).
+    /// Whether out-of-dialog requests of `method` are admitted by the domain's rules: the
+    /// checked methods (`*` for all), CANCEL with INVITE, and REGISTER always (a domain
+    /// accepts registrations only when it says so).
     private func isChecked(_ method: String) -> Bool {
-        settings.checkedMethods.contains(method) || (method == "CANCEL" && settings.checkedMethods.contains("INVITE"))
-            || method == "REGISTER"
+        settings.checkedMethods.contains("*") || settings.checkedMethods.contains(method)
+            || (method == "CANCEL" && settings.checkedMethods.contains("INVITE")) || method == "REGISTER"
     }
 
-    private func isUpstream(_ source: SIPSource) -> Bool {
-        source.address.canonical == settings.upstream.address.canonical && source.port == settings.upstream.port
-    }
-
-    private func isProxyURI(_ uri: SIPURI) -> Bool {
-        guard uri.isSIP, let host = uri.host?.lowercased() else { return false }
-        let transport = uri.transport ?? .udp
-        return settings.proxyAddresses.values.contains { proxy in
-            proxy.host.lowercased() == host && proxy.port == (uri.port ?? transport.defaultPort)
-        }
+    /// Whether a message comes from the upstream: it arrived on a socket facing the
+    /// upstream from the upstream's address — and, on a socket shared with callers, from
+    /// its port too, so that a caller on the upstream's host cannot pass for it.
+    func isUpstream(_ source: SIPSource) -> Bool {
+        let side = settings.interface(source.interface)?.side ?? .both
+        guard side.facesUpstream, source.address.canonical == settings.upstream.address.canonical else { return false }
+        return side == .upstream || source.port == settings.upstream.port
     }
 
     /// The top Via stamped with the packet's source (RFC 3261 §18.2.1, RFC 3581).
-    private func stamp(_ via: SIPVia, from source: SIPSource) -> SIPVia {
+    func stamp(_ via: SIPVia, from source: SIPSource) -> SIPVia {
         let sentByIsSource = IPAddress(parsing: via.host).map { $0.canonical == source.address.canonical } ?? false
         return via.stamped(sourceHost: source.address.canonical.description, sourcePort: source.port, sentByIsSource: sentByIsSource)
     }
@@ -277,7 +275,7 @@ public struct AdmissionPipeline: Sendable {
     /// Where a locally generated response goes (RFC 3261 §18.2.2, RFC 3581 §4): back over
     /// the request's connection on streams; on UDP to the source address, at the source
     /// port when `rport` was requested, else at the sent-by port.
-    private func replyDestination(for via: SIPVia, from source: SIPSource) -> SIPDestination {
+    func replyDestination(for via: SIPVia, from source: SIPSource) -> SIPDestination {
         if source.transport.isStream, let connection = source.connection {
             return .connection(connection)
         }

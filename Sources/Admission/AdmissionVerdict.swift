@@ -12,6 +12,9 @@ public enum AdmissionVerdict: String, Hashable, Sendable, CaseIterable, CustomSt
     case unknownDomain = "unknown_domain"
     /// Unparsable or invalid: answered with 400/505 when possible, else dropped.
     case malformed
+    /// A request that came back unchanged through sipfence: answered with 482
+    /// (RFC 3261 §16.3 item 4), or dropped for an ACK.
+    case loopDetected = "loop_detected"
     /// Max-Forwards was 0: answered with 483.
     case tooManyHops = "too_many_hops"
     /// A request that is not checked (BYE, ACK, OPTIONS, …, or one from upstream), forwarded.

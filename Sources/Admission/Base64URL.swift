@@ -1,7 +1,7 @@
 import Foundation
 
 /// base64url without padding (RFC 4648 §5), through Foundation's base64: the encoding of
-/// ``DigestNonce``, whose alphabet (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`) is all SIP token
+/// ``DigestNonce`` and ``DialogToken`` (whose lengths are multiples of 3 bytes too), whose alphabet (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`) is all SIP token
 /// characters, so a nonce needs no escaping in a quoted string.
 ///
 /// Nonces are 27 bytes, a whole number of 3-byte groups, so their encoding has no

@@ -26,13 +26,21 @@ public struct SIPSource: Hashable, Sendable {
     /// The connection it arrived on (stream transports) or the socket it arrived on
     /// (UDP), when the transport layer tracks them.
     public var connection: SIPConnectionID?
+    /// The sipfence socket it arrived on — the listener's bound endpoint — when known:
+    /// it says which side of sipfence the message came from, and is the local end of the
+    /// flow a dialog token records.
+    public var interface: SIPEndpoint?
 
     /// A source from its parts.
-    public init(transport: SIPTransport, address: IPAddress, port: Int, connection: SIPConnectionID? = nil) {
+    public init(
+        transport: SIPTransport, address: IPAddress, port: Int, connection: SIPConnectionID? = nil,
+        interface: SIPEndpoint? = nil
+    ) {
         self.transport = transport
         self.address = address
         self.port = port
         self.connection = connection
+        self.interface = interface
     }
 }
 

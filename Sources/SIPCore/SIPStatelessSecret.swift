@@ -42,6 +42,20 @@ public struct SIPStatelessSecret: Hashable, Sendable {
     /// The marker for branches derived from RFC 2543 requests.
     static let legacyBranchPrefix = SIPVia.magicCookie + "sx"
 
+    /// What separates a branch's transaction part from its loop-detection part.
+    static let loopSeparator = "-"
+
+    /// The loop-detection part of a branch (RFC 3261 §16.6 item 8): 16 hexadecimal digits.
+    func loopDetectionPart(fromTag: String, callID: String, requestURI: String, cseqNumber: UInt32) -> String {
+        var hasher = SipHash24(k0: k0, k1: k1)
+        hasher.combine(field: "loop")
+        hasher.combine(field: fromTag)
+        hasher.combine(field: callID)
+        hasher.combine(field: requestURI)
+        hasher.combine(number: UInt64(cseqNumber))
+        return hasher.finalize().paddedHex
+    }
+
     /// The To-tag for a response to a request with these fields.
     func localTag(callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> String {
         var hasher = SipHash24(k0: k0, k1: k1)

@@ -25,6 +25,8 @@ public struct SIPStatus: Hashable, Sendable {
     public static let loopDetected = SIPStatus(code: 482)
     public static let tooManyHops = SIPStatus(code: 483)
     public static let messageTooLarge = SIPStatus(code: 513)
+    /// `503 Service Unavailable`: an admitted request that could not be sent on (RFC 3261 §16.9).
+    public static let serviceUnavailable = SIPStatus(code: 503)
     public static let versionNotSupported = SIPStatus(code: 505)
 
     /// RFC 3261 §21 reason phrases of the codes an edge filter may send.

@@ -12,6 +12,7 @@ final class Registry: Sendable {
         let id: SIPConnectionID
         let endpoint: SIPEndpoint
         let bound: SIPEndpoint
+        let side: SIPInterface.Side
         let channel: any Channel
         var writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
     }
@@ -20,6 +21,7 @@ final class Registry: Sendable {
         let id: SIPConnectionID
         let endpoint: SIPEndpoint
         let bound: SIPEndpoint
+        let side: SIPInterface.Side
         let channel: any Channel
     }
 
@@ -68,8 +70,8 @@ final class Registry: Sendable {
 
     var listeners: [SIPEdge.Listener] {
         state.withLock { state in
-            state.datagramListeners.map { SIPEdge.Listener(endpoint: $0.endpoint, bound: $0.bound) }
-                + state.streamListeners.map { SIPEdge.Listener(endpoint: $0.endpoint, bound: $0.bound) }
+            state.datagramListeners.map { SIPEdge.Listener(endpoint: $0.endpoint, bound: $0.bound, side: $0.side) }
+                + state.streamListeners.map { SIPEdge.Listener(endpoint: $0.endpoint, bound: $0.bound, side: $0.side) }
         }
     }
 
@@ -106,11 +108,11 @@ final class Registry: Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
-    /// Closes the listeners configured as `endpoint`.
-    func closeListeners(for endpoint: SIPEndpoint) {
+    /// Closes the listeners configured as `endpoint` facing `side`.
+    func closeListeners(for endpoint: SIPEndpoint, side: SIPInterface.Side) {
         let channels = state.withLock { state in
-            state.datagramListeners.filter { $0.endpoint == endpoint }.map(\.channel)
-                + state.streamListeners.filter { $0.endpoint == endpoint }.map(\.channel)
+            state.datagramListeners.filter { $0.endpoint == endpoint && $0.side == side }.map(\.channel)
+                + state.streamListeners.filter { $0.endpoint == endpoint && $0.side == side }.map(\.channel)
         }
         for channel in channels { channel.close(promise: nil) }
     }
@@ -128,6 +130,16 @@ final class Registry: Sendable {
             return state.datagramListeners.first { listener in
                 listener.writer != nil
                     && (listener.bound.address.canonical.family == family || listener.bound.address == IPAddress(ipv6: 0))
+            }
+        }
+    }
+
+    /// The UDP socket bound to `endpoint` (addresses compared in canonical form).
+    func datagramListener(bound endpoint: SIPEndpoint) -> DatagramListener? {
+        state.withLock { state in
+            state.datagramListeners.first { listener in
+                listener.writer != nil && listener.bound.port == endpoint.port
+                    && listener.bound.address.canonical == endpoint.address.canonical
             }
         }
     }
@@ -160,6 +172,18 @@ final class Registry: Sendable {
             let fromAddress = state.connections.values.filter { !$0.isUpstream && $0.peer.canonical == address.canonical }
             return fromAddress.first { $0.port == port } ?? fromAddress.min { $0.id.rawValue < $1.id.rawValue }
         }
+    }
+
+    /// The open connection with exactly this peer address and port (not the upstream's).
+    func connection(peer address: IPAddress, port: Int) -> StreamConnection? {
+        state.withLock { state in
+            state.connections.values.first { !$0.isUpstream && $0.peer.canonical == address.canonical && $0.port == port }
+        }
+    }
+
+    /// Every open TCP connection, inbound and outbound.
+    var connectionCount: Int {
+        state.withLock { $0.connections.count }
     }
 
     var upstreamConnection: StreamConnection? {

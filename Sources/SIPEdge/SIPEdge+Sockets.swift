@@ -15,9 +15,11 @@ extension SIPEdge {
     typealias DatagramChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
     typealias StreamChannel = NIOAsyncChannel<SIPStreamEvent, ByteBuffer>
 
-    /// Binds `endpoint` and starts serving it in `group`.
+    /// Binds `endpoint`, facing `side`, and starts serving it in `group`.
     @discardableResult
-    func bind(_ endpoint: SIPEndpoint, in group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> SIPConnectionID {
+    func bind(
+        _ endpoint: SIPEndpoint, side: SIPInterface.Side, in group: inout ThrowingDiscardingTaskGroup<any Error>
+    ) async throws -> SIPConnectionID {
         let configuration = registry.configuration
         let id = registry.makeID()
         do {
@@ -37,8 +39,8 @@ extension SIPEdge {
                         }
                     }
                 let bound = boundEndpoint(channel.channel, transport: .udp) ?? endpoint
-                registry.add(Registry.DatagramListener(id: id, endpoint: endpoint, bound: bound, channel: channel.channel))
-                group.addTask { await self.serveDatagrams(channel, id: id, capacity: capacity) }
+                registry.add(Registry.DatagramListener(id: id, endpoint: endpoint, bound: bound, side: side, channel: channel.channel))
+                group.addTask { await self.serveDatagrams(channel, id: id, bound: bound, capacity: capacity) }
             case .tcp:
                 let server = try await ServerBootstrap(group: self.group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -49,8 +51,8 @@ extension SIPEdge {
                         }
                     }
                 let bound = boundEndpoint(server.channel, transport: .tcp) ?? endpoint
-                registry.add(Registry.StreamListener(id: id, endpoint: endpoint, bound: bound, channel: server.channel))
-                group.addTask { await self.serveConnections(server, id: id) }
+                registry.add(Registry.StreamListener(id: id, endpoint: endpoint, bound: bound, side: side, channel: server.channel))
+                group.addTask { await self.serveConnections(server, id: id, bound: bound) }
             default:
                 throw SIPEdgeError.bindFailed(endpoint, "transport not supported")
             }
@@ -87,7 +89,7 @@ extension SIPEdge {
 
     // MARK: UDP
 
-    private func serveDatagrams(_ channel: DatagramChannel, id: SIPConnectionID, capacity: Int) async {
+    private func serveDatagrams(_ channel: DatagramChannel, id: SIPConnectionID, bound: SIPEndpoint, capacity: Int) async {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 registry.setWriter(outbound, for: id)
@@ -98,7 +100,7 @@ extension SIPEdge {
                         metrics.keepAlive(.udp)
                         continue
                     }
-                    let source = SIPSource(transport: .udp, address: address, port: port, connection: id)
+                    let source = SIPSource(transport: .udp, address: address, port: port, connection: id, interface: bound)
                     await handle(bytes, from: source, oversized: bytes.count >= capacity)
                 }
             }
@@ -110,18 +112,18 @@ extension SIPEdge {
 
     // MARK: TCP
 
-    private func serveConnections(_ server: NIOAsyncChannel<StreamChannel, Never>, id: SIPConnectionID) async {
+    private func serveConnections(_ server: NIOAsyncChannel<StreamChannel, Never>, id: SIPConnectionID, bound: SIPEndpoint) async {
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        guard registry.inboundConnectionCount < registry.configuration.maxTCPConnections else {
+                        guard registry.connectionCount < registry.configuration.maxTCPConnections else {
                             metrics.connectionRefused()
                             // Closed through the async channel, which must finish its writer.
                             try? await connection.executeThenClose { _, _ in }
                             continue
                         }
-                        group.addTask { await self.serve(connection, upstream: nil) }
+                        group.addTask { await self.serve(connection, upstream: nil, interface: bound) }
                     }
                 }
             }
@@ -131,9 +133,11 @@ extension SIPEdge {
         registry.removeListener(id)
     }
 
-    /// Serves one stream connection, inbound or to the upstream (`upstream` set): every
-    /// message in it goes through the pipeline with the connection as its flow.
-    func serve(_ connection: StreamChannel, upstream: SIPEndpoint?) async {
+    /// Serves one stream connection — inbound, to the upstream (`upstream` set), or
+    /// opened to a caller — until it closes: every message in it goes through the pipeline
+    /// with the connection as its flow and `interface` (the listener it belongs to) as the
+    /// socket it arrived on. `first` is written as soon as the connection is registered.
+    func serve(_ connection: StreamChannel, upstream: SIPEndpoint?, interface: SIPEndpoint?, first: ByteBuffer? = nil) async {
         guard let remote = connection.channel.remoteAddress, let peer = remote.ipAddress, let peerPort = remote.port else {
             try? await connection.executeThenClose { _, _ in }
             return
@@ -144,7 +148,8 @@ extension SIPEdge {
             transport: .tcp,
             address: upstream?.address ?? peer,
             port: upstream?.port ?? peerPort,
-            connection: id
+            connection: id,
+            interface: interface
         )
         metrics.connectionOpened()
         defer {
@@ -158,6 +163,7 @@ extension SIPEdge {
                         id: id, peer: peer, port: peerPort, isUpstream: upstream != nil, channel: connection.channel, writer: outbound
                     )
                 )
+                if let first { try await outbound.write(first) }
                 for try await event in inbound {
                     switch event {
                     case .ping:
@@ -177,6 +183,31 @@ extension SIPEdge {
         } catch where !Task.isCancelled {
             logger.debug("TCP connection ended", metadata: ["peer": "\(source)", "error": "\(error)"])
         } catch {}
+    }
+
+    /// Opens a TCP connection to a caller-side next hop (RFC 3261 §18.1.1), writes
+    /// `buffer` on it, and serves it until it closes, as if the peer had connected to the
+    /// listener `interface`. Counted against `sip.max_tcp_connections`.
+    ///
+    /// - Throws: ``SendFailure/tooManyConnections`` at the limit,
+    ///   ``SendFailure/connectFailed`` when the connection cannot be opened.
+    func connect(to address: SocketAddress, interface: SIPEndpoint, sending buffer: ByteBuffer) async throws(SendFailure) {
+        let configuration = registry.configuration
+        guard registry.connectionCount < configuration.maxTCPConnections else { throw .tooManyConnections }
+        let connection: StreamChannel
+        do {
+            connection = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(5))
+                .connect(to: address) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try self.configureStream(channel, configuration)
+                    }
+                }
+        } catch {
+            logger.info("cannot connect to a next hop", metadata: ["address": "\(address)", "error": "\(error)"])
+            throw .connectFailed
+        }
+        await serve(connection, upstream: nil, interface: interface, first: buffer)
     }
 
     // MARK: Upstream
@@ -203,7 +234,7 @@ extension SIPEdge {
                     }
                 backoff = .milliseconds(100)
                 logger.info("connected to upstream", metadata: ["upstream": "\(upstream)"])
-                await serve(connection, upstream: upstream)
+                await serve(connection, upstream: upstream, interface: nil)
                 if !Task.isCancelled {
                     metrics.upstreamError("connection_closed")
                     logger.warning("upstream connection closed", metadata: ["upstream": "\(upstream)"])
@@ -229,7 +260,7 @@ extension SIPEdge {
         #endif
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        let connected = remote.withSockAddr { address, length in connect(descriptor, address, socklen_t(length)) }
+        let connected = remote.withSockAddr { address, length in Glibc.connect(descriptor, address, socklen_t(length)) }
         guard connected == 0 else { return nil }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -28,6 +28,8 @@ public final class SIPEdge: Service, Sendable {
         public let endpoint: SIPEndpoint
         /// The address and port actually bound.
         public let bound: SIPEndpoint
+        /// The side of sipfence it faces.
+        public let side: SIPInterface.Side
     }
 
     let group: any EventLoopGroup
@@ -42,6 +44,16 @@ public final class SIPEdge: Service, Sendable {
 
     enum Command: Sendable {
         case reload(SIPEdgeConfiguration, CheckedContinuation<Void, any Error>)
+        /// A message whose sending may take a while (a DNS lookup, a new TCP connection):
+        /// sent from its own task, so the socket it came in on keeps being read.
+        case deliver(Delivery)
+    }
+
+    /// A message to send away from the receiving task, and what to answer when it cannot be.
+    struct Delivery: Sendable {
+        let outbound: SIPOutbound
+        let request: [UInt8]?
+        let source: SIPSource
     }
 
     /// An edge for `configuration`.
@@ -103,8 +115,8 @@ public final class SIPEdge: Service, Sendable {
     private func serve() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             let configuration = registry.configuration
-            for endpoint in configuration.listen {
-                try await bind(endpoint, in: &group)
+            for socket in configuration.sockets {
+                try await bind(socket.endpoint, side: socket.side, in: &group)
             }
             try updatePipeline(for: configuration)
             group.addTask { await self.maintainUpstream() }
@@ -120,6 +132,8 @@ public final class SIPEdge: Service, Sendable {
                     } catch {
                         continuation.resume(throwing: error)
                     }
+                case .deliver(let delivery):
+                    group.addTask { await self.deliverInBackground(delivery) }
                 }
             }
         }
@@ -128,18 +142,19 @@ public final class SIPEdge: Service, Sendable {
     private func apply(_ configuration: SIPEdgeConfiguration, in group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
         let previous = registry.configuration
         // Bind what is new before closing what went away, so a failed bind changes nothing.
-        let kept = Set(previous.listen).intersection(configuration.listen)
+        func key(_ socket: (endpoint: SIPEndpoint, side: SIPInterface.Side)) -> String { "\(socket.side) \(socket.endpoint)" }
+        let kept = Set(previous.sockets.map(key)).intersection(configuration.sockets.map(key))
         var added: [SIPConnectionID] = []
         do {
-            for endpoint in configuration.listen where !kept.contains(endpoint) {
-                added.append(try await bind(endpoint, in: &group))
+            for socket in configuration.sockets where !kept.contains(key(socket)) {
+                added.append(try await bind(socket.endpoint, side: socket.side, in: &group))
             }
         } catch {
             for id in added { registry.closeListener(id) }
             throw error
         }
-        for endpoint in previous.listen where !kept.contains(endpoint) {
-            registry.closeListeners(for: endpoint)
+        for socket in previous.sockets where !kept.contains(key(socket)) {
+            registry.closeListeners(for: socket.endpoint, side: socket.side)
         }
         registry.configuration = configuration
         try updatePipeline(for: configuration)
@@ -150,35 +165,42 @@ public final class SIPEdge: Service, Sendable {
     }
 
     /// Derives the admission settings from the configuration and the bound sockets.
+    ///
+    /// - Throws: ``SIPEdgeError/noListener`` without any socket, and
+    ///   ``SIPEdgeError/cannotReachUpstream(_:)`` when no socket can send to the upstream.
     private func updatePipeline(for configuration: SIPEdgeConfiguration) throws {
-        var proxyAddresses: [SIPTransport: AdmissionSettings.ProxyAddress] = [:]
-        for transport in [SIPTransport.udp, .tcp] {
-            let candidates = registry.listeners.filter { $0.bound.transport == transport }
-            let preferred =
-                candidates.first { $0.bound.address.family == configuration.upstream.address.family } ?? candidates.first
-            guard let preferred else { continue }
-            let host = configuration.advertisedHost ?? advertisedHost(for: preferred.bound, towards: configuration.upstream)
-            proxyAddresses[transport] = .init(host: host, port: preferred.bound.port)
+        let separateSides = !configuration.upstreamListen.isEmpty
+        let interfaces = registry.listeners.map { listener in
+            let advertised = separateSides && !listener.side.facesCallers ? nil : configuration.advertisedHost
+            return SIPInterface(
+                endpoint: listener.bound,
+                advertisedHost: advertised ?? advertisedHost(for: listener.bound, towards: configuration.upstream),
+                side: listener.side)
         }
-        guard !proxyAddresses.isEmpty else { throw SIPEdgeError.noListener }
+        guard !interfaces.isEmpty else { throw SIPEdgeError.noListener }
         let settings = AdmissionSettings(
             upstream: configuration.upstream,
-            proxyAddresses: proxyAddresses,
+            interfaces: interfaces,
             unknownDomainStatus: configuration.unknownDomainStatus,
             checkedMethods: configuration.checkedMethods,
+            dialogTokenMaxAge: configuration.dialogTokenMaxAge,
             secret: configuration.secret,
             digest: configuration.digest,
             rotation: configuration.rotation
         )
+        guard settings.upstreamInterface != nil else {
+            throw SIPEdgeError.cannotReachUpstream(configuration.reachabilityProblems.first?.reason ?? "no socket reaches \(configuration.upstream)")
+        }
         registry.pipeline = AdmissionPipeline(settings: settings)
     }
 
-    /// The host to write in the Via for a listener: its own address, or for a wildcard
-    /// listener the local address the system would use to reach the upstream.
+    /// The host to write in Via, Record-Route and Path for a listener: its own address
+    /// (IPv4 as IPv4, never IPv4-mapped), or for a wildcard listener the local address the
+    /// system would use to reach the upstream.
     private func advertisedHost(for bound: SIPEndpoint, towards upstream: SIPEndpoint) -> String {
         let unspecified = bound.address == IPAddress(ipv4: 0) || bound.address == IPAddress(ipv6: 0)
-        guard unspecified, let local = Self.localAddress(towards: upstream) else { return bound.address.description }
-        return local.description
+        guard unspecified, let local = Self.localAddress(towards: upstream) else { return bound.address.canonical.description }
+        return local.canonical.description
     }
 
     // MARK: Handling messages
@@ -207,90 +229,225 @@ public final class SIPEdge: Service, Sendable {
                 metadata: ["source": "\(source)", "reason": "\(decision.reason)", "answered": "\(decision.outbound != nil)"]
             )
         }
-        if let outbound = decision.outbound {
-            await send(outbound, replyingTo: source)
+        guard let outbound = decision.outbound else { return }
+        // A request sipfence forwards is answered with 503 when it cannot be sent.
+        let forwarding = decision.kind == .request && decision.statusCode == nil
+        let delivery = Delivery(outbound: outbound, request: forwarding ? bytes : nil, source: source)
+        if needsBackgroundDelivery(outbound.destination) {
+            commandSink.yield(.deliver(delivery))
+        } else {
+            await deliver(delivery, inBackground: false)
         }
+    }
+
+    /// Whether sending to `destination` may wait on DNS or on a new TCP connection.
+    private func needsBackgroundDelivery(_ destination: SIPDestination) -> Bool {
+        switch destination {
+        case .upstream, .connection:
+            return false
+        case .address(let transport, let host, let port, _):
+            guard let address = IPAddress(parsing: host) else { return true }
+            return transport == .tcp && registry.connection(to: address, port: port) == nil
+        case .flow(let flow, _):
+            return flow.transport == .tcp && registry.connection(peer: flow.remoteAddress, port: flow.remotePort) == nil
+        case .nextHop(let hop):
+            guard let address = IPAddress(parsing: hop.host) else { return true }
+            return hop.transport == .tcp && registry.connection(peer: address, port: hop.port ?? hop.transport.defaultPort) == nil
+        }
+    }
+
+    /// Sends a delivery, answering a forwarded request that cannot be sent with 503. Not
+    /// `inBackground`, a delivery that needs a new connection is handed to its own task.
+    func deliver(_ delivery: Delivery, inBackground: Bool) async {
+        do {
+            try await send(delivery.outbound, replyingTo: delivery.source, inBackground: inBackground)
+        } catch .needsBackground {
+            commandSink.yield(.deliver(delivery))
+        } catch {
+            metrics.sendFailed(error.reason)
+            guard let request = delivery.request, let pipeline = registry.pipeline else { return }
+            logger.warning(
+                "cannot send an admitted request on; answering 503",
+                metadata: ["source": "\(delivery.source)", "destination": "\(delivery.outbound.destination)", "reason": "\(error)"])
+            let answer = pipeline.serviceUnavailable(request, from: delivery.source, reason: error.reason)
+            metrics.record(answer, transport: delivery.source.transport, duration: .zero)
+            if let outbound = answer.outbound {
+                try? await send(outbound, replyingTo: delivery.source, inBackground: false)
+            }
+        }
+    }
+
+    /// A delivery in its own task: it may look names up and open a connection, which it
+    /// then serves until it closes.
+    private func deliverInBackground(_ delivery: Delivery) async {
+        await deliver(delivery, inBackground: true)
     }
 
     /// Sends `outbound` where the pipeline said.
-    func send(_ outbound: SIPOutbound, replyingTo source: SIPSource) async {
+    ///
+    /// - Throws: ``SendFailure`` when it cannot be sent.
+    func send(_ outbound: SIPOutbound, replyingTo source: SIPSource, inBackground: Bool) async throws(SendFailure) {
         let buffer = ByteBuffer(bytes: outbound.bytes)
         switch outbound.destination {
         case .upstream:
-            await sendUpstream(buffer)
+            try await sendUpstream(buffer)
         case .connection(let id):
-            guard let connection = registry.connection(id) else {
-                metrics.sendFailed("connection_gone")
-                return
-            }
-            await write(buffer, to: connection)
+            guard let connection = registry.connection(id) else { throw .connectionGone }
+            try await write(buffer, to: connection)
         case .address(let transport, let host, let port, let socket):
-            guard let address = IPAddress(parsing: host), let socketAddress = try? SocketAddress(address, port: port) else {
-                metrics.sendFailed("unresolved_destination")
-                logger.debug("cannot send to a host name", metadata: ["host": "\(host)"])
-                return
-            }
+            let addresses = try await resolve(host, port: port, transport: transport)
             switch transport {
             case .udp:
-                guard let listener = registry.datagramListener(preferring: socket, family: address.canonical.family) else {
-                    metrics.sendFailed("no_udp_listener")
-                    return
-                }
-                await send(buffer, to: socketAddress, over: listener)
+                guard let address = addresses.first,
+                    let listener = registry.datagramListener(preferring: socket, family: address.family),
+                    let socketAddress = try? SocketAddress(address, port: port)
+                else { throw .noSocket }
+                try await send(buffer, to: socketAddress, over: listener)
             case .tcp:
                 let upstream = registry.configuration.upstream
-                if upstream.transport == .tcp, upstream.address.canonical == address.canonical, upstream.port == port {
-                    await sendUpstream(buffer)
-                } else if let connection = registry.connection(to: address, port: port) {
-                    await write(buffer, to: connection)
+                if upstream.transport == .tcp, addresses.contains(upstream.address.canonical), upstream.port == port {
+                    try await sendUpstream(buffer)
+                } else if let connection = addresses.lazy.compactMap({ self.registry.connection(to: $0, port: port) }).first {
+                    try await write(buffer, to: connection)
                 } else {
-                    metrics.sendFailed("no_tcp_connection")
+                    throw .connectionGone
                 }
             default:
-                metrics.sendFailed("unsupported_transport")
+                throw .unsupportedTransport
             }
+        case .flow(let flow, let otherwise):
+            switch flow.transport {
+            case .udp:
+                guard let listener = registry.datagramListener(bound: flow.local),
+                    let address = try? SocketAddress(flow.remoteAddress, port: flow.remotePort)
+                else { throw .noSocket }
+                try await send(buffer, to: address, over: listener)
+            case .tcp:
+                if let connection = registry.connection(peer: flow.remoteAddress, port: flow.remotePort) {
+                    try await write(buffer, to: connection)
+                } else if let otherwise {
+                    try await send(buffer, toNextHop: otherwise, inBackground: inBackground)
+                } else {
+                    throw .connectionGone
+                }
+            default:
+                throw .unsupportedTransport
+            }
+        case .nextHop(let hop):
+            try await send(buffer, toNextHop: hop, inBackground: inBackground)
         }
     }
 
-    private func sendUpstream(_ buffer: ByteBuffer) async {
+    /// Sends to a next hop named by URI: its addresses of the Via's family, in order, over
+    /// UDP from a socket facing callers, over TCP through an open connection or a new one
+    /// (RFC 3261 §18.1.1).
+    private func send(_ buffer: ByteBuffer, toNextHop hop: SIPNextHop, inBackground: Bool) async throws(SendFailure) {
+        guard let pipeline = registry.pipeline,
+            let interface = pipeline.settings.callerInterface(hop.transport, family: hop.family)
+        else { throw .noSocket }
+        let port = hop.port ?? hop.transport.defaultPort
+        let addresses = try await resolve(hop.host, port: hop.port, transport: hop.transport).filter { $0.family == hop.family }
+        guard let address = addresses.first, let socketAddress = try? SocketAddress(address, port: port) else {
+            throw .unresolved
+        }
+        switch hop.transport {
+        case .udp:
+            guard let listener = registry.datagramListener(bound: interface.endpoint) else { throw .noSocket }
+            try await send(buffer, to: socketAddress, over: listener)
+        case .tcp:
+            if let connection = registry.connection(peer: address, port: port) {
+                try await write(buffer, to: connection)
+            } else {
+                // Opening a connection and serving it is the work of a task of its own.
+                guard inBackground else { throw .needsBackground }
+                try await connect(to: socketAddress, interface: interface.endpoint, sending: buffer)
+            }
+        default:
+            throw .unsupportedTransport
+        }
+    }
+
+    /// The addresses of `host`: itself when it is an IP address.
+    private func resolve(_ host: String, port: Int?, transport: SIPTransport) async throws(SendFailure) -> [IPAddress] {
+        guard let address = IPAddress(parsing: host) else { throw .unresolved }
+        return [address.canonical]
+    }
+
+    private func sendUpstream(_ buffer: ByteBuffer) async throws(SendFailure) {
         let upstream = registry.configuration.upstream
         switch upstream.transport {
         case .tcp:
             guard let connection = registry.upstreamConnection else {
                 metrics.upstreamError("not_connected")
-                return
+                throw .upstreamNotConnected
             }
-            await write(buffer, to: connection)
+            try await write(buffer, to: connection)
         default:
-            guard let listener = registry.datagramListener(preferring: nil, family: upstream.address.canonical.family),
+            guard let interface = registry.pipeline?.settings.upstreamInterface,
+                let listener = registry.datagramListener(bound: interface.endpoint),
                 let address = try? SocketAddress(upstream.address, port: upstream.port)
             else {
                 metrics.upstreamError("no_udp_listener")
-                return
+                throw .noSocket
             }
-            await send(buffer, to: address, over: listener)
+            try await send(buffer, to: address, over: listener)
         }
     }
 
-    private func send(_ buffer: ByteBuffer, to address: SocketAddress, over listener: Registry.DatagramListener) async {
-        guard let writer = listener.writer else {
-            metrics.sendFailed("udp_not_ready")
-            return
-        }
+    private func send(_ buffer: ByteBuffer, to address: SocketAddress, over listener: Registry.DatagramListener) async throws(SendFailure) {
+        guard let writer = listener.writer else { throw .noSocket }
         do {
             try await writer.write(AddressedEnvelope(remoteAddress: address, data: buffer))
         } catch {
-            metrics.sendFailed("udp_write")
+            throw .writeFailed
         }
     }
 
-    private func write(_ buffer: ByteBuffer, to connection: Registry.StreamConnection) async {
+    private func write(_ buffer: ByteBuffer, to connection: Registry.StreamConnection) async throws(SendFailure) {
         do {
             try await connection.writer.write(buffer)
         } catch {
-            metrics.sendFailed("tcp_write")
+            throw .writeFailed
         }
     }
+}
+
+/// Why a message could not be sent; ``reason`` is its metric label.
+enum SendFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// No open socket of the right transport, family and side.
+    case noSocket
+    /// The TCP connection the message belongs to is closed.
+    case connectionGone
+    /// The upstream is TCP and not connected.
+    case upstreamNotConnected
+    /// The next hop's name did not resolve to an address of the right family.
+    case unresolved
+    /// A connection to the next hop could not be opened.
+    case connectFailed
+    /// The connection limit is reached, so no new connection is opened.
+    case tooManyConnections
+    /// The transport is not one sipfence sends over (TLS).
+    case unsupportedTransport
+    /// The socket refused the write.
+    case writeFailed
+    /// Sending needs a new connection, which only a delivery task of its own opens.
+    case needsBackground
+
+    var reason: String {
+        switch self {
+        case .noSocket: "no_socket"
+        case .connectionGone: "connection_gone"
+        case .upstreamNotConnected: "upstream_not_connected"
+        case .unresolved: "unresolved_destination"
+        case .connectFailed: "connect_failed"
+        case .tooManyConnections: "too_many_connections"
+        case .unsupportedTransport: "unsupported_transport"
+        case .writeFailed: "write_failed"
+        case .needsBackground: "needs_background"
+        }
+    }
+
+    var description: String { reason.replacingOccurrences(of: "_", with: " ") }
 }
 
 /// Why the SIP edge could not do what it was asked.
@@ -301,12 +458,15 @@ public enum SIPEdgeError: Error, Hashable, Sendable, CustomStringConvertible {
     case notRunning
     /// A socket could not be bound.
     case bindFailed(SIPEndpoint, String)
+    /// No socket can send to the upstream (see `SIPEdgeConfiguration.reachabilityProblems`).
+    case cannotReachUpstream(String)
 
     public var description: String {
         switch self {
         case .noListener: "no SIP listener is configured"
         case .notRunning: "the SIP edge is not running"
         case .bindFailed(let endpoint, let reason): "cannot listen on \(endpoint): \(reason)"
+        case .cannotReachUpstream(let reason): reason
         }
     }
 }

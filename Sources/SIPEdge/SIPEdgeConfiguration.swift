@@ -1,10 +1,16 @@
 public import Admission
+import AccessControl
 public import SIPCore
 
 /// What the SIP side of the daemon listens on, where it forwards, and its limits.
 public struct SIPEdgeConfiguration: Hashable, Sendable {
-    /// Sockets to listen on (`udp:` and `tcp:`, IPv4 and IPv6; port 0 picks a free port).
+    /// Sockets to listen on (`udp:` and `tcp:`, IPv4 and IPv6; port 0 picks a free port):
+    /// the callers' side when ``upstreamListen`` is set, else both sides.
     public var listen: [SIPEndpoint]
+    /// Sockets facing the upstream (`sip.upstream_listen`): when set, requests to the
+    /// upstream go out from these, and only messages arriving on them from the upstream's
+    /// address count as the upstream's. Empty: the ``listen`` sockets serve both sides.
+    public var upstreamListen: [SIPEndpoint]
     /// The upstream SIP proxy.
     public var upstream: SIPEndpoint
     /// The host written in sipfence's Via and recognised in Route headers. By default the
@@ -13,8 +19,11 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     public var advertisedHost: String?
     /// The answer to a checked request for an unknown domain.
     public var unknownDomainStatus: SIPStatus
-    /// Methods checked against the access lists.
+    /// Methods whose out-of-dialog requests are checked against the domain's rules
+    /// (`*`: all).
     public var checkedMethods: Set<String>
+    /// How long a dialog token admits in-dialog requests from callers, in seconds.
+    public var dialogTokenMaxAge: UInt64
     /// Digest authentication: realm, algorithms, nonce lifetime, auth mode, and the
     /// keyring everything sipfence signs is keyed by.
     public var digest: DigestSettings
@@ -36,10 +45,12 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     /// replaces any keyring in `digest`).
     public init(
         listen: [SIPEndpoint],
+        upstreamListen: [SIPEndpoint] = [],
         upstream: SIPEndpoint,
         advertisedHost: String? = nil,
         unknownDomainStatus: SIPStatus = .forbidden,
-        checkedMethods: Set<String> = ["INVITE"],
+        checkedMethods: Set<String> = ["*"],
+        dialogTokenMaxAge: UInt64 = AdmissionSettings.defaultDialogTokenMaxAge,
         keyring: SIPKeyring,
         digest: DigestSettings? = nil,
         rotation: KeyRotation? = nil,
@@ -49,10 +60,12 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         datagramsPerRead: Int = 8
     ) {
         self.listen = listen
+        self.upstreamListen = upstreamListen
         self.upstream = upstream
         self.advertisedHost = advertisedHost
         self.unknownDomainStatus = unknownDomainStatus
         self.checkedMethods = checkedMethods
+        self.dialogTokenMaxAge = dialogTokenMaxAge
         var digest = digest ?? DigestSettings(keyring: keyring)
         digest.keyring = keyring
         self.digest = digest
@@ -61,5 +74,34 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         self.maxTCPConnections = maxTCPConnections
         self.tcpIdleTimeout = tcpIdleTimeout
         self.datagramsPerRead = datagramsPerRead
+    }
+}
+
+extension SIPEdgeConfiguration {
+    /// Every socket, with the side it faces.
+    public var sockets: [(endpoint: SIPEndpoint, side: SIPInterface.Side)] {
+        upstreamListen.isEmpty
+            ? listen.map { ($0, .both) }
+            : listen.map { ($0, .callers) } + upstreamListen.map { ($0, .upstream) }
+    }
+
+    /// Why sipfence could not send what it admits with these sockets, keyed by the
+    /// configuration key to change; empty when it can. The upstream needs a socket of its
+    /// transport and address family (or a dual-stack `[::]` one) on its side, so that
+    /// requests go out from an address of that family, written in the Via.
+    public var reachabilityProblems: [(key: String, reason: String)] {
+        let key = upstreamListen.isEmpty ? "sip.listen" : "sip.upstream_listen"
+        let family = upstream.address.canonical.family
+        let reaching = sockets.filter { socket in
+            socket.side.facesUpstream && socket.endpoint.transport == upstream.transport
+                && (socket.endpoint.address.canonical.family == family || socket.endpoint.address == IPAddress(ipv6: 0))
+        }
+        guard reaching.isEmpty else { return [] }
+        let name = family == .ipv4 ? "IPv4" : "IPv6"
+        let example = family == .ipv4 ? "\(upstream.transport.rawValue.lowercased()):0.0.0.0:5060" : "\(upstream.transport.rawValue.lowercased()):[::]:5060"
+        return [(
+            key,
+            "no \(upstream.transport.rawValue.lowercased()) socket of the upstream's address family (\(name)) to send to \(upstream) from; add one, e.g. \(example)"
+        )]
     }
 }

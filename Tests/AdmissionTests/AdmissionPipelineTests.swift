@@ -171,19 +171,23 @@ struct AdmissionPipelineTests {
 
     // MARK: Forwarding
 
-    @Test("an admitted INVITE is forwarded upstream, byte-exact but for Via and Max-Forwards")
+    @Test("an admitted INVITE is forwarded upstream, byte-exact but for Via, Record-Route and Max-Forwards")
     func admittedInvite() throws {
         let decision = decide(Self.invite, from: Fixtures.allowed)
         #expect(decision.verdict == .admitted)
         #expect(decision.match == AccessMatch(listID: "AL00000000000000000000000000000001", listName: "carrier", prefix: try IPPrefix("192.0.2.0/24")))
         #expect(decision.outbound?.destination == .upstream)
         let branch = try #require(try forwardedBranch(decision))
-        #expect(branch.hasPrefix("z9hG4bKsf00") && branch.count == 27)  // marker, key id 00, hash
+        // Marker, key id 00, transaction hash, "-", loop-detection part.
+        #expect(branch.hasPrefix("z9hG4bKsf00") && branch.count == 44 && Array(branch)[27] == "-")
+        let token = try #require(
+            Fixtures.text(decision.outbound?.bytes).firstMatch(of: /;sft=([A-Za-z0-9_-]+)>/).map { String($0.1) })
         #expect(
             Fixtures.text(decision.outbound?.bytes) == """
                 INVITE sip:+14155550100@trunk.example.com SIP/2.0\r
                 Via: SIP/2.0/UDP 127.0.0.1:5060;branch=\(branch);rport\r
                 Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport=5062;received=192.0.2.10\r
+                Record-Route: <sip:127.0.0.1:5060;lr;sft=\(token)>\r
                 Max-Forwards: 69\r
                 To: <sip:+14155550100@trunk.example.com>\r
                 From: "Alice" <sip:alice@carrier.example.net>;tag=1928301774\r
@@ -244,7 +248,7 @@ struct AdmissionPipelineTests {
         let text = Self.invite.replacingOccurrences(of: "Max-Forwards: 70\n", with: "Max-Forwards: 70\nRoute: <sip:127.0.0.1:5060;lr>, <sip:core.example.net;lr>\n")
         let forwarded = Fixtures.text(decide(text, from: Fixtures.allowed).outbound?.bytes)
         #expect(forwarded.contains("\r\nRoute: <sip:core.example.net;lr>\r\n"))
-        #expect(!forwarded.contains("127.0.0.1:5060;lr"))
+        #expect(!forwarded.contains("Route: <sip:127.0.0.1:5060;lr>"))
     }
 
     @Test("requests from upstream are not checked and go where Route or Request-URI says")
@@ -263,15 +267,17 @@ struct AdmissionPipelineTests {
             """
         let decision = decide(bye, from: Fixtures.fromUpstream)
         #expect(decision.verdict == .forwarded)
-        #expect(decision.outbound?.destination == .address(.udp, host: "192.0.2.10", port: 5062))
+        #expect(decision.outbound?.destination == .nextHop(SIPNextHop(transport: .udp, host: "192.0.2.10", port: 5062, family: .ipv4)))
         let reinvite = bye.replacingOccurrences(of: "BYE", with: "INVITE").replacingOccurrences(of: "sip:alice@192.0.2.10:5062", with: "sip:alice@refused.example")
         let routed = decide(reinvite.replacingOccurrences(of: "Max-Forwards: 69\n", with: "Max-Forwards: 69\nRoute: <sip:198.51.100.1:5080;transport=tcp;lr>\n"), from: Fixtures.fromUpstream)
         #expect(routed.verdict == .forwarded)
-        #expect(routed.outbound?.destination == .address(.tcp, host: "198.51.100.1", port: 5080))
+        #expect(routed.outbound?.destination == .nextHop(SIPNextHop(transport: .tcp, host: "198.51.100.1", port: 5080, family: .ipv4)))
         let routedText = Fixtures.text(routed.outbound?.bytes)
         #expect(routedText.contains("\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKsf"))
         let sameFromElsewhere = decide(reinvite, from: Fixtures.udp("127.0.0.1", 5071))
-        #expect(sameFromElsewhere.verdict == .unknownDomain, "only the upstream's own address and port are trusted")
+        // Only the upstream's own address and port are trusted; anyone else needs a dialog
+        // token or a source in some list for an in-dialog request.
+        #expect(sameFromElsewhere.verdict == .rejected && sameFromElsewhere.reason == "in_dialog_no_token")
     }
 
     // MARK: Responses

@@ -271,6 +271,10 @@ struct DigestAdmissionTests {
                 authorization: [Self.answer(nonce: nonce, username: "bob", method: "REGISTER", uri: uri)]))
         #expect(bob.verdict == .admitted && bob.username == "bob")
         #expect(bob.outbound?.destination == .upstream)
+        // A Path (RFC 3327), not a Record-Route, so requests to the agent come back this way.
+        let forwarded = Fixtures.text(bob.outbound?.bytes)
+        #expect(forwarded.contains("\r\nPath: <sip:127.0.0.1:5060;lr;sft="))
+        #expect(!forwarded.contains("Record-Route"))
         // Registration credentials do not place calls.
         let call = Self.decide(Self.request(domain: "reg.example.com"))
         #expect(call.verdict == .rejected && call.reason == "no_list_mapped")

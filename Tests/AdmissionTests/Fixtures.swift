@@ -15,7 +15,11 @@ enum Fixtures {
 
     static let settings = AdmissionSettings(
         upstream: upstream,
-        proxyAddresses: [.udp: .init(host: "127.0.0.1", port: 5060), .tcp: .init(host: "127.0.0.1", port: 5060)],
+        interfaces: [
+            SIPInterface(endpoint: try! SIPEndpoint("udp:127.0.0.1:5060"), advertisedHost: "127.0.0.1", side: .both),
+            SIPInterface(endpoint: try! SIPEndpoint("tcp:127.0.0.1:5060"), advertisedHost: "127.0.0.1", side: .both),
+        ],
+        checkedMethods: ["INVITE"],
         secret: secret
     )
 

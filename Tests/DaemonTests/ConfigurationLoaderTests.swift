@@ -37,7 +37,9 @@ struct ConfigurationLoaderTests {
         let configuration = try load(Self.minimal)
         #expect(configuration.sip.listen.map(\.description) == ["udp:127.0.0.1:5060", "tcp:[::1]:5060"])
         #expect(configuration.sip.unknownDomainStatus.code == 403)
-        #expect(configuration.sip.checkedMethods == ["INVITE"])
+        #expect(configuration.sip.checkedMethods == ["*"])
+        #expect(configuration.sip.upstreamListen.isEmpty)
+        #expect(configuration.sip.dialogTokenMaxAge == 86_400)
         #expect(configuration.sip.maxMessageBytes == 65_536)
         #expect(configuration.sip.maxTCPConnections == 1_024)
         #expect(configuration.sip.tcpIdleTimeout == .seconds(600))
@@ -51,11 +53,31 @@ struct ConfigurationLoaderTests {
         #expect(configuration.accounts == [.init(sid: "AC0123456789abcdef0123456789abcdef", authToken: "a-long-enough-token")])
     }
 
+    @Test("no socket of the upstream's family: refused, naming the key, never a silent drop (issue 9)")
+    func unreachableUpstream() throws {
+        let ipv6Only = Self.minimal.replacingOccurrences(of: #"listen: [udp:127.0.0.1:5060, "tcp:[::1]:5060"]"#, with: #"listen: ["udp:[::1]:5060"]"#)
+        #expect(problems(ipv6Only) == ["sip.listen"])
+        do {
+            _ = try load(ipv6Only)
+        } catch {
+            #expect(error.errors.first?.reason.contains("IPv4") == true)
+        }
+        // A dual-stack wildcard socket reaches IPv4 too.
+        #expect(problems(ipv6Only.replacingOccurrences(of: "udp:[::1]:5060", with: "udp:[::]:5060")).isEmpty)
+        // With inside sockets, they must reach the upstream; a socket faces one side.
+        let sides = Self.minimal.replacingOccurrences(of: "  upstream: udp:127.0.0.1:5070", with: "  upstream: udp:127.0.0.1:5070\n  upstream_listen: [\"tcp:[::1]:5062\"]")
+        #expect(problems(sides) == ["sip.upstream_listen"])
+        #expect(problems(sides.replacingOccurrences(of: "tcp:[::1]:5062", with: "udp:127.0.0.1:5062")).isEmpty)
+        #expect(problems(sides.replacingOccurrences(of: "tcp:[::1]:5062", with: "udp:127.0.0.1:5060")) == ["sip.upstream_listen[0]"])
+    }
+
     @Test("every key can be overridden from the environment")
     func environmentOverrides() throws {
         let environment = [
             "SIPFENCE_SIP_UPSTREAM": "tcp:[::1]:5080",
             "SIPFENCE_SIP_LISTEN": "udp:0.0.0.0:5060, tcp:0.0.0.0:5061",
+            "SIPFENCE_SIP_UPSTREAM_LISTEN": "udp:[::]:5062, tcp:[::1]:5062",
+            "SIPFENCE_SIP_DIALOG_TOKEN_MAX_AGE_SECONDS": "3600",
             "SIPFENCE_SIP_UNKNOWN_DOMAIN_STATUS": "404",
             "SIPFENCE_SIP_CHECKED_METHODS": "INVITE,MESSAGE",
             "SIPFENCE_SIP_SECRET": "00112233445566778899aabbccddeeff",
@@ -82,6 +104,8 @@ struct ConfigurationLoaderTests {
         let configuration = try load(Self.minimal, environment: environment)
         #expect(configuration.sip.upstream.description == "tcp:[::1]:5080")
         #expect(configuration.sip.listen.map(\.description) == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5061"])
+        #expect(configuration.sip.upstreamListen.map(\.description) == ["udp:[::]:5062", "tcp:[::1]:5062"])
+        #expect(configuration.sip.dialogTokenMaxAge == 3_600)
         #expect(configuration.sip.unknownDomainStatus.code == 404)
         #expect(configuration.sip.checkedMethods == ["INVITE", "MESSAGE"])
         #expect(configuration.sip.secret == SIPKeyring(hex: "00112233445566778899aabbccddeeff")?.statelessSecret)

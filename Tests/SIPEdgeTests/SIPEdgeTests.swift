@@ -98,12 +98,14 @@ struct SIPEdgeTests {
         maxMessageBytes: Int = 65_536,
         maxTCPConnections: Int = 64,
         tcpIdleTimeout: Duration = .seconds(600),
+        listen: [String] = ["udp:127.0.0.1:0", "tcp:127.0.0.1:0", "udp:[::1]:0"],
+        upstreamOverride: SIPEndpoint? = nil,
         _ body: @escaping @Sendable (SIPEdge, [SIPEdge.Listener], Upstream) async throws -> Void
     ) async throws {
         let upstream = try await UDPPeer.bind("127.0.0.1")
         let configuration = SIPEdgeConfiguration(
-            listen: [try SIPEndpoint("udp:127.0.0.1:0"), try SIPEndpoint("tcp:127.0.0.1:0"), try SIPEndpoint("udp:[::1]:0")],
-            upstream: try SIPEndpoint("udp:127.0.0.1:\(upstream.port)"),
+            listen: try listen.map { try SIPEndpoint($0) },
+            upstream: try upstreamOverride ?? SIPEndpoint("udp:127.0.0.1:\(upstream.port)"),
             keyring: Self.keyring,
             maxMessageBytes: maxMessageBytes,
             maxTCPConnections: maxTCPConnections,
@@ -312,6 +314,94 @@ struct SIPEdgeTests {
             #expect(after.count == listeners.count + 1)
             #expect(after.contains { $0.bound.transport == .tcp && $0.bound.address.family == .ipv6 })
             #expect(after.contains { $0 == before }, "the unchanged UDP socket stays bound on the same port")
+        }
+    }
+
+    // MARK: In front of a proxy (issue 9)
+
+    @Test(
+        "a dual-stack or IPv4-mapped socket writes IPv4 as IPv4 in Via and Record-Route",
+        arguments: ["udp:[::]:0", "udp:[::ffff:127.0.0.1]:0"])
+    func ipv4OnTheWire(listen: String) async throws {
+        try await withEdge(listen: [listen]) { _, listeners, upstream in
+            let port = try #require(listeners.first?.bound.port)
+            let client = try await UDPPeer.bind("127.0.0.2")
+            try await client.channel.executeThenClose { _, outbound in
+                let edge = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+                try await outbound.write(
+                    AddressedEnvelope(remoteAddress: edge, data: ByteBuffer(string: Self.invite(via: "UDP 127.0.0.2:\(client.port)"))))
+                var requests = upstream.inbound.makeAsyncIterator()
+                let forwarded = text(try await next(&requests).data)
+                #expect(forwarded.contains("\r\nVia: SIP/2.0/UDP 127.0.0.1:\(port);branch=z9hG4bKsf"), "\(forwarded)")
+                #expect(forwarded.contains("\r\nRecord-Route: <sip:127.0.0.1:\(port);lr;sft="), "\(forwarded)")
+                #expect(!forwarded.contains("ffff"))
+            }
+        }
+    }
+
+    @Test("an admitted INVITE that cannot reach the upstream gets 503, never silence")
+    func unreachableUpstream() async throws {
+        // A TCP upstream where nothing listens: never connected.
+        let probe = try await UDPPeer.bind("127.0.0.1")
+        let closedPort = probe.port
+        try await probe.channel.executeThenClose { _, _ in }
+        try await withEdge(listen: ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"], upstreamOverride: try SIPEndpoint("tcp:127.0.0.1:\(closedPort)")) {
+            edge, listeners, _ in
+            let edgeAddress = try address(listeners, .udp)
+            let client = try await UDPPeer.bind("127.0.0.2")
+            try await client.channel.executeThenClose { inbound, outbound in
+                var responses = inbound.makeAsyncIterator()
+                try await outbound.write(
+                    AddressedEnvelope(remoteAddress: edgeAddress, data: ByteBuffer(string: Self.invite(via: "UDP 127.0.0.2:\(client.port)"))))
+                let response = text(try await next(&responses).data)
+                #expect(response.hasPrefix("SIP/2.0 503 Service Unavailable\r\n"), "\(response)")
+            }
+            #expect(edge.verdictCounts[.admitted] == 1)
+        }
+    }
+
+    @Test("a request from the upstream to a TCP caller with no open connection opens one (RFC 3261 §18.1.1)")
+    func outboundTCP() async throws {
+        // The caller's TCP listener, played by the test.
+        let (received, receive) = AsyncStream.makeStream(of: String.self)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.2", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        let callerPort = try #require(server.channel.localAddress?.port)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        try await connection.executeThenClose { inbound, _ in
+                            for try await chunk in inbound {
+                                receive.yield(String(buffer: chunk))
+                            }
+                        }
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            try await withEdge { _, listeners, upstream in
+                let edgeAddress = try address(listeners, .udp)
+                let bye = sipText(
+                    """
+                    BYE sip:alice@127.0.0.2:\(callerPort);transport=tcp SIP/2.0
+                    Via: SIP/2.0/UDP 127.0.0.1:\(upstream.endpoint.port);branch=z9hG4bKupstreambye
+                    Max-Forwards: 70
+                    From: <sip:+15550100@\(Self.domain)>;tag=callee
+                    To: <sip:caller@example.net>;tag=from1
+                    Call-ID: outbound-tcp
+                    CSeq: 2 BYE
+                    Content-Length: 0
+
+
+                    """)
+                try await upstream.outbound.write(AddressedEnvelope(remoteAddress: edgeAddress, data: ByteBuffer(string: bye)))
+                var chunks = received.makeAsyncIterator()
+                let delivered = try await next(&chunks)
+                #expect(delivered.hasPrefix("BYE sip:alice@127.0.0.2:\(callerPort);transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:"))
+            }
         }
     }
 }

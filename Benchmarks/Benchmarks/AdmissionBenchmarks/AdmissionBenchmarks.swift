@@ -219,7 +219,7 @@ func pipelineBenchmarks() {
         mappings[DomainName(normalizing: "trunk.example.com")] = ["AL7", "AL8"]
         let settings = AdmissionSettings(
             upstream: try SIPEndpoint("udp:127.0.0.1:5070"),
-            proxyAddresses: [.udp: .init(host: "127.0.0.1", port: 5060)],
+            interfaces: [SIPInterface(endpoint: try SIPEndpoint("udp:127.0.0.1:5060"), advertisedHost: "127.0.0.1", side: .both)],
             secret: .random()
         )
         return PipelineWorkload(pipeline: AdmissionPipeline(settings: settings), policy: Policy(generation: 1, lists: lists, mappings: mappings))

@@ -77,18 +77,20 @@ struct ReplayCommand: AsyncParsableCommand {
             // The daemon's own keys, so replayed answers carry the To-tags it would send.
             try configuration.sign(with: try await store.signingKeyring(configured: configuration.keyring))
             let sip = configuration.sip
-            var proxyAddresses: [SIPTransport: AdmissionSettings.ProxyAddress] = [:]
-            for endpoint in sip.listen where proxyAddresses[endpoint.transport] == nil {
-                proxyAddresses[endpoint.transport] = .init(
-                    host: sip.advertisedHost ?? endpoint.address.description,
-                    port: endpoint.port == 0 ? endpoint.transport.defaultPort : endpoint.port
-                )
+            // The sockets as configured; a port of 0 is replayed as the default port.
+            let interfaces = sip.sockets.map { socket in
+                var endpoint = socket.endpoint
+                if endpoint.port == 0 { endpoint.port = endpoint.transport.defaultPort }
+                let advertised = socket.side.facesCallers ? sip.advertisedHost : nil
+                return SIPInterface(
+                    endpoint: endpoint, advertisedHost: advertised ?? endpoint.address.canonical.description, side: socket.side)
             }
             let settings = AdmissionSettings(
                 upstream: sip.upstream,
-                proxyAddresses: proxyAddresses,
+                interfaces: interfaces,
                 unknownDomainStatus: sip.unknownDomainStatus,
                 checkedMethods: sip.checkedMethods,
+                dialogTokenMaxAge: sip.dialogTokenMaxAge,
                 secret: sip.secret,
                 digest: sip.digest,
                 rotation: sip.rotation
@@ -118,7 +120,11 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let settings = AdmissionSettings(
             upstream: upstreamEndpoint,
-            proxyAddresses: [.udp: .init(host: "127.0.0.1", port: 5060), .tcp: .init(host: "127.0.0.1", port: 5060)],
+            interfaces: [SIPTransport.udp, .tcp].compactMap { transport in
+                (try? SIPEndpoint("\(transport.rawValue.lowercased()):127.0.0.1:5060")).map {
+                    SIPInterface(endpoint: $0, advertisedHost: "127.0.0.1", side: .both)
+                }
+            },
             secret: .random()
         )
         return (try await store.compilePolicy(), settings, 65_536)

@@ -7,7 +7,7 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the daemon: SIP listeners, the management API and the policy store.",
         discussion: """
             Prints one `listening <proto> <host>:<port>` line per bound socket on standard \
-            output, then reports READY=1 to systemd when NOTIFY_SOCKET is set. Logs go to \
+            output (followed by ` upstream` for a socket of sip.upstream_listen), then reports READY=1 to systemd when NOTIFY_SOCKET is set. Logs go to \
             standard error. SIGTERM/SIGINT stop it gracefully; SIGHUP reloads the configuration \
             and the policy.
             """

@@ -21,7 +21,7 @@ struct ConfigurationLoader {
     /// The keys sipfence knows, by section, and whether each holds a list.
     static let schema: [String: [String: Bool]] = [
         "sip": [
-            "listen": true, "upstream": false, "advertised_host": false, "unknown_domain_status": false,
+            "listen": true, "upstream_listen": true, "upstream": false, "dialog_token_max_age_seconds": false, "advertised_host": false, "unknown_domain_status": false,
             "checked_methods": true, "max_message_bytes": false, "max_tcp_connections": false,
             "tcp_idle_seconds": false, "secret": false, "digest_realm": false, "digest_algorithms": true,
             "digest_nonce_seconds": false, "auth_mode": false, "previous_secret": false, "previous_secret_until": false,
@@ -93,6 +93,12 @@ private struct Reader {
         checkUnknownKeys()
 
         let listen = endpoints("sip.listen")
+        // Unset or empty: the sip.listen sockets face both sides.
+        let upstreamListen = (raw("sip.upstream_listen") as? [Any])?.isEmpty ?? (raw("sip.upstream_listen") == nil) ? [] : endpoints("sip.upstream_listen")
+        for (index, endpoint) in upstreamListen.enumerated() where listen.contains(endpoint) {
+            fail("sip.upstream_listen[\(index)]", "\(endpoint) is in sip.listen too; a socket faces one side")
+        }
+        let dialogTokenMaxAge = int("sip.dialog_token_max_age_seconds", default: 86_400, in: 60...2_592_000)
         let upstream = endpoint("sip.upstream")
         if let upstream, upstream.port == 0 { fail("sip.upstream", "the upstream needs a port other than 0") }
         let advertisedHost = string("sip.advertised_host")
@@ -143,13 +149,14 @@ private struct Reader {
         )
 
         guard errors.isEmpty, let upstream, let storePath, let api else { return nil }
-        return DaemonConfiguration(
-            sip: SIPEdgeConfiguration(
+        let sip = SIPEdgeConfiguration(
                 listen: listen,
+                upstreamListen: upstreamListen,
                 upstream: upstream,
                 advertisedHost: advertisedHost,
                 unknownDomainStatus: SIPStatus(code: unknownDomainStatus),
                 checkedMethods: checkedMethods,
+                dialogTokenMaxAge: UInt64(dialogTokenMaxAge),
                 // Without sip.secret, a placeholder until the daemon installs the store's keys.
                 keyring: keyring ?? .random(),
                 digest: DigestSettings(
@@ -159,7 +166,11 @@ private struct Reader {
                 maxMessageBytes: maxMessageBytes,
                 maxTCPConnections: maxTCPConnections,
                 tcpIdleTimeout: .seconds(tcpIdleSeconds)
-            ),
+            )
+        for problem in sip.reachabilityProblems { fail(problem.key, problem.reason) }
+        guard errors.isEmpty else { return nil }
+        return DaemonConfiguration(
+            sip: sip,
             keyring: keyring,
             api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
             storePath: storePath,
@@ -353,9 +364,13 @@ private struct Reader {
     }
 
     mutating func methods(_ key: String) -> Set<String> {
-        guard let texts = strings(key) else { return ["INVITE"] }
+        guard let texts = strings(key) else { return ["*"] }
         var methods = Set<String>()
         for (index, text) in texts.enumerated() {
+            if text == "*" {
+                methods.insert(text)
+                continue
+            }
             let valid = !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
             guard valid else {
                 fail("\(key)[\(index)]", "\(String(reflecting: text)) is not a SIP method")

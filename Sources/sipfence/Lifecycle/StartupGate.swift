@@ -22,7 +22,9 @@ actor StartupGate {
         let previous = Set(sipListeners ?? [])
         sipListeners = listeners
         for listener in listeners where !previous.contains(listener) {
-            Self.printLine("listening \(listener.bound.transport.rawValue.lowercased()) \(listener.bound.hostText):\(listener.bound.port)")
+            // Sockets facing only the upstream are marked, after the address.
+            let side = listener.side == .upstream ? " upstream" : ""
+            Self.printLine("listening \(listener.bound.transport.rawValue.lowercased()) \(listener.bound.hostText):\(listener.bound.port)\(side)")
         }
         if firstTime { announceIfComplete() }
     }

@@ -132,7 +132,10 @@ struct ReplayEngine {
         destination: CaptureEndpoint,
         report: (Outcome) -> Void
     ) {
-        let sipSource = SIPSource(transport: transport, address: source.address, port: Int(source.port))
+        // The packet's destination is the socket it arrived on: it says which side it came from.
+        let sipSource = SIPSource(
+            transport: transport, address: source.address, port: Int(source.port),
+            interface: SIPEndpoint(transport: transport, address: destination.address, port: Int(destination.port)))
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: sipSource)
