@@ -30,12 +30,14 @@ enum SipfenceEdge {
         + ["udp", "tcp"].map { "\($0):[\(NetworkTopology.outsideIPv6)]:5060" }
     static let insideSockets = ["udp", "tcp"].map { "\($0):\(NetworkTopology.insideIPv4):5060" }
 
-    /// The `listening …` lines the daemon prints for its SIP sockets.
+    /// The `listening …` lines the daemon prints for its SIP sockets (` upstream` after
+    /// those of `sip.upstream_listen`).
     static var announced: [String] {
-        (outsideSockets + insideSockets).map { socket in
+        func line(_ socket: String) -> String {
             let transport = socket.prefix { $0 != ":" }
             return "listening \(transport) \(socket.dropFirst(transport.count + 1))"
         }
+        return outsideSockets.map(line) + insideSockets.map { line($0) + " upstream" }
     }
 
     static func writeConfiguration(upstreamTransport: SIPTransport, in directory: URL) throws -> String {
