@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what sipfence needs: to build, the Debian packages libosip2-dev and pkg-config;
-# with --tests, what its tests start for real (sipp, Kamailio, tcpdump, tshark, libpcap,
-# systemd-analyze) and Twilio's official Python helper library (from PyPI, in a
-# virtualenv under .build-tools). Installs only what is missing.
+# with --tests, what its tests start for real (sipp, Kamailio, baresip as a real SIP user
+# agent, tcpdump, tshark, libpcap, systemd-analyze) and Twilio's official Python helper
+# library (from PyPI, in a virtualenv under .build-tools). Installs only what is missing.
+# The deployment tests (network namespaces, captures in them) also need root, iproute2 and procps (sysctl).
 #
 # Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
@@ -13,7 +14,7 @@ tests=false
 
 packages=(libosip2-dev pkg-config)
 if $tests; then
-    packages+=(sip-tester kamailio tcpdump tshark libpcap-dev systemd python3 python3-venv)
+    packages+=(sip-tester kamailio baresip-core iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv)
 fi
 
 missing=()
