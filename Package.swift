@@ -85,6 +85,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // c-ares (Debian: libc-ares-dev). Only SIPLocation imports it.
+        .systemLibrary(
+            name: "CCAres",
+            pkgConfig: "libcares",
+            providers: [.apt(["libc-ares-dev"])]
+        ),
         // pcap/pcapng reading, IP reassembly, TCP streams. Addresses are AccessControl's.
         .target(name: "Capture", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
         // The daemon and its tools.
