@@ -158,6 +158,8 @@ let package = Package(
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "AccessControl"], exclude: ["Captures"], swiftSettings: strictSwift6
         ),
+        // Starts a real DNS server (Debian's dnsmasq) on a loopback port.
+        .testTarget(name: "SIPLocationTests", dependencies: ["SIPLocation", "SIPCore", "AccessControl"], swiftSettings: strictSwift6),
         .testTarget(
             name: "DaemonTests",
             dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl"],
