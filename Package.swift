@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SIPEdge", targets: ["SIPEdge"]),
         .library(name: "PolicyStore", targets: ["PolicyStore"]),
         .library(name: "ManagementAPI", targets: ["ManagementAPI"]),
+        .library(name: "SIPLocation", targets: ["SIPLocation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -85,6 +86,14 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // c-ares (Debian: libc-ares-dev). Only SIPLocation imports it.
+        .systemLibrary(
+            name: "CCAres",
+            pkgConfig: "libcares",
+            providers: [.apt(["libc-ares-dev"])]
+        ),
+        // RFC 3263 server location (SRV, A, AAAA) through c-ares, with a TTL cache.
+        .target(name: "SIPLocation", dependencies: ["CCAres", "AccessControl", "SIPCore"], swiftSettings: strictSwift6),
         // pcap/pcapng reading, IP reassembly, TCP streams. Addresses are AccessControl's.
         .target(name: "Capture", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
         // The daemon and its tools.
@@ -149,6 +158,8 @@ let package = Package(
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "AccessControl"], exclude: ["Captures"], swiftSettings: strictSwift6
         ),
+        // Starts a real DNS server (Debian's dnsmasq) on a loopback port.
+        .testTarget(name: "SIPLocationTests", dependencies: ["SIPLocation", "SIPCore", "AccessControl"], swiftSettings: strictSwift6),
         .testTarget(
             name: "DaemonTests",
             dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl"],

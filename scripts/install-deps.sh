@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Installs what sipfence needs: to build, the Debian packages libosip2-dev and pkg-config;
-# with --tests, what its tests start for real (sipp, Kamailio, baresip as a real SIP user
-# agent, tcpdump, tshark, libpcap, systemd-analyze) and Twilio's official Python helper
-# library (from PyPI, in a virtualenv under .build-tools). Installs only what is missing.
-# The deployment tests (network namespaces, captures in them) also need root, iproute2 and procps (sysctl).
+# Installs what sipfence needs: to build, the Debian packages libosip2-dev, libc-ares-dev
+# and pkg-config; with --tests, what its tests start for real (sipp, Kamailio, baresip as a
+# real SIP user agent, dnsmasq, tcpdump, tshark, libpcap, systemd-analyze) and Twilio's
+# official Python helper library (from PyPI, in a virtualenv under .build-tools). Installs
+# only what is missing.
+#
+# The tests run dnsmasq themselves on a loopback port, so only its program is installed
+# (dnsmasq-base): the full dnsmasq package would also start a system DNS service on port 53.
+# The deployment tests (network namespaces, captures in them) also need root, iproute2 and
+# procps (sysctl).
 #
 # Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
@@ -12,9 +17,9 @@ cd "$(dirname "$0")/.."
 tests=false
 [ "${1:-}" = "--tests" ] && tests=true
 
-packages=(libosip2-dev pkg-config)
+packages=(libosip2-dev libc-ares-dev pkg-config)
 if $tests; then
-    packages+=(sip-tester kamailio baresip-core iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv)
+    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv)
 fi
 
 missing=()
