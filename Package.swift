@@ -58,6 +58,7 @@ let package = Package(
                 "Admission",
                 "SIPCore",
                 "AccessControl",
+                "SIPLocation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "SIPEdgeTests",
             dependencies: [
-                "SIPEdge", "Admission", "SIPCore", "AccessControl",
+                "SIPEdge", "Admission", "SIPCore", "AccessControl", "SIPLocation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

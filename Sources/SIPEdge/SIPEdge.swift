@@ -7,6 +7,7 @@ public import Logging
 public import NIOCore
 public import NIOPosix
 import SIPCore
+public import SIPLocation
 public import ServiceLifecycle
 import Synchronization
 
@@ -38,6 +39,7 @@ public final class SIPEdge: Service, Sendable {
     let metrics = SIPEdgeMetrics()
     let refusals: RefusalLog
     let registry: Registry
+    let locator: (any SIPServerLocating)?
     let onListening: @Sendable ([Listener]) async -> Void
     private let commands: AsyncStream<Command>
     private let commandSink: AsyncStream<Command>.Continuation
@@ -61,6 +63,8 @@ public final class SIPEdge: Service, Sendable {
     /// - Parameters:
     ///   - policy: where the current policy snapshot is read for every message.
     ///   - eventLoopGroup: the NIO event loops the sockets run on.
+    ///   - locator: finds where a next hop named by host name is (RFC 3263); by default
+    ///     c-ares with the system's resolvers. Without one, only IP addresses are reached.
     ///   - onListening: called with every bound socket once they are all bound, and
     ///     again after a reload.
     public init(
@@ -68,8 +72,19 @@ public final class SIPEdge: Service, Sendable {
         policy: LivePolicy,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
+        locator: (any SIPServerLocating)? = nil,
         onListening: @escaping @Sendable ([Listener]) async -> Void = { _ in }
     ) {
+        if let locator {
+            self.locator = locator
+        } else {
+            do {
+                self.locator = try CAresServerLocator()
+            } catch {
+                logger.warning("DNS is unavailable: next hops named by host name cannot be reached", metadata: ["error": "\(error)"])
+                self.locator = nil
+            }
+        }
         self.group = eventLoopGroup
         self.livePolicy = policy
         self.logger = logger
@@ -338,39 +353,64 @@ public final class SIPEdge: Service, Sendable {
         }
     }
 
-    /// Sends to a next hop named by URI: its addresses of the Via's family, in order, over
-    /// UDP from a socket facing callers, over TCP through an open connection or a new one
-    /// (RFC 3261 §18.1.1).
+    /// Sends to a next hop named by URI: its targets (RFC 3263 §4) of the Via's family, in
+    /// order, over UDP from a socket facing callers, over TCP through an open connection or
+    /// a new one (RFC 3261 §18.1.1), moving to the next target when one cannot be reached.
     private func send(_ buffer: ByteBuffer, toNextHop hop: SIPNextHop, inBackground: Bool) async throws(SendFailure) {
         guard let pipeline = registry.pipeline,
             let interface = pipeline.settings.callerInterface(hop.transport, family: hop.family)
         else { throw .noSocket }
-        let port = hop.port ?? hop.transport.defaultPort
-        let addresses = try await resolve(hop.host, port: hop.port, transport: hop.transport).filter { $0.family == hop.family }
-        guard let address = addresses.first, let socketAddress = try? SocketAddress(address, port: port) else {
-            throw .unresolved
+        let targets = try await locate(hop.host, port: hop.port, transport: hop.transport).filter {
+            $0.address.family == hop.family && $0.transport == hop.transport
         }
-        switch hop.transport {
-        case .udp:
-            guard let listener = registry.datagramListener(bound: interface.endpoint) else { throw .noSocket }
-            try await send(buffer, to: socketAddress, over: listener)
-        case .tcp:
-            if let connection = registry.connection(peer: address, port: port) {
-                try await write(buffer, to: connection)
-            } else {
-                // Opening a connection and serving it is the work of a task of its own.
-                guard inBackground else { throw .needsBackground }
-                try await connect(to: socketAddress, interface: interface.endpoint, sending: buffer)
+        guard !targets.isEmpty else { throw .unresolved }
+        var failure = SendFailure.unresolved
+        for target in targets {
+            guard let socketAddress = try? SocketAddress(target.address, port: target.port) else { continue }
+            do throws(SendFailure) {
+                switch hop.transport {
+                case .udp:
+                    guard let listener = registry.datagramListener(bound: interface.endpoint) else { throw .noSocket }
+                    try await send(buffer, to: socketAddress, over: listener)
+                case .tcp:
+                    if let connection = registry.connection(peer: target.address, port: target.port) {
+                        try await write(buffer, to: connection)
+                    } else {
+                        // Opening a connection and serving it is the work of a task of its own.
+                        guard inBackground else { throw .needsBackground }
+                        try await connect(to: socketAddress, interface: interface.endpoint, sending: buffer)
+                    }
+                default:
+                    throw .unsupportedTransport
+                }
+                return
+            } catch .needsBackground {
+                throw .needsBackground
+            } catch {
+                failure = error
             }
-        default:
-            throw .unsupportedTransport
+        }
+        throw failure
+    }
+
+    /// Where a host is (RFC 3263 §4): itself when it is an IP address, else what DNS says.
+    private func locate(_ host: String, port: Int?, transport: SIPTransport) async throws(SendFailure) -> [SIPServerTarget] {
+        if let address = IPAddress(parsing: host) {
+            return [SIPServerTarget(transport: transport, address: address.canonical, port: port ?? transport.defaultPort)]
+        }
+        guard let locator else { throw .unresolved }
+        do {
+            return try await locator.locate(host: host, port: port, transport: transport, secure: false)
+        } catch {
+            logger.info("cannot locate a next hop", metadata: ["host": "\(host)", "error": "\(error)"])
+            throw .unresolved
         }
     }
 
-    /// The addresses of `host`: itself when it is an IP address.
-    private func resolve(_ host: String, port: Int?, transport: SIPTransport) async throws(SendFailure) -> [IPAddress] {
-        guard let address = IPAddress(parsing: host) else { throw .unresolved }
-        return [address.canonical]
+    /// The addresses of `host` for a response to its Via (RFC 3263 §5): itself when it is an
+    /// IP address, else its A/AAAA records at `port`.
+    private func resolve(_ host: String, port: Int, transport: SIPTransport) async throws(SendFailure) -> [IPAddress] {
+        try await locate(host, port: port, transport: transport).map(\.address)
     }
 
     private func sendUpstream(_ buffer: ByteBuffer) async throws(SendFailure) {

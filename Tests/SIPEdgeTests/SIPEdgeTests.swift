@@ -6,7 +6,18 @@ import NIOCore
 import NIOPosix
 import SIPCore
 import SIPEdge
+import SIPLocation
 import Testing
+
+/// A resolver that knows a fixed set of names: DNS through a stub.
+struct StubLocator: SIPServerLocating {
+    let names: [String: [SIPServerTarget]]
+
+    func locate(host: String, port: Int?, transport: SIPTransport?, secure: Bool) async throws(SIPLocationError) -> [SIPServerTarget] {
+        guard let targets = names[host] else { throw .nameNotFound(host) }
+        return targets
+    }
+}
 
 /// The upstream proxy as the tests play it: a UDP socket's two directions.
 struct Upstream: Sendable {
@@ -100,6 +111,7 @@ struct SIPEdgeTests {
         tcpIdleTimeout: Duration = .seconds(600),
         listen: [String] = ["udp:127.0.0.1:0", "tcp:127.0.0.1:0", "udp:[::1]:0"],
         upstreamOverride: SIPEndpoint? = nil,
+        locator: (any SIPServerLocating)? = nil,
         _ body: @escaping @Sendable (SIPEdge, [SIPEdge.Listener], Upstream) async throws -> Void
     ) async throws {
         let upstream = try await UDPPeer.bind("127.0.0.1")
@@ -116,6 +128,7 @@ struct SIPEdgeTests {
             configuration: configuration,
             policy: LivePolicy(Self.policy),
             logger: Logger(label: "sipfence.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            locator: locator,
             onListening: { announce.yield($0) }
         )
         try await upstream.channel.executeThenClose { upstreamInbound, upstreamOutbound in
@@ -401,6 +414,43 @@ struct SIPEdgeTests {
                 var chunks = received.makeAsyncIterator()
                 let delivered = try await next(&chunks)
                 #expect(delivered.hasPrefix("BYE sip:alice@127.0.0.2:\(callerPort);transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:"))
+            }
+        }
+    }
+
+    @Test("a request from the upstream to a host name is sent where DNS says; an unknown name gets 503")
+    func hostNames() async throws {
+        let callee = try await UDPPeer.bind("127.0.0.2")
+        let locator = StubLocator(names: [
+            "phones.example.test": [SIPServerTarget(transport: .udp, address: try IPAddress("127.0.0.2"), port: callee.port)]
+        ])
+        try await callee.channel.executeThenClose { calleeInbound, _ in
+            try await withEdge(locator: locator) { _, listeners, upstream in
+                let edgeAddress = try address(listeners, .udp)
+                func options(_ host: String, branch: String) -> String {
+                    sipText(
+                        """
+                        OPTIONS sip:alice@\(host) SIP/2.0
+                        Via: SIP/2.0/UDP 127.0.0.1:\(upstream.endpoint.port);branch=z9hG4bK\(branch)
+                        Max-Forwards: 70
+                        From: <sip:proxy@\(Self.domain)>;tag=up1
+                        To: <sip:alice@\(host)>
+                        Call-ID: dns-\(branch)
+                        CSeq: 1 OPTIONS
+                        Content-Length: 0
+
+
+                        """)
+                }
+                try await upstream.outbound.write(
+                    AddressedEnvelope(remoteAddress: edgeAddress, data: ByteBuffer(string: options("phones.example.test", branch: "known"))))
+                var delivered = calleeInbound.makeAsyncIterator()
+                #expect(text(try await next(&delivered).data).hasPrefix("OPTIONS sip:alice@phones.example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:"))
+                try await upstream.outbound.write(
+                    AddressedEnvelope(remoteAddress: edgeAddress, data: ByteBuffer(string: options("nowhere.example.test", branch: "unknown"))))
+                var answers = upstream.inbound.makeAsyncIterator()
+                let answer = text(try await next(&answers).data)
+                #expect(answer.hasPrefix("SIP/2.0 503 Service Unavailable\r\n"), "\(answer)")
             }
         }
     }
