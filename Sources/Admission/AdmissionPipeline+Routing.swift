@@ -171,7 +171,8 @@ extension AdmissionPipeline {
                 return answer(message, .serviceUnavailable, verdict: .dropped, reason: "no_socket_for_next_hop", decision, source)
             }
             let family = literal?.family ?? (interface.reaches(.ipv4) ? .ipv4 : .ipv6)
-            destination = .nextHop(SIPNextHop(transport: transport, host: literal?.description ?? host, port: target.port, family: family))
+            let hop = SIPNextHop(transport: transport, host: literal?.description ?? host, port: target.port, family: family)
+            destination = .nextHop(hop)
             outgoing = interface
             sendingTransport = transport
         }
@@ -180,16 +181,20 @@ extension AdmissionPipeline {
         let method = message.method ?? ""
         if message.to.tag == nil && Self.dialogCreatingMethods.contains(method), let incoming = settings.upstreamInterface {
             // The flow the request goes out on, when its address is known now.
-            var flowToken: String?
-            if case .flow(let flow, _) = destination {
-                flowToken = DialogToken.mint(flow: flow, callID: message.callID, initiatorTag: message.from.tag ?? "", now: now, keyring: settings.digest.keyring)
+            var flow: SIPFlow?
+            if case .flow(let tokenFlow, _) = destination {
+                flow = tokenFlow
             } else if case .nextHop(let hop) = destination, let address = IPAddress(parsing: hop.host) {
-                let flow = SIPFlow(
+                flow = SIPFlow(
                     transport: hop.transport, local: outgoing.endpoint, remoteAddress: address,
                     remotePort: hop.port ?? hop.transport.defaultPort)
-                flowToken = DialogToken.mint(flow: flow, callID: message.callID, initiatorTag: message.from.tag ?? "", now: now, keyring: settings.digest.keyring)
             }
-            recordRoute = [recordRouteURI(outgoing, token: flowToken)]
+            let token = flow.map { flow in
+                DialogToken.mint(
+                    flow: flow, callID: message.callID, initiatorTag: message.from.tag ?? "", now: now,
+                    keyring: settings.digest.keyring)
+            }
+            recordRoute = [recordRouteURI(outgoing, token: token)]
             if incoming != outgoing { recordRoute.append(recordRouteURI(incoming, token: nil)) }
         }
         let forwarded = message.forwarded(

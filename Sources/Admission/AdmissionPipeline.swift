@@ -112,7 +112,8 @@ public struct AdmissionPipeline: Sendable {
             return answer(message, .loopDetected, verdict: .loopDetected, reason: "loop_detected", decision, source)
         }
 
-        let route = RouteSet(of: message, settings: settings)
+        // Read only for requests that get this far: refused INVITEs never need it.
+        lazy var route = RouteSet(of: message, settings: settings)
         var authenticatingRealm: String?
         if !fromUpstream && message.to.tag != nil {
             // In a dialog: the Request-URI names a Contact, not a domain (§12.2.1.1).

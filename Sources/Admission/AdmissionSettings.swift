@@ -83,7 +83,10 @@ public struct AdmissionSettings: Sendable {
     func interface(_ endpoint: SIPEndpoint?) -> SIPInterface? {
         guard let endpoint else { return nil }
         return interfaces.first { $0.endpoint == endpoint }
-            ?? interfaces.first { $0.transport == endpoint.transport && $0.port == endpoint.port && $0.reaches(endpoint.address.canonical.family) }
+            ?? interfaces.first { interface in
+                interface.transport == endpoint.transport && interface.port == endpoint.port
+                    && interface.reaches(endpoint.address.canonical.family)
+            }
     }
 
     /// Whether `host` and `port` name one of sipfence's sockets: the address it

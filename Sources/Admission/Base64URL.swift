@@ -1,8 +1,10 @@
 import Foundation
 
 /// base64url without padding (RFC 4648 §5), through Foundation's base64: the encoding of
-/// ``DigestNonce`` and ``DialogToken`` (whose lengths are multiples of 3 bytes too), whose alphabet (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`) is all SIP token
-/// characters, so a nonce needs no escaping in a quoted string.
+/// ``DigestNonce`` and ``DialogToken``. Its alphabet (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`)
+/// is all SIP token characters, so a nonce needs no escaping in a quoted string and a
+/// token none in a URI parameter. Dialog tokens are 36, 48 or 60 bytes: whole 3-byte
+/// groups too.
 ///
 /// Nonces are 27 bytes, a whole number of 3-byte groups, so their encoding has no
 /// padding and no unused bits: every 36-character text decodes to exactly one byte

@@ -284,8 +284,8 @@ public final class SIPEdge: Service, Sendable {
             logger.warning(
                 "cannot send an admitted request on; answering 503",
                 metadata: ["source": "\(delivery.source)", "destination": "\(delivery.outbound.destination)", "reason": "\(error)"])
+            // Counted once, as the message it answers was, and in sipfence_send_failures_total.
             let answer = pipeline.serviceUnavailable(request, from: delivery.source, reason: error.reason)
-            metrics.record(answer, transport: delivery.source.transport, duration: .zero)
             if let outbound = answer.outbound {
                 try? await send(outbound, replyingTo: delivery.source, inBackground: false)
             }

@@ -94,7 +94,9 @@ private struct Reader {
 
         let listen = endpoints("sip.listen")
         // Unset or empty: the sip.listen sockets face both sides.
-        let upstreamListen = (raw("sip.upstream_listen") as? [Any])?.isEmpty ?? (raw("sip.upstream_listen") == nil) ? [] : endpoints("sip.upstream_listen")
+        let upstreamListenValue = raw("sip.upstream_listen")
+        let upstreamListenUnset = upstreamListenValue == nil || (upstreamListenValue as? [Any])?.isEmpty == true
+        let upstreamListen = upstreamListenUnset ? [] : endpoints("sip.upstream_listen")
         for (index, endpoint) in upstreamListen.enumerated() where listen.contains(endpoint) {
             fail("sip.upstream_listen[\(index)]", "\(endpoint) is in sip.listen too; a socket faces one side")
         }
