@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the SIP parsing and admission tests — the RFC 4475 corpus included — under
+# Runs the SIP parsing, admission and dialog-routing tests — the RFC 4475 corpus included — under
 # AddressSanitizer and LeakSanitizer, and fails on any leak, overflow or use-after-free.
 # Every libosip2 allocation made while parsing is covered: LeakSanitizer intercepts
 # malloc in libosipparser2 too. (valgrind 3.19 cannot run Swift 6.3 binaries.)
@@ -16,7 +16,7 @@ trap 'rm -f "$log"' EXIT
 echo "== sanitizer build and run (scratch path .build-asan)"
 status=0
 swift test --sanitize=address --scratch-path .build-asan \
-    --filter 'CorpusTests|SIPCoreTests|AdmissionPipelineTests' >"$log" 2>&1 || status=$?
+    --filter 'CorpusTests|SIPCoreTests|AdmissionPipelineTests|DialogRoutingTests|DialogTokenTests' >"$log" 2>&1 || status=$?
 grep -E '^(✔|✘) (Suite|Test run)' "$log" || true
 if grep -q -E 'ERROR: (LeakSanitizer|AddressSanitizer)' "$log"; then
     grep -A30 -E 'ERROR: (LeakSanitizer|AddressSanitizer)' "$log" | head -80
