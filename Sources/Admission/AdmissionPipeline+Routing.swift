@@ -140,14 +140,14 @@ extension AdmissionPipeline {
             return answer(message, .serviceUnavailable, verdict: .dropped, reason: "unroutable_request", decision, source)
         }
         let transport = target.transport ?? (target.scheme == "sips" ? .tls : .udp)
-        // The upstream is trusted: its token is only checked for authenticity and dialog.
+        // The upstream is trusted: its token is only checked for authenticity and binding —
+        // to this dialog, or (a Path token) to no dialog at all — never for age.
+        // (An RFC 2543 dialog has no tags: its token was made with an empty one.)
         let tags = [message.from.tag, message.to.tag].compactMap { $0 } + [""]
+        let keys = { (id: UInt8) in settings.keyring(for: id, at: now) }
         let token = route.tokens.lazy.compactMap { text in
-            try? DialogToken(
-                verifying: text, callID: message.callID, tags: tags,
-                keys: { settings.keyring(for: $0, at: now) })
-        }.first ?? route.tokens.lazy.compactMap { text in
-            try? DialogToken(verifying: text, callID: "", tags: [""], keys: { settings.keyring(for: $0, at: now) })
+            (try? DialogToken(verifying: text, callID: message.callID, tags: tags, keys: keys))
+                ?? (try? DialogToken(verifying: text, callID: "", tags: [""], keys: keys))
         }.first
 
         let destination: SIPDestination

@@ -74,10 +74,7 @@ public struct DialogToken: Hashable, Sendable {
         let signed = Array(bytes[..<signedLength])
         let presented = bytes[signedLength...]
         let verified = tags.contains { tag in
-            let expected = Self.mac(signed, callID: callID, initiatorTag: tag, key: keyring.dialogTokenKey)
-            var difference: UInt8 = 0
-            for (index, byte) in presented.enumerated() { difference |= byte ^ expected[index] }
-            return difference == 0
+            presented.equalsInConstantTime(Self.mac(signed, callID: callID, initiatorTag: tag, key: keyring.dialogTokenKey))
         }
         guard verified else { throw .badMAC }
         func port(at offset: Int) -> Int { Int(bytes[offset]) << 8 | Int(bytes[offset + 1]) }
@@ -113,11 +110,11 @@ public struct DialogToken: Hashable, Sendable {
         let transportCode = UInt8(transports.firstIndex(of: flow.transport) ?? 0)
         var bytes: [UInt8] = [keyID, transportCode | (local.family == .ipv6 ? 0b0100 : 0) | (remote.family == .ipv6 ? 0b1000 : 0)]
         bytes.reserveCapacity(6 + 36 + macLength)
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: issued >> UInt32(shift))) }
+        bytes.appendBigEndian(issued)
         bytes += local.networkBytes
-        bytes += [UInt8(truncatingIfNeeded: flow.local.port >> 8), UInt8(truncatingIfNeeded: flow.local.port)]
+        bytes.appendBigEndian(UInt16(truncatingIfNeeded: flow.local.port))
         bytes += remote.networkBytes
-        bytes += [UInt8(truncatingIfNeeded: flow.remotePort >> 8), UInt8(truncatingIfNeeded: flow.remotePort)]
+        bytes.appendBigEndian(UInt16(truncatingIfNeeded: flow.remotePort))
         return bytes
     }
 
@@ -125,11 +122,8 @@ public struct DialogToken: Hashable, Sendable {
     /// (length-prefixed, so no two inputs run together).
     private static func mac(_ signed: [UInt8], callID: String, initiatorTag: String, key: SymmetricKey) -> [UInt8] {
         var message = label + signed
-        for field in [Array(callID.utf8), Array(initiatorTag.utf8)] {
-            let count = UInt32(truncatingIfNeeded: field.count)
-            for shift in stride(from: 24, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: count >> UInt32(shift))) }
-            message += field
-        }
+        message.appendLengthPrefixed(Array(callID.utf8))
+        message.appendLengthPrefixed(Array(initiatorTag.utf8))
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(macLength))
     }
 }

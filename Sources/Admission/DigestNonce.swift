@@ -50,7 +50,7 @@ public enum DigestNonce {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(byteLength)
         bytes.append(keyID)
-        appendBigEndian(issued, to: &bytes)
+        bytes.appendBigEndian(issued)
         bytes += mac(keyID: keyID, key: key, issued: issued, realm: realm, callID: callID, source: source)
         return Base64URL.encode(bytes)
     }
@@ -88,9 +88,7 @@ public enum DigestNonce {
         let issued = bytes[1...8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard let key = keys(keyID) else { return .invalid(.unknownKey) }
         let expected = mac(keyID: keyID, key: key, issued: issued, realm: realm, callID: callID, source: source)
-        var difference: UInt8 = 0
-        for (index, byte) in bytes[9...].enumerated() { difference |= byte ^ expected[index] }
-        guard difference == 0 else { return .invalid(.badMAC) }
+        guard bytes[9...].equalsInConstantTime(expected) else { return .invalid(.badMAC) }
         if issued > now {
             return issued - now > maximumSkew ? .invalid(.issuedInFuture) : .valid
         }
@@ -111,17 +109,10 @@ public enum DigestNonce {
         message.reserveCapacity(label.count + 1 + 8 + 12 + realm.utf8.count + callID.utf8.count + 16)
         message += label
         message.append(keyID)
-        appendBigEndian(issued, to: &message)
+        message.appendBigEndian(issued)
         for field in [Array(realm.utf8), Array(callID.utf8), source.canonical.networkBytes] {
-            appendBigEndian(UInt32(truncatingIfNeeded: field.count), to: &message)
-            message += field
+            message.appendLengthPrefixed(field)
         }
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(macLength))
-    }
-
-    private static func appendBigEndian<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
-        for shift in stride(from: Integer.bitWidth - 8, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> shift))
-        }
     }
 }

@@ -51,6 +51,13 @@ public struct SIPEndpoint: Hashable, Sendable {
         self.init(transport: transport, address: address, port: port)
     }
 
+    /// Whether a socket bound here can send to an address of `family`: one of that family
+    /// (IPv4-mapped IPv6 counts as IPv4), or the dual-stack IPv6 wildcard `[::]`, which
+    /// reaches IPv4 too.
+    public func reaches(_ family: IPAddress.Family) -> Bool {
+        address.canonical.family == family || address == IPAddress(ipv6: 0)
+    }
+
     /// The host as written in a URI or Via: IPv6 in brackets.
     public var hostText: String {
         address.family == .ipv6 ? "[\(address)]" : address.description

@@ -47,11 +47,9 @@ public struct SIPInterface: Hashable, Sendable {
     /// The port.
     public var port: Int { endpoint.port }
 
-    /// Whether the socket can send to an address of `family`: a wildcard IPv6 socket is
-    /// dual-stack and reaches IPv4 too.
+    /// Whether the socket can send to an address of `family` (see ``SIPEndpoint/reaches(_:)``).
     public func reaches(_ family: IPAddress.Family) -> Bool {
-        let address = endpoint.address.canonical
-        return address.family == family || endpoint.address == IPAddress(ipv6: 0)
+        endpoint.reaches(family)
     }
 
     /// The host as written in a URI or Via: IPv6 in brackets.

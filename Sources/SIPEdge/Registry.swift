@@ -128,8 +128,7 @@ final class Registry: Sendable {
                 return listener
             }
             return state.datagramListeners.first { listener in
-                listener.writer != nil
-                    && (listener.bound.address.canonical.family == family || listener.bound.address == IPAddress(ipv6: 0))
+                listener.writer != nil && listener.bound.reaches(family)
             }
         }
     }
@@ -188,10 +187,6 @@ final class Registry: Sendable {
 
     var upstreamConnection: StreamConnection? {
         state.withLock { state in state.upstream.flatMap { state.connections[$0] } }
-    }
-
-    var inboundConnectionCount: Int {
-        state.withLock { state in state.connections.values.count { !$0.isUpstream } }
     }
 
     /// Closes the upstream connection, so that the next one goes to the configured upstream.

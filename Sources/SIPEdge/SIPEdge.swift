@@ -148,7 +148,9 @@ public final class SIPEdge: Service, Sendable {
                         continuation.resume(throwing: error)
                     }
                 case .deliver(let delivery):
-                    group.addTask { await self.deliverInBackground(delivery) }
+                    // Its own task: it may look names up and open a connection, which it
+                    // then serves until it closes.
+                    group.addTask { await self.deliver(delivery, inBackground: true) }
                 }
             }
         }
@@ -290,12 +292,6 @@ public final class SIPEdge: Service, Sendable {
                 try? await send(outbound, replyingTo: delivery.source, inBackground: false)
             }
         }
-    }
-
-    /// A delivery in its own task: it may look names up and open a connection, which it
-    /// then serves until it closes.
-    private func deliverInBackground(_ delivery: Delivery) async {
-        await deliver(delivery, inBackground: true)
     }
 
     /// Sends `outbound` where the pipeline said.

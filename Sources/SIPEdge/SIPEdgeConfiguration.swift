@@ -92,11 +92,10 @@ extension SIPEdgeConfiguration {
     public var reachabilityProblems: [(key: String, reason: String)] {
         let key = upstreamListen.isEmpty ? "sip.listen" : "sip.upstream_listen"
         let family = upstream.address.canonical.family
-        let reaching = sockets.filter { socket in
-            socket.side.facesUpstream && socket.endpoint.transport == upstream.transport
-                && (socket.endpoint.address.canonical.family == family || socket.endpoint.address == IPAddress(ipv6: 0))
+        let reaching = sockets.contains { socket in
+            socket.side.facesUpstream && socket.endpoint.transport == upstream.transport && socket.endpoint.reaches(family)
         }
-        guard reaching.isEmpty else { return [] }
+        guard !reaching else { return [] }
         let name = family == .ipv4 ? "IPv4" : "IPv6"
         let example = family == .ipv4 ? "\(upstream.transport.rawValue.lowercased()):0.0.0.0:5060" : "\(upstream.transport.rawValue.lowercased()):[::]:5060"
         return [(
