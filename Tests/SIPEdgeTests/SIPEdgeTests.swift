@@ -454,4 +454,19 @@ struct SIPEdgeTests {
             }
         }
     }
+
+    @Test("an edge that cannot reach the upstream's address family refuses to start (issue 9: never a silent drop)")
+    func refusesUnreachableUpstream() async throws {
+        let configuration = SIPEdgeConfiguration(
+            listen: [try SIPEndpoint("udp:[::1]:0")], upstream: try SIPEndpoint("udp:127.0.0.1:5070"), keyring: Self.keyring)
+        #expect(configuration.reachabilityProblems.map(\.key) == ["sip.listen"])
+        let edge = SIPEdge(
+            configuration: configuration, policy: LivePolicy(Self.policy),
+            logger: Logger(label: "sipfence.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            locator: StubLocator(names: [:]))
+        let expected = SIPEdgeError.cannotReachUpstream(try #require(configuration.reachabilityProblems.first?.reason))
+        await #expect(throws: expected) {
+            try await withTimeout(10) { try await edge.run() }
+        }
+    }
 }
