@@ -25,8 +25,15 @@ public enum SIPStreamFraming {
 
     /// Frames the front of `buffer`.
     ///
-    /// - Parameter maximumMessageSize: the largest message accepted, headers and body.
-    public static func frame(_ buffer: UnsafeRawBufferPointer, maximumMessageSize: Int) -> Frame {
+    /// - Parameters:
+    ///   - maximumMessageSize: the largest message accepted, headers and body, in bytes.
+    ///   - maximumHeaderSize: the most bytes the header block may take before its empty
+    ///     line (`sip.max_header_bytes`); by default the message limit. A stream that has
+    ///     sent that much without ending its headers is ``Frame/tooLarge(headerPrefix:)``
+    ///     at once, so a slow sender cannot hold a large buffer open.
+    public static func frame(
+        _ buffer: UnsafeRawBufferPointer, maximumMessageSize: Int, maximumHeaderSize: Int? = nil
+    ) -> Frame {
         let bytes = buffer.bindMemory(to: UInt8.self)
         let count = bytes.count
         guard count > 0 else { return .needMoreData }
@@ -42,7 +49,8 @@ public enum SIPStreamFraming {
         }
 
         // The header block ends at the first CRLF CRLF.
-        let limit = min(count, maximumMessageSize)
+        let headerLimit = min(maximumHeaderSize ?? maximumMessageSize, maximumMessageSize)
+        let limit = min(count, headerLimit)
         var headerEnd: Int?
         var index = 0
         while index + 3 < limit {
@@ -53,7 +61,7 @@ public enum SIPStreamFraming {
             index += 1
         }
         guard let headerEnd else {
-            if count >= maximumMessageSize { return .tooLarge(headerPrefix: lastLineEnd(bytes, before: limit)) }
+            if count >= headerLimit { return .tooLarge(headerPrefix: lastLineEnd(bytes, before: limit)) }
             return .needMoreData
         }
 
