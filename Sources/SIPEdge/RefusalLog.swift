@@ -1,27 +1,16 @@
 import Admission
 import Logging
-import Synchronization
 
 /// Logs refused INVITEs — one line each, at info — but at most `burst` lines at once and
 /// `perSecond` lines a second after that, so that a flood cannot fill the disk. Lines it
 /// holds back are counted and reported with the next line it writes.
 final class RefusalLog: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var last: ContinuousClock.Instant
-        var suppressed = 0
-    }
-
     private let logger: Logger
-    private let perSecond: Double
-    private let burst: Double
-    private let bucket: Mutex<Bucket>
+    private let throttle: LogThrottle
 
     init(logger: Logger, perSecond: Double = 20, burst: Double = 100) {
         self.logger = logger
-        self.perSecond = perSecond
-        self.burst = burst
-        self.bucket = Mutex(Bucket(tokens: burst, last: .now))
+        self.throttle = LogThrottle(perSecond: perSecond, burst: burst)
     }
 
     func record(_ decision: AdmissionDecision, source: SIPSource) {
@@ -29,21 +18,7 @@ final class RefusalLog: Sendable {
         case .rejected, .unknownDomain: break
         default: return
         }
-        let suppressed: Int? = bucket.withLock { bucket in
-            let now = ContinuousClock.now
-            let elapsed = bucket.last.duration(to: now)
-            bucket.last = now
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + seconds * perSecond)
-            guard bucket.tokens >= 1 else {
-                bucket.suppressed += 1
-                return nil
-            }
-            bucket.tokens -= 1
-            defer { bucket.suppressed = 0 }
-            return bucket.suppressed
-        }
-        guard let suppressed else { return }
+        guard let suppressed = throttle.admit() else { return }
         var metadata: Logger.Metadata = [
             "verdict": "\(decision.verdict)",
             "reason": "\(decision.reason)",
@@ -54,5 +29,34 @@ final class RefusalLog: Sendable {
         ]
         if suppressed > 0 { metadata["suppressed_before"] = "\(suppressed)" }
         logger.info("refused request", metadata: metadata)
+    }
+}
+
+/// Logs TCP connections refused at accept or closed for being too slow, and requests
+/// dropped by the flood limits — one line each, at info, rate-limited like
+/// ``RefusalLog`` (each kind with its own budget).
+final class AbuseLog: Sendable {
+    private let logger: Logger
+    private let connections = LogThrottle()
+    private let drops = LogThrottle()
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// A TCP connection from `peer` refused or closed, for `reason` (the metric's label).
+    func connection(_ reason: String, peer: String) {
+        guard let suppressed = connections.admit() else { return }
+        var metadata: Logger.Metadata = ["reason": "\(reason)", "peer": "\(peer)"]
+        if suppressed > 0 { metadata["suppressed_before"] = "\(suppressed)" }
+        logger.info("TCP connection refused", metadata: metadata)
+    }
+
+    /// A request from `source` dropped unanswered by the flood limits.
+    func drop(_ verdict: FloodVerdict, source: SIPSource) {
+        guard let reason = verdict.dropReason, let suppressed = drops.admit() else { return }
+        var metadata: Logger.Metadata = ["reason": "\(reason)", "source": "\(source)"]
+        if suppressed > 0 { metadata["suppressed_before"] = "\(suppressed)" }
+        logger.info("request dropped by flood limits", metadata: metadata)
     }
 }

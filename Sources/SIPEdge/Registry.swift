@@ -34,6 +34,35 @@ final class Registry: Sendable {
         let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
     }
 
+    /// How a stream connection counts against the TCP limits.
+    enum StreamSlot: Hashable, Sendable {
+        /// Accepted from a caller: counted per source (``FloodLimits/sourceKey(for:)``),
+        /// and, for a source outside every list, against the share not reserved for
+        /// known sources.
+        case inbound(source: IPPrefix, known: Bool)
+        /// Opened by sipfence to a caller's next hop: counted in the total only.
+        case outbound
+        /// The upstream's connection: counted, never refused.
+        case upstream
+    }
+
+    /// Why a stream connection was refused a slot.
+    enum SlotRefusal: String, Sendable {
+        /// `sip.max_tcp_connections` are open.
+        case capacity
+        /// The source has `sip.max_tcp_connections_per_source` open.
+        case perSource = "per_source_limit"
+        /// Unknown sources hold every slot not reserved for known ones
+        /// (`sip.tcp_reserved_for_known`).
+        case reservedForKnown = "reserved_for_known"
+    }
+
+    private struct Slots: Sendable {
+        var total = 0
+        var unknown = 0
+        var bySource: [IPPrefix: Int] = [:]
+    }
+
     private struct State: Sendable {
         var configuration: SIPEdgeConfiguration
         var pipeline: AdmissionPipeline?
@@ -42,6 +71,7 @@ final class Registry: Sendable {
         var connections: [SIPConnectionID: StreamConnection] = [:]
         var upstream: SIPConnectionID?
         var nextID: UInt64 = 1
+        var slots = Slots()
     }
 
     private let state: Mutex<State>
@@ -180,9 +210,43 @@ final class Registry: Sendable {
         }
     }
 
-    /// Every open TCP connection, inbound and outbound.
-    var connectionCount: Int {
-        state.withLock { $0.connections.count }
+    /// Takes a slot for a new stream connection under the configured limits, or says
+    /// why there is none. Every slot taken is given back with ``release(_:)``.
+    func reserve(_ slot: StreamSlot) -> SlotRefusal? {
+        state.withLock { state in
+            let configuration = state.configuration
+            var slots = state.slots
+            switch slot {
+            case .upstream:
+                break
+            case .outbound:
+                guard slots.total < configuration.maxTCPConnections else { return .capacity }
+            case .inbound(let source, let known):
+                guard slots.total < configuration.maxTCPConnections else { return .capacity }
+                let perSource = configuration.maxTCPConnectionsPerSource
+                if perSource > 0, slots.bySource[source, default: 0] >= perSource { return .perSource }
+                if !known {
+                    let reserved = Int((Double(configuration.maxTCPConnections) * configuration.tcpReservedForKnown).rounded(.up))
+                    guard slots.unknown < configuration.maxTCPConnections - reserved else { return .reservedForKnown }
+                    slots.unknown += 1
+                }
+                slots.bySource[source, default: 0] += 1
+            }
+            slots.total += 1
+            state.slots = slots
+            return nil
+        }
+    }
+
+    /// Gives back a slot taken with ``reserve(_:)``.
+    func release(_ slot: StreamSlot) {
+        state.withLock { state in
+            state.slots.total -= 1
+            guard case .inbound(let source, let known) = slot else { return }
+            if !known { state.slots.unknown -= 1 }
+            let remaining = state.slots.bySource[source, default: 1] - 1
+            state.slots.bySource[source] = remaining > 0 ? remaining : nil
+        }
     }
 
     var upstreamConnection: StreamConnection? {

@@ -47,7 +47,7 @@ extension SIPEdge {
                     .serverChannelOption(.backlog, value: 256)
                     .bind(host: endpoint.address.description, port: endpoint.port) { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try self.configureStream(channel, configuration)
+                            try self.configureStream(channel, configuration, accepted: true)
                         }
                     }
                 let bound = boundEndpoint(server.channel, transport: .tcp) ?? endpoint
@@ -70,14 +70,25 @@ extension SIPEdge {
         min(configuration.maxMessageBytes + 1, 65_536)
     }
 
-    /// The handlers of a SIP stream: idle timeout, framing.
-    private func configureStream(_ channel: any Channel, _ configuration: SIPEdgeConfiguration) throws -> StreamChannel {
-        let idle = configuration.tcpIdleTimeout.components
-        let nanoseconds = idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000
-        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .nanoseconds(nanoseconds)))
+    /// The handlers of a SIP stream: idle timeout, framing with the header bound, and the
+    /// message deadlines — the first-message one only on connections sipfence `accepted`.
+    func configureStream(_ channel: any Channel, _ configuration: SIPEdgeConfiguration, accepted: Bool) throws -> StreamChannel {
+        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(configuration.tcpIdleTimeout)))
         try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
         try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(SIPStreamDecoder(maximumMessageSize: configuration.maxMessageBytes))
+            ByteToMessageHandler(
+                SIPStreamDecoder(maximumMessageSize: configuration.maxMessageBytes, maximumHeaderSize: configuration.maxHeaderBytes))
+        )
+        let metrics = self.metrics
+        let abuse = self.abuse
+        try channel.pipeline.syncOperations.addHandler(
+            StreamDeadlineHandler(
+                firstMessage: accepted ? TimeAmount(configuration.tcpFirstMessageTimeout) : nil,
+                message: TimeAmount(configuration.tcpMessageTimeout),
+                onExpiry: { expiry, peer in
+                    metrics.connectionClosed(because: expiry.rawValue)
+                    abuse.connection(expiry.rawValue, peer: peer.map { "\($0)" } ?? "-")
+                })
         )
         return try StreamChannel(wrappingChannelSynchronously: channel)
     }
@@ -117,13 +128,15 @@ extension SIPEdge {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        guard registry.connectionCount < registry.configuration.maxTCPConnections else {
-                            metrics.connectionRefused()
+                        switch slot(forAccepting: connection.channel.remoteAddress) {
+                        case .success(let slot):
+                            group.addTask { await self.serve(connection, upstream: nil, interface: bound, slot: slot) }
+                        case .failure(let refusal):
+                            metrics.connectionRefused(refusal.reason)
+                            abuse.connection(refusal.reason, peer: connection.channel.remoteAddress.map { "\($0)" } ?? "-")
                             // Closed through the async channel, which must finish its writer.
                             try? await connection.executeThenClose { _, _ in }
-                            continue
                         }
-                        group.addTask { await self.serve(connection, upstream: nil, interface: bound) }
                     }
                 }
             }
@@ -133,11 +146,51 @@ extension SIPEdge {
         registry.removeListener(id)
     }
 
+    /// Why an accepted connection gets no slot.
+    enum AcceptRefusal: Error {
+        /// The source is banned by the flood limits.
+        case banned
+        /// A limit of ``Registry/SlotRefusal``.
+        case limit(Registry.SlotRefusal)
+        /// The socket has no IP peer address.
+        case noPeer
+
+        /// The metric label.
+        var reason: String {
+            switch self {
+            case .banned: "banned"
+            case .limit(let refusal): refusal.rawValue
+            case .noPeer: "no_peer_address"
+            }
+        }
+    }
+
+    /// The slot an accepted connection from `remote` takes, or why it gets none: banned
+    /// sources first, then the connection limits, with the upstream never refused.
+    func slot(forAccepting remote: SocketAddress?) -> Result<Registry.StreamSlot, AcceptRefusal> {
+        guard let peer = remote?.ipAddress else { return .failure(.noPeer) }
+        let configuration = registry.configuration
+        let slot: Registry.StreamSlot
+        if peer.canonical == configuration.upstream.address.canonical {
+            slot = .upstream
+        } else {
+            guard !flood.isBanned(peer, at: Self.wallClockTime()) else { return .failure(.banned) }
+            let known = livePolicy.policy.knownSourceMatch(peer) != nil
+            slot = .inbound(source: configuration.flood.sourceKey(for: peer), known: known)
+        }
+        if let refusal = registry.reserve(slot) { return .failure(.limit(refusal)) }
+        return .success(slot)
+    }
+
     /// Serves one stream connection — inbound, to the upstream (`upstream` set), or
-    /// opened to a caller — until it closes: every message in it goes through the pipeline
-    /// with the connection as its flow and `interface` (the listener it belongs to) as the
-    /// socket it arrived on. `first` is written as soon as the connection is registered.
-    func serve(_ connection: StreamChannel, upstream: SIPEndpoint?, interface: SIPEndpoint?, first: ByteBuffer? = nil) async {
+    /// opened to a caller — until it closes, then gives back its `slot`: every message in
+    /// it goes through the pipeline with the connection as its flow and `interface` (the
+    /// listener it belongs to) as the socket it arrived on. `first` is written as soon as
+    /// the connection is registered. A connection whose source gets banned is closed.
+    func serve(
+        _ connection: StreamChannel, upstream: SIPEndpoint?, interface: SIPEndpoint?, slot: Registry.StreamSlot, first: ByteBuffer? = nil
+    ) async {
+        defer { registry.release(slot) }
         guard let remote = connection.channel.remoteAddress, let peer = remote.ipAddress, let peerPort = remote.port else {
             try? await connection.executeThenClose { _, _ in }
             return
@@ -170,13 +223,20 @@ extension SIPEdge {
                         metrics.keepAlive(.tcp)
                         try await outbound.write(ByteBuffer(string: "\r\n"))
                     case .message(let message):
-                        await handle(Array(message.readableBytesView), from: source)
+                        if await handle(Array(message.readableBytesView), from: source).bansSource {
+                            metrics.connectionClosed(because: "banned")
+                            return
+                        }
                     case .oversized(let headerPrefix):
                         await handle(Array(headerPrefix.readableBytesView), from: source, oversized: true)
+                        metrics.connectionClosed(because: "too_large")
                         return
                     case .unframable(let headers):
                         await handle(Array(headers.readableBytesView), from: source)
+                        metrics.connectionClosed(because: "unframable")
                         return
+                    case .started:
+                        break  // consumed by StreamDeadlineHandler
                     }
                 }
             }
@@ -193,21 +253,22 @@ extension SIPEdge {
     ///   ``SendFailure/connectFailed`` when the connection cannot be opened.
     func connect(to address: SocketAddress, interface: SIPEndpoint, sending buffer: ByteBuffer) async throws(SendFailure) {
         let configuration = registry.configuration
-        guard registry.connectionCount < configuration.maxTCPConnections else { throw .tooManyConnections }
+        guard registry.reserve(.outbound) == nil else { throw .tooManyConnections }
         let connection: StreamChannel
         do {
             connection = try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(5))
                 .connect(to: address) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try self.configureStream(channel, configuration)
+                        try self.configureStream(channel, configuration, accepted: false)
                     }
                 }
         } catch {
+            registry.release(.outbound)
             logger.info("cannot connect to a next hop", metadata: ["address": "\(address)", "error": "\(error)"])
             throw .connectFailed
         }
-        await serve(connection, upstream: nil, interface: interface, first: buffer)
+        await serve(connection, upstream: nil, interface: interface, slot: .outbound, first: buffer)
     }
 
     // MARK: Upstream
@@ -229,12 +290,13 @@ extension SIPEdge {
                     .connectTimeout(.seconds(5))
                     .connect(host: upstream.address.description, port: upstream.port) { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try self.configureStream(channel, configuration)
+                            try self.configureStream(channel, configuration, accepted: false)
                         }
                     }
                 backoff = .milliseconds(100)
                 logger.info("connected to upstream", metadata: ["upstream": "\(upstream)"])
-                await serve(connection, upstream: upstream, interface: nil)
+                _ = registry.reserve(.upstream)
+                await serve(connection, upstream: upstream, interface: nil, slot: .upstream)
                 if !Task.isCancelled {
                     metrics.upstreamError("connection_closed")
                     logger.warning("upstream connection closed", metadata: ["upstream": "\(upstream)"])

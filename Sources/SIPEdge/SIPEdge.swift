@@ -38,6 +38,9 @@ public final class SIPEdge: Service, Sendable {
     let logger: Logger
     let metrics = SIPEdgeMetrics()
     let refusals: RefusalLog
+    let abuse: AbuseLog
+    /// The per-source flood limits and bans (`sip.flood.*`); per node.
+    public let flood: FloodGuard
     let registry: Registry
     let locator: (any SIPServerLocating)?
     let onListening: @Sendable ([Listener]) async -> Void
@@ -89,6 +92,8 @@ public final class SIPEdge: Service, Sendable {
         self.livePolicy = policy
         self.logger = logger
         self.refusals = RefusalLog(logger: logger)
+        self.abuse = AbuseLog(logger: logger)
+        self.flood = FloodGuard(limits: configuration.flood)
         self.registry = Registry(configuration: configuration)
         self.onListening = onListening
         (self.commands, self.commandSink) = AsyncStream.makeStream(of: Command.self)
@@ -174,6 +179,7 @@ public final class SIPEdge: Service, Sendable {
             registry.closeListeners(for: socket.endpoint, side: socket.side)
         }
         registry.configuration = configuration
+        flood.update(configuration.flood)
         try updatePipeline(for: configuration)
         if previous.upstream != configuration.upstream {
             registry.dropUpstreamConnection()
@@ -230,23 +236,46 @@ public final class SIPEdge: Service, Sendable {
         return UInt64(max(0, now.tv_sec))
     }
 
-    /// Runs one message through the pipeline and carries out the decision.
-    func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async {
-        guard let pipeline = registry.pipeline else { return }
+    /// Seconds since the Unix epoch, to the nanosecond: the flood limits' clock, so that
+    /// ban times can be shown as dates.
+    static func wallClockTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// Screens one message against the flood limits, then — unless they drop it — runs it
+    /// through the pipeline and carries out the decision.
+    ///
+    /// - Returns: the flood limits' verdict.
+    @discardableResult
+    func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async -> FloodVerdict {
+        guard let pipeline = registry.pipeline else { return .pass }
+        let policy = livePolicy.policy
+        let screened = pipeline.screen(source, policy: policy, limits: flood, at: Self.wallClockTime())
+        guard screened == .pass else {
+            metrics.floodDropped(screened, transport: source.transport)
+            abuse.drop(screened, source: source)
+            if case .bannedNow(let ban) = screened { announce(ban) }
+            return screened
+        }
         let start = ContinuousClock.now
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: source)
-            : pipeline.decide(bytes, from: source, policy: livePolicy.policy, now: Self.wallClockSeconds())
+            : pipeline.decide(bytes, from: source, policy: policy, now: Self.wallClockSeconds())
         metrics.record(decision, transport: source.transport, duration: start.duration(to: .now))
         refusals.record(decision, source: source)
+        if let ban = pipeline.recordOutcome(decision, from: source, policy: policy, limits: flood, at: Self.wallClockTime()) {
+            announce(ban)
+        }
         if decision.verdict == .malformed {
             logger.debug(
                 "malformed message",
                 metadata: ["source": "\(source)", "reason": "\(decision.reason)", "answered": "\(decision.outbound != nil)"]
             )
         }
-        guard let outbound = decision.outbound else { return }
+        guard let outbound = decision.outbound else { return .pass }
         // A request sipfence forwards is answered with 503 when it cannot be sent.
         let forwarding = decision.kind == .request && decision.statusCode == nil
         let delivery = Delivery(outbound: outbound, request: forwarding ? bytes : nil, source: source)
@@ -255,6 +284,16 @@ public final class SIPEdge: Service, Sendable {
         } else {
             await deliver(delivery, inBackground: false)
         }
+        return .pass
+    }
+
+    /// Counts and logs a new ban with its stable line (``FloodBan/logLine``), which the
+    /// fail2ban filter in `config/` reads.
+    func announce(_ ban: FloodBan) {
+        metrics.banned(ban)
+        logger.notice(
+            "\(ban.logLine)",
+            metadata: ["source": "\(ban.address)", "transport": "\(ban.transport.rawValue.lowercased())", "reason": "\(ban.reason)"])
     }
 
     /// Whether sending to `destination` may wait on DNS or on a new TCP connection.

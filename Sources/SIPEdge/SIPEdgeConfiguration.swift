@@ -34,10 +34,29 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
     public var rotation: KeyRotation?
     /// The largest message accepted (headers and body); larger ones get `513`.
     public var maxMessageBytes: Int
-    /// The most TCP connections accepted at once; more are closed at accept.
+    /// The most TCP connections open at once (`sip.max_tcp_connections`), inbound and
+    /// outbound; more are closed at accept.
     public var maxTCPConnections: Int
+    /// The most inbound TCP connections from one source (`sip.max_tcp_connections_per_source`;
+    /// IPv6 sources counted per ``FloodLimits/ipv6PrefixLength`` prefix); 0 for no limit.
+    public var maxTCPConnectionsPerSource: Int
+    /// The share of ``maxTCPConnections`` (0…1) that only sources inside some mapped list
+    /// may use (`sip.tcp_reserved_for_known`), so that unknown sources can never take
+    /// the whole budget.
+    public var tcpReservedForKnown: Double
     /// How long a TCP connection may stay silent before it is closed.
     public var tcpIdleTimeout: Duration
+    /// How long an accepted connection has to deliver its first complete message
+    /// (`sip.tcp_first_message_timeout`).
+    public var tcpFirstMessageTimeout: Duration
+    /// How long a message may take to arrive once its first byte did
+    /// (`sip.tcp_message_timeout`, like Kamailio's `tcp_msg_read_timeout`).
+    public var tcpMessageTimeout: Duration
+    /// The most bytes a TCP message's header block may take before its empty line
+    /// (`sip.max_header_bytes`); a longer one gets `513` and the connection is closed.
+    public var maxHeaderBytes: Int
+    /// Per-source request rates, bans and their exemptions (`sip.flood.*`).
+    public var flood: FloodLimits
     /// How many datagrams one UDP read may return (vector reads).
     public var datagramsPerRead: Int
 
@@ -56,7 +75,13 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         rotation: KeyRotation? = nil,
         maxMessageBytes: Int = 65_536,
         maxTCPConnections: Int = 1_024,
+        maxTCPConnectionsPerSource: Int = 64,
+        tcpReservedForKnown: Double = 0.25,
         tcpIdleTimeout: Duration = .seconds(600),
+        tcpFirstMessageTimeout: Duration = .seconds(10),
+        tcpMessageTimeout: Duration = .seconds(20),
+        maxHeaderBytes: Int = 16_384,
+        flood: FloodLimits = FloodLimits(),
         datagramsPerRead: Int = 8
     ) {
         self.listen = listen
@@ -72,7 +97,13 @@ public struct SIPEdgeConfiguration: Hashable, Sendable {
         self.rotation = rotation
         self.maxMessageBytes = maxMessageBytes
         self.maxTCPConnections = maxTCPConnections
+        self.maxTCPConnectionsPerSource = maxTCPConnectionsPerSource
+        self.tcpReservedForKnown = tcpReservedForKnown
         self.tcpIdleTimeout = tcpIdleTimeout
+        self.tcpFirstMessageTimeout = tcpFirstMessageTimeout
+        self.tcpMessageTimeout = tcpMessageTimeout
+        self.maxHeaderBytes = maxHeaderBytes
+        self.flood = flood
         self.datagramsPerRead = datagramsPerRead
     }
 }

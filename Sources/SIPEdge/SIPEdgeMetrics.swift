@@ -10,7 +10,15 @@ import Synchronization
 ///   flood of invented methods cannot explode the label set.
 /// - `sipfence_decision_duration_seconds`: time from bytes to decision (histogram).
 /// - `sipfence_tcp_connections`: open TCP connections (inbound and upstream).
-/// - `sipfence_tcp_connections_refused_total`: connections closed at accept over the limit.
+/// - `sipfence_tcp_connections_refused_total{reason}`: connections closed at accept:
+///   `banned`, `capacity`, `per_source_limit`, `reserved_for_known`.
+/// - `sipfence_tcp_connections_closed_total{reason}`: connections sipfence closed after
+///   accepting them: `first_message_timeout`, `message_timeout`, `too_large`,
+///   `unframable`, `banned`.
+/// - `sipfence_flood_dropped_total{reason,transport}`: requests dropped unanswered by the
+///   flood limits: `over_limit`, `banned`.
+/// - `sipfence_flood_bans_total{reason,transport}`: bans started: `request_rate`,
+///   `digest_failures`.
 /// - `sipfence_upstream_errors_total{reason}`: failed connects to, or sends towards, upstream.
 /// - `sipfence_send_failures_total{reason}`: answers or relays that could not be sent.
 /// - `sipfence_keepalives_total{transport}`: keep-alives received.
@@ -43,7 +51,10 @@ final class SIPEdgeMetrics: Sendable {
     private let keepAlives = CounterFamily("sipfence_keepalives_total")
     private let decisionDuration = CoreMetrics.Timer(label: "sipfence_decision_duration_seconds", preferredDisplayUnit: .seconds)
     private let connections = Gauge(label: "sipfence_tcp_connections")
-    private let refusedConnections = CoreMetrics.Counter(label: "sipfence_tcp_connections_refused_total")
+    private let refusedConnections = CounterFamily("sipfence_tcp_connections_refused_total")
+    private let closedConnections = CounterFamily("sipfence_tcp_connections_closed_total")
+    private let floodDrops = CounterFamily("sipfence_flood_dropped_total")
+    private let bans = CounterFamily("sipfence_flood_bans_total")
     private let openConnections = Atomic<Int>(0)
 
     /// Counts per verdict, for the daemon's status line.
@@ -72,8 +83,21 @@ final class SIPEdgeMetrics: Sendable {
 
     var openConnectionCount: Int { openConnections.load(ordering: .relaxed) }
 
-    func connectionRefused() {
-        refusedConnections.increment()
+    func connectionRefused(_ reason: String) {
+        refusedConnections.increment(["reason": reason])
+    }
+
+    func connectionClosed(because reason: String) {
+        closedConnections.increment(["reason": reason])
+    }
+
+    func floodDropped(_ verdict: FloodVerdict, transport: SIPTransport) {
+        guard let reason = verdict.dropReason else { return }
+        floodDrops.increment(["reason": reason, "transport": transport.label])
+    }
+
+    func banned(_ ban: FloodBan) {
+        bans.increment(["reason": ban.reason.rawValue, "transport": ban.transport.label])
     }
 
     func upstreamError(_ reason: String) {

@@ -13,6 +13,9 @@ enum SIPStreamEvent: Sendable {
     /// A header block whose Content-Length cannot frame the stream. The stream cannot
     /// continue.
     case unframable(ByteBuffer)
+    /// The first bytes of a message arrived and it is not complete yet: its deadline
+    /// (`sip.tcp_message_timeout`) starts. Consumed by ``StreamDeadlineHandler``.
+    case started
 }
 
 /// Cuts a TCP stream into SIP messages with ``SIPStreamFraming``. After an oversized or
@@ -21,10 +24,14 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
     typealias InboundOut = SIPStreamEvent
 
     let maximumMessageSize: Int
+    let maximumHeaderSize: Int
     private var broken = false
+    /// Whether the incomplete message at the front of the buffer was announced.
+    private var announced = false
 
-    init(maximumMessageSize: Int) {
+    init(maximumMessageSize: Int, maximumHeaderSize: Int) {
         self.maximumMessageSize = maximumMessageSize
+        self.maximumHeaderSize = maximumHeaderSize
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -32,19 +39,29 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return .needMoreData
         }
-        let frame = buffer.withUnsafeReadableBytes { SIPStreamFraming.frame($0, maximumMessageSize: maximumMessageSize) }
+        let frame = buffer.withUnsafeReadableBytes {
+            SIPStreamFraming.frame($0, maximumMessageSize: maximumMessageSize, maximumHeaderSize: maximumHeaderSize)
+        }
         switch frame {
         case .needMoreData:
+            // Line breaks alone may still become a keep-alive or padding: no message yet.
+            if !announced && buffer.readableBytesView.contains(where: { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }) {
+                announced = true
+                context.fireChannelRead(wrapInboundOut(.started))
+            }
             return .needMoreData
         case .padding(let length):
             buffer.moveReaderIndex(forwardBy: length)
+            announced = false
             return .continue
         case .ping(let length):
             buffer.moveReaderIndex(forwardBy: length)
+            announced = false
             context.fireChannelRead(wrapInboundOut(.ping))
             return .continue
         case .message(let length):
             guard let message = buffer.readSlice(length: length) else { return .needMoreData }
+            announced = false
             context.fireChannelRead(wrapInboundOut(.message(message)))
             return .continue
         case .tooLarge(let headerPrefix):

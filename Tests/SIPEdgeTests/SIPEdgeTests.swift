@@ -112,17 +112,21 @@ struct SIPEdgeTests {
         listen: [String] = ["udp:127.0.0.1:0", "tcp:127.0.0.1:0", "udp:[::1]:0"],
         upstreamOverride: SIPEndpoint? = nil,
         locator: (any SIPServerLocating)? = nil,
+        configure: (inout SIPEdgeConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (SIPEdge, [SIPEdge.Listener], Upstream) async throws -> Void
     ) async throws {
         let upstream = try await UDPPeer.bind("127.0.0.1")
-        let configuration = SIPEdgeConfiguration(
+        var configuration = SIPEdgeConfiguration(
             listen: try listen.map { try SIPEndpoint($0) },
             upstream: try upstreamOverride ?? SIPEndpoint("udp:127.0.0.1:\(upstream.port)"),
             keyring: Self.keyring,
             maxMessageBytes: maxMessageBytes,
             maxTCPConnections: maxTCPConnections,
-            tcpIdleTimeout: tcpIdleTimeout
+            tcpIdleTimeout: tcpIdleTimeout,
+            // The load of these tests is not a flood; the flood tests set their limits.
+            flood: .unlimited
         )
+        configure(&configuration)
         let (listening, announce) = AsyncStream.makeStream(of: [SIPEdge.Listener].self, bufferingPolicy: .bufferingNewest(1))
         let edge = SIPEdge(
             configuration: configuration,
