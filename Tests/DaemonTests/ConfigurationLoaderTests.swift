@@ -85,6 +85,22 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_SIP_MAX_MESSAGE_BYTES": "16384",
             "SIPFENCE_SIP_MAX_TCP_CONNECTIONS": "77",
             "SIPFENCE_SIP_TCP_IDLE_SECONDS": "30",
+            "SIPFENCE_SIP_MAX_TCP_CONNECTIONS_PER_SOURCE": "7",
+            "SIPFENCE_SIP_TCP_RESERVED_FOR_KNOWN": "0.5",
+            "SIPFENCE_SIP_TCP_FIRST_MESSAGE_TIMEOUT": "2.5",
+            "SIPFENCE_SIP_TCP_MESSAGE_TIMEOUT": "4",
+            "SIPFENCE_SIP_MAX_HEADER_BYTES": "8192",
+            "SIPFENCE_SIP_FLOOD_UNKNOWN_SOURCE_RATE": "12.5",
+            "SIPFENCE_SIP_FLOOD_UNKNOWN_SOURCE_BURST": "25",
+            "SIPFENCE_SIP_FLOOD_KNOWN_SOURCE_RATE": "100",
+            "SIPFENCE_SIP_FLOOD_KNOWN_SOURCE_BURST": "300",
+            "SIPFENCE_SIP_FLOOD_BAN_AFTER_SECONDS": "3",
+            "SIPFENCE_SIP_FLOOD_BAN_SECONDS": "120",
+            "SIPFENCE_SIP_FLOOD_DIGEST_FAILURES_PER_MINUTE": "4",
+            "SIPFENCE_SIP_FLOOD_IPV6_PREFIX_LENGTH": "56",
+            "SIPFENCE_SIP_FLOOD_NEVER_BAN": "192.0.2.0/24, 2001:db8::1",
+            "SIPFENCE_SIP_FLOOD_MAX_TRACKED_SOURCES": "4096",
+            "SIPFENCE_OPERATORS": "AC00000000000000000000000000000002",
             "SIPFENCE_SIP_DIGEST_REALM": "calls.example.com",
             "SIPFENCE_SIP_DIGEST_ALGORITHMS": "SHA-256, md5",
             "SIPFENCE_SIP_DIGEST_NONCE_SECONDS": "60",
@@ -114,6 +130,18 @@ struct ConfigurationLoaderTests {
         #expect(configuration.sip.maxMessageBytes == 16_384)
         #expect(configuration.sip.maxTCPConnections == 77)
         #expect(configuration.sip.tcpIdleTimeout == .seconds(30))
+        #expect(configuration.sip.maxTCPConnectionsPerSource == 7)
+        #expect(configuration.sip.tcpReservedForKnown == 0.5)
+        #expect(configuration.sip.tcpFirstMessageTimeout == .milliseconds(2_500))
+        #expect(configuration.sip.tcpMessageTimeout == .seconds(4))
+        #expect(configuration.sip.maxHeaderBytes == 8_192)
+        #expect(
+            configuration.sip.flood
+                == FloodLimits(
+                    unknownSourceRate: 12.5, unknownSourceBurst: 25, knownSourceRate: 100, knownSourceBurst: 300, banAfter: 3,
+                    banDuration: 120, digestFailuresPerMinute: 4, ipv6PrefixLength: 56,
+                    neverBan: [try IPPrefix("192.0.2.0/24"), try IPPrefix("2001:db8::1")], maxTrackedSources: 4_096))
+        #expect(configuration.accounts.map(\.isOperator) == [false, true])
         #expect(configuration.api.maxBodyBytes == 4_096)
         #expect(configuration.prefixLengthMinimums == (try PrefixLengthMinimums(ipv4: 0, ipv6: 32)))
         #expect(configuration.digestRealm == "calls.example.com")
@@ -134,7 +162,7 @@ struct ConfigurationLoaderTests {
         #expect(ConfigurationLoader.environmentName(for: "sip.max_tcp_connections") == "SIPFENCE_SIP_MAX_TCP_CONNECTIONS")
         // Every key of the schema was overridden above.
         let keys = ConfigurationLoader.schema.flatMap { section, keys in keys.keys.map { "\(section).\($0)" } } + [
-            "accounts", "api_keys",
+            "accounts", "api_keys", "operators",
         ]
         for key in keys {
             #expect(environment[ConfigurationLoader.environmentName(for: key)] != nil, "\(key) is not overridden in this test")
@@ -151,6 +179,13 @@ struct ConfigurationLoaderTests {
             (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "udp:127.0.0.1:5060", with: "udp:::1:5060"), ["sip.listen[0]"]),
             (ConfigurationLoaderTests.minimal + "\nlog:\n  level: loud\n  colour: red\n", ["log.level", "log.colour"]),
             (ConfigurationLoaderTests.minimal + "\nmisc: 1\n", ["misc"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(
+                of: "upstream: udp:127.0.0.1:5070",
+                with: "upstream: udp:127.0.0.1:5070\n  tcp_reserved_for_known: 1.5\n  tcp_message_timeout: 0\n  max_header_bytes: 100000\n  max_tcp_connections_per_source: -1\n  flood:\n    unknown_source_rate: fast\n    ipv6_prefix_length: 16\n    never_ban: [192.0.2.0/33]\n    ban_for: 10"),
+             ["sip.tcp_reserved_for_known", "sip.tcp_message_timeout", "sip.max_header_bytes", "sip.max_tcp_connections_per_source",
+              "sip.flood.unknown_source_rate", "sip.flood.ipv6_prefix_length", "sip.flood.never_ban[0]", "sip.flood.ban_for"]),
+            (ConfigurationLoaderTests.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  flood: 3"),
+             ["sip.flood"]),
             (ConfigurationLoaderTests.minimal.replacingOccurrences(
                 of: "upstream: udp:127.0.0.1:5070",
                 with: "upstream: udp:127.0.0.1:5070\n  digest_algorithms: [MD5, MD5-sess, md5]\n  auth_mode: either\n  digest_nonce_seconds: 1\n  digest_realm: 'a\"b'"),

@@ -14,17 +14,26 @@ import Yams
 /// and dashes become `_`, letters upper case, with a `SIPFENCE_` prefix
 /// (`sip.upstream` → `SIPFENCE_SIP_UPSTREAM`). Lists are written comma-separated
 /// (`SIPFENCE_SIP_LISTEN=udp:0.0.0.0:5060,tcp:0.0.0.0:5060`); `accounts` as
-/// `SID:TOKEN` pairs (`SIPFENCE_ACCOUNTS=AC…:token,AC…:token`), and their API keys as
+/// `SID:TOKEN` pairs (`SIPFENCE_ACCOUNTS=AC…:token,AC…:token`), their API keys as
 /// `ACCOUNT:KEY:SECRET` triples (`SIPFENCE_API_KEYS=AC…:SK…:secret,…`), which replace
-/// every `accounts[].api_keys` of the file.
+/// every `accounts[].api_keys` of the file, and the operator accounts as SIDs
+/// (`SIPFENCE_OPERATORS=AC…,AC…`), which replace every `accounts[].operator`.
 struct ConfigurationLoader {
     /// The keys sipfence knows, by section, and whether each holds a list.
     static let schema: [String: [String: Bool]] = [
         "sip": [
             "listen": true, "upstream_listen": true, "upstream": false, "dialog_token_max_age_seconds": false, "advertised_host": false, "unknown_domain_status": false,
             "checked_methods": true, "max_message_bytes": false, "max_tcp_connections": false,
+            "max_tcp_connections_per_source": false, "tcp_reserved_for_known": false, "tcp_first_message_timeout": false,
+            "tcp_message_timeout": false, "max_header_bytes": false,
             "tcp_idle_seconds": false, "secret": false, "digest_realm": false, "digest_algorithms": true,
             "digest_nonce_seconds": false, "auth_mode": false, "previous_secret": false, "previous_secret_until": false,
+        ],
+        // A mapping inside `sip`: `sip.flood.unknown_source_rate`, …
+        "sip.flood": [
+            "unknown_source_rate": false, "unknown_source_burst": false, "known_source_rate": false, "known_source_burst": false,
+            "ban_after_seconds": false, "ban_seconds": false, "digest_failures_per_minute": false, "ipv6_prefix_length": false,
+            "never_ban": true, "max_tracked_sources": false,
         ],
         "api": ["listen": false, "max_body_bytes": false],
         "store": ["path": false],
@@ -109,6 +118,15 @@ private struct Reader {
         let maxMessageBytes = int("sip.max_message_bytes", default: 65_536, in: 1_024...1_048_576)
         let maxTCPConnections = int("sip.max_tcp_connections", default: 1_024, in: 1...1_000_000)
         let tcpIdleSeconds = int("sip.tcp_idle_seconds", default: 600, in: 1...86_400)
+        let perSource = int("sip.max_tcp_connections_per_source", default: 64, in: 0...1_000_000)
+        let reservedForKnown = number("sip.tcp_reserved_for_known", default: 0.25, in: 0...0.9)
+        let firstMessageTimeout = number("sip.tcp_first_message_timeout", default: 10, in: 0.1...3_600)
+        let messageTimeout = number("sip.tcp_message_timeout", default: 20, in: 0.1...3_600)
+        let maxHeaderBytes = int("sip.max_header_bytes", default: 16_384, in: 512...1_048_576)
+        if maxHeaderBytes > maxMessageBytes {
+            fail("sip.max_header_bytes", "must not be larger than sip.max_message_bytes (\(maxMessageBytes))")
+        }
+        let flood = floodLimits()
         // Without sip.secret the daemon uses the one kept in the store (see Daemon).
         var keyring: SIPKeyring?
         if let secretText = string("sip.secret") {
@@ -167,7 +185,13 @@ private struct Reader {
                 rotation: rotation,
                 maxMessageBytes: maxMessageBytes,
                 maxTCPConnections: maxTCPConnections,
-                tcpIdleTimeout: .seconds(tcpIdleSeconds)
+                maxTCPConnectionsPerSource: perSource,
+                tcpReservedForKnown: reservedForKnown,
+                tcpIdleTimeout: .seconds(tcpIdleSeconds),
+                tcpFirstMessageTimeout: .milliseconds(Int64((firstMessageTimeout * 1_000).rounded())),
+                tcpMessageTimeout: .milliseconds(Int64((messageTimeout * 1_000).rounded())),
+                maxHeaderBytes: maxHeaderBytes,
+                flood: flood
             )
         for problem in sip.reachabilityProblems { fail(problem.key, problem.reason) }
         guard errors.isEmpty else { return nil }
@@ -189,7 +213,8 @@ private struct Reader {
     func raw(_ key: String) -> Any? {
         if let override = environment[ConfigurationLoader.environmentName(for: key)] {
             let parts = key.split(separator: ".")
-            let isList = parts.count == 2 ? ConfigurationLoader.schema[String(parts[0])]?[String(parts[1])] ?? false : false
+            let section = parts.dropLast().joined(separator: ".")
+            let isList = parts.last.flatMap { ConfigurationLoader.schema[section]?[String($0)] } ?? false
             return isList ? override.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : override
         }
         var node: Any? = root
@@ -202,7 +227,7 @@ private struct Reader {
     mutating func checkUnknownKeys() {
         for (section, value) in root {
             if section == "accounts" { continue }
-            guard let known = ConfigurationLoader.schema[section] else {
+            guard !section.contains("."), let known = ConfigurationLoader.schema[section] else {
                 fail(section, "unknown section; the sections are sip, api, store, policy, accounts and log")
                 continue
             }
@@ -210,8 +235,19 @@ private struct Reader {
                 fail(section, "must be a mapping of keys")
                 continue
             }
+            let subsections = ConfigurationLoader.schema.keys.filter { $0.hasPrefix(section + ".") }.map { String($0.dropFirst(section.count + 1)) }
             for key in keys.keys where known[key] == nil {
-                fail("\(section).\(key)", "unknown key; \(section) has \(known.keys.sorted().joined(separator: ", "))")
+                if let inner = ConfigurationLoader.schema["\(section).\(key)"] {
+                    guard let innerKeys = keys[key] as? [String: Any] else {
+                        fail("\(section).\(key)", "must be a mapping of keys")
+                        continue
+                    }
+                    for innerKey in innerKeys.keys where inner[innerKey] == nil {
+                        fail("\(section).\(key).\(innerKey)", "unknown key; \(section).\(key) has \(inner.keys.sorted().joined(separator: ", "))")
+                    }
+                    continue
+                }
+                fail("\(section).\(key)", "unknown key; \(section) has \((known.keys + subsections).sorted().joined(separator: ", "))")
             }
         }
     }
@@ -268,6 +304,48 @@ private struct Reader {
             return fallback
         }
         return value
+    }
+
+    /// A number (whole or decimal) within `range`.
+    mutating func number(_ key: String, default fallback: Double, in range: ClosedRange<Double>) -> Double {
+        let value: Double?
+        switch raw(key) {
+        case nil: return fallback
+        case let number as Int: value = Double(number)
+        case let number as Double: value = number
+        case let text as String: value = Double(text.trimmingCharacters(in: .whitespaces))
+        default: value = nil
+        }
+        guard let value, value.isFinite, range.contains(value) else {
+            fail(key, "must be a number from \(String(format: "%g", range.lowerBound)) to \(String(format: "%g", range.upperBound))")
+            return fallback
+        }
+        return value
+    }
+
+    /// `sip.flood.*`: the per-source flood limits, with the defaults of ``FloodLimits``.
+    mutating func floodLimits() -> FloodLimits {
+        let defaults = FloodLimits()
+        var neverBan: [IPPrefix] = []
+        for (index, text) in (strings("sip.flood.never_ban") ?? []).enumerated() {
+            do {
+                neverBan.append(try IPPrefix(text.trimmingCharacters(in: .whitespaces)))
+            } catch {
+                fail("sip.flood.never_ban[\(index)]", "\(String(reflecting: text)) is not an IP address or prefix: \(error)")
+            }
+        }
+        return FloodLimits(
+            unknownSourceRate: number("sip.flood.unknown_source_rate", default: defaults.unknownSourceRate, in: 0...1_000_000),
+            unknownSourceBurst: number("sip.flood.unknown_source_burst", default: defaults.unknownSourceBurst, in: 1...1_000_000),
+            knownSourceRate: number("sip.flood.known_source_rate", default: defaults.knownSourceRate, in: 0...1_000_000),
+            knownSourceBurst: number("sip.flood.known_source_burst", default: defaults.knownSourceBurst, in: 1...1_000_000),
+            banAfter: number("sip.flood.ban_after_seconds", default: defaults.banAfter, in: 0...86_400),
+            banDuration: number("sip.flood.ban_seconds", default: defaults.banDuration, in: 1...2_592_000),
+            digestFailuresPerMinute: int("sip.flood.digest_failures_per_minute", default: defaults.digestFailuresPerMinute, in: 0...100_000),
+            ipv6PrefixLength: int("sip.flood.ipv6_prefix_length", default: defaults.ipv6PrefixLength, in: 32...128),
+            neverBan: neverBan,
+            maxTrackedSources: int("sip.flood.max_tracked_sources", default: defaults.maxTrackedSources, in: 1_024...16_777_216)
+        )
     }
 
     mutating func enumeration<Value>(_ key: String, default fallback: Value, _ choices: [(String, Value)]) -> Value {
@@ -422,11 +500,16 @@ private struct Reader {
                     fail("accounts[\(index)]", "each account has a sid and an auth_token")
                     continue
                 }
-                for field in fields.keys where !["sid", "auth_token", "api_keys"].contains(field) {
-                    fail("accounts[\(index)].\(field)", "unknown key; an account has sid, auth_token and api_keys")
+                for field in fields.keys where !["sid", "auth_token", "api_keys", "operator"].contains(field) {
+                    fail("accounts[\(index)].\(field)", "unknown key; an account has sid, auth_token, api_keys and operator")
                 }
                 var entry = account(sid: sid, token: token, key: "accounts[\(index)]")
                 entry.apiKeys = apiKeys(fields["api_keys"], key: "accounts[\(index)].api_keys")
+                switch fields["operator"] {
+                case nil: break
+                case let flag as Bool: entry.isOperator = flag
+                default: fail("accounts[\(index)].operator", "must be true or false")
+                }
                 accounts.append(entry)
             }
         } else if root["accounts"] != nil {
@@ -453,6 +536,13 @@ private struct Reader {
                 }
                 accounts[owner].apiKeys.append(apiKey(sid: parts[1], secret: parts[2], key: key))
             }
+        }
+        if let override = environment[ConfigurationLoader.environmentName(for: "operators")] {
+            let operators = override.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for (index, sid) in operators.enumerated() where !accounts.contains(where: { $0.sid == sid }) {
+                fail("operators[\(index)]", "the account \(sid) is not configured")
+            }
+            for index in accounts.indices { accounts[index].isOperator = operators.contains(accounts[index].sid) }
         }
         let keySIDs = accounts.flatMap { $0.apiKeys.map(\.sid) }
         if Set(keySIDs).count != keySIDs.count {

@@ -13,6 +13,9 @@ struct DaemonConfiguration: Sendable {
         var authToken: String
         /// The account's API keys (`accounts[].api_keys`, or `SIPFENCE_API_KEYS`).
         var apiKeys: [APIKey] = []
+        /// Whether the account may manage what is global to the node, such as the flood
+        /// bans (`accounts[].operator`, or `SIPFENCE_OPERATORS`).
+        var isOperator = false
     }
 
     /// An API key: HTTP Basic user `SK…` and its secret, acting for its account.

@@ -55,6 +55,11 @@ struct SipfenceDaemon {
               listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0, "udp:[::1]:0", "tcp:[::1]:0"]
               upstream: \(upstream)
               secret: 0123456789abcdef0123456789abcdef
+              # Tests load the edge harder than any one caller would: no flood limits unless a
+              # test sets them (through SIPFENCE_SIP_FLOOD_* variables).
+              flood:
+                unknown_source_rate: 0
+                digest_failures_per_minute: 0
             api:
               listen: 127.0.0.1:0
             store:

@@ -49,6 +49,11 @@ enum SipfenceEdge {
               upstream_listen: \(list(insideSockets))
               upstream: \(upstreamTransport.rawValue):\(NetworkTopology.upstreamIPv4):5060
               secret: 0123456789abcdef0123456789abcdef
+              # Tests load the edge harder than any one caller would: no flood limits unless a
+              # test sets them (through SIPFENCE_SIP_FLOOD_* variables).
+              flood:
+                unknown_source_rate: 0
+                digest_failures_per_minute: 0
             api:
               listen: 127.0.0.1:0
             store:
