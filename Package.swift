@@ -77,12 +77,14 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
-        // The Twilio-compatible REST API. The only target that speaks HTTP.
+        // The Twilio-compatible REST API. The only target that speaks HTTP. Admission for
+        // the node's flood bans (`/sipfence/v1/bans`).
         .target(
             name: "ManagementAPI",
             dependencies: [
                 "PolicyStore",
                 "AccessControl",
+                "Admission",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSwift6
@@ -149,6 +151,8 @@ let package = Package(
             name: "ManagementAPITests",
             dependencies: [
                 "ManagementAPI",
+                "Admission",
+                "SIPCore",
                 "PolicyStore",
                 "AccessControl",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

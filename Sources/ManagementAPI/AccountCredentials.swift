@@ -8,12 +8,19 @@ final class AccountCredentials: Sendable {
     private struct Table: Sendable {
         var tokens: [SID: [UInt8]]
         var keys: [SID: (account: SID, secret: [UInt8])]
+        var operators: Set<SID> = []
     }
 
     private let table: Mutex<Table>
 
-    init(_ accounts: [SID: String], apiKeys: [APIKey]) {
-        self.table = Mutex(Self.table(accounts, apiKeys))
+    init(_ accounts: [SID: String], apiKeys: [APIKey], operators: Set<SID> = []) {
+        self.table = Mutex(Self.table(accounts, apiKeys, operators))
+    }
+
+    /// Whether `account` is an operator account (`accounts[].operator`): one that may
+    /// manage what is global to the node, such as the flood bans.
+    func isOperator(_ account: SID) -> Bool {
+        table.withLock { $0.operators.contains(account) }
     }
 
     /// The account `user` (an Account SID or an API key SID) acts for, with the secret
@@ -29,17 +36,18 @@ final class AccountCredentials: Sendable {
         return nil
     }
 
-    /// Replaces every account, token and key at once.
-    func replace(with accounts: [SID: String], apiKeys: [APIKey]) {
-        let updated = Self.table(accounts, apiKeys)
+    /// Replaces every account, token, key and operator at once.
+    func replace(with accounts: [SID: String], apiKeys: [APIKey], operators: Set<SID>) {
+        let updated = Self.table(accounts, apiKeys, operators)
         table.withLock { $0 = updated }
     }
 
-    private static func table(_ accounts: [SID: String], _ apiKeys: [APIKey]) -> Table {
+    private static func table(_ accounts: [SID: String], _ apiKeys: [APIKey], _ operators: Set<SID>) -> Table {
         Table(
             tokens: accounts.mapValues { Array($0.utf8) },
             keys: Dictionary(
                 apiKeys.map { ($0.sid, (account: $0.account, secret: Array($0.secret.utf8))) },
-                uniquingKeysWith: { first, _ in first }))
+                uniquingKeysWith: { first, _ in first }),
+            operators: operators)
     }
 }

@@ -41,6 +41,7 @@ struct BasicAuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.authenticatedAccount = expected.account
+        context.isOperator = credentials.isOperator(expected.account)
         return try await next(request, context)
     }
 

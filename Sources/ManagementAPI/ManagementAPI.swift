@@ -1,4 +1,5 @@
 public import AccessControl
+public import Admission
 public import Hummingbird
 public import PolicyStore
 
@@ -47,11 +48,15 @@ public struct ManagementAPI: Sendable {
     /// realm ":" password)`): the realm the daemon challenges with. Hashes made for one
     /// realm do not verify in another.
     public let digestRealm: String
+    /// The node's flood limits, whose bans `/sipfence/v1/bans` lists and lifts for
+    /// operator accounts; without it those routes answer 404.
+    public let floodGuard: FloodGuard?
     /// How `/sipfence/v1/check` composes a domain's IP and digest rules (`sip.auth_mode`),
     /// as the SIP path does.
     public let authenticationMode: AuthenticationMode
 
-    /// An API over `store` for `accounts` (Account SID → auth token) and their `apiKeys`.
+    /// An API over `store` for `accounts` (Account SID → auth token) and their `apiKeys`;
+    /// `operators` are the accounts that may manage the node's `floodGuard` bans.
     ///
     /// - Throws: ``ManagementAPIConfigurationError`` for a key that is not an account SID,
     ///   an empty auth token or key secret, an API key of an unconfigured account or
@@ -60,13 +65,15 @@ public struct ManagementAPI: Sendable {
         store: PolicyStore,
         accounts: [SID: String],
         apiKeys: [APIKey] = [],
+        operators: Set<SID> = [],
+        floodGuard: FloodGuard? = nil,
         maximumBodySize: Int = defaultMaximumBodySize,
         digestRealm: String = "sipfence",
         authenticationMode: AuthenticationMode = .all,
         policy: @escaping @Sendable () -> Policy,
         metrics: (@Sendable () -> String)? = nil
     ) throws(ManagementAPIConfigurationError) {
-        try Self.validate(accounts, apiKeys)
+        try Self.validate(accounts, apiKeys, operators)
         guard maximumBodySize > 0 else { throw .invalidMaximumBodySize(maximumBodySize) }
         do {
             try CredentialSecret.checkRealm(digestRealm)
@@ -75,7 +82,8 @@ public struct ManagementAPI: Sendable {
         }
         self.digestRealm = digestRealm
         self.store = store
-        self.credentials = AccountCredentials(accounts, apiKeys: apiKeys)
+        self.credentials = AccountCredentials(accounts, apiKeys: apiKeys, operators: operators)
+        self.floodGuard = floodGuard
         self.authenticationMode = authenticationMode
         self.maximumBodySize = maximumBodySize
         self.policy = policy
@@ -86,15 +94,16 @@ public struct ManagementAPI: Sendable {
     /// configuration reload); routers already built use the new ones from the next
     /// request on.
     public func replaceAccounts(
-        _ accounts: [SID: String], apiKeys: [APIKey] = []
+        _ accounts: [SID: String], apiKeys: [APIKey] = [], operators: Set<SID> = []
     ) throws(ManagementAPIConfigurationError) {
-        try Self.validate(accounts, apiKeys)
-        credentials.replace(with: accounts, apiKeys: apiKeys)
+        try Self.validate(accounts, apiKeys, operators)
+        credentials.replace(with: accounts, apiKeys: apiKeys, operators: operators)
     }
 
     private static func validate(
-        _ accounts: [SID: String], _ apiKeys: [APIKey]
+        _ accounts: [SID: String], _ apiKeys: [APIKey], _ operators: Set<SID>
     ) throws(ManagementAPIConfigurationError) {
+        for account in operators where accounts[account] == nil { throw .operatorNotAnAccount(account) }
         for (account, token) in accounts {
             guard account.kind == .account else { throw .notAnAccountSID(account) }
             guard !token.isEmpty else { throw .emptyAuthToken(account) }
@@ -126,6 +135,7 @@ public struct ManagementAPI: Sendable {
         addCredentialRoutes(to: routes)
         addCredentialMappingRoutes(to: routes)
         addServiceRoutes(to: routes)
+        addBanRoutes(to: routes)
         return router
     }
 
@@ -152,6 +162,8 @@ public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomSt
     case apiKeyOfUnknownAccount(SID, account: SID)
     /// The same API key SID is configured twice.
     case apiKeyListedTwice(SID)
+    /// An operator is not one of the configured accounts.
+    case operatorNotAnAccount(SID)
     /// The body limit is not a positive number of bytes.
     case invalidMaximumBodySize(Int)
     /// The digest realm is empty, too long, or holds characters a quoted string cannot.
@@ -165,6 +177,7 @@ public enum ManagementAPIConfigurationError: Error, Hashable, Sendable, CustomSt
         case .apiKeyOfUnknownAccount(let key, let account):
             "the API key \(key) acts for \(account), which is not a configured account"
         case .apiKeyListedTwice(let key): "the API key \(key) is listed twice"
+        case .operatorNotAnAccount(let sid): "the operator \(sid) is not a configured account"
         case .invalidMaximumBodySize(let size): "the maximum body size must be at least 1 byte, not \(size)"
         case .invalidDigestRealm(let realm, let reason):
             "the digest realm \(String(reflecting: realm)) is unusable: \(reason)"

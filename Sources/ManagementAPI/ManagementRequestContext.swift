@@ -9,6 +9,8 @@ public struct ManagementRequestContext: RequestContext {
     /// The account whose credentials the request carried; `nil` before authentication and
     /// on the unauthenticated routes (`/healthz`, `/metrics`).
     public internal(set) var authenticatedAccount: SID?
+    /// Whether the authenticated account is an operator account (`accounts[].operator`).
+    public internal(set) var isOperator: Bool
     /// The largest request body the API reads, in bytes; set from
     /// ``ManagementAPI/maximumBodySize`` for every request.
     public internal(set) var maxUploadSize: Int
@@ -17,6 +19,7 @@ public struct ManagementRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.authenticatedAccount = nil
+        self.isOperator = false
         self.maxUploadSize = ManagementAPI.defaultMaximumBodySize
     }
 

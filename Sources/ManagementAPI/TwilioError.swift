@@ -46,6 +46,11 @@ extension TwilioError {
             headers: [.wwwAuthenticate: "Basic realm=\"sipfence\""])
     }
 
+    /// 403 / 20403: the authenticated account may not use the resource at `path`.
+    static func forbidden(_ path: String, _ reason: String) -> TwilioError {
+        TwilioError(status: .forbidden, code: .forbidden, message: "Forbidden: \(path): \(reason)")
+    }
+
     /// 404 / 20404: the resource at `path` does not exist (or belongs to another account).
     static func notFound(_ path: String) -> TwilioError {
         TwilioError(status: .notFound, code: .notFound, message: "The requested resource \(path) was not found")

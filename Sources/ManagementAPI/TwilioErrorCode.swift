@@ -11,6 +11,9 @@ public enum TwilioErrorCode: Int, Hashable, Sendable, CaseIterable {
     case authenticationFailed = 20003
     /// 405: the resource does not support the method (Twilio's "Method not allowed").
     case methodNotAllowed = 20004
+    /// 403: the account may not use this resource — the node-wide bans need an operator
+    /// account (`accounts[].operator`) (sipfence's choice: `20000 + status`).
+    case forbidden = 20403
     /// 404: no such resource, or not the caller's (Twilio's "The requested resource … was
     /// not found").
     case notFound = 20404

@@ -59,6 +59,7 @@ actor Daemon {
             configuration: configuration,
             store: store,
             policy: live,
+            floodGuard: edge.flood,
             registry: registry,
             logger: Logger(label: "sipfence.api"),
             onListening: { host, port in await gate.httpListening(host: host, port: port) }

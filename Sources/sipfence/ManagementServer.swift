@@ -1,4 +1,5 @@
 import AccessControl
+import Admission
 import Hummingbird
 import Logging
 import ManagementAPI
@@ -18,6 +19,7 @@ struct ManagementServer: Service {
         configuration: DaemonConfiguration,
         store: PolicyStore,
         policy: LivePolicy,
+        floodGuard: FloodGuard,
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
@@ -26,6 +28,8 @@ struct ManagementServer: Service {
             store: store,
             accounts: try Self.accounts(configuration.accounts),
             apiKeys: try Self.apiKeys(configuration.accounts),
+            operators: try Self.operators(configuration.accounts),
+            floodGuard: floodGuard,
             maximumBodySize: configuration.api.maxBodyBytes,
             digestRealm: configuration.digestRealm,
             authenticationMode: configuration.sip.digest.mode,
@@ -52,7 +56,14 @@ struct ManagementServer: Service {
 
     /// Installs the accounts of a reloaded configuration.
     func updateAccounts(_ accounts: [DaemonConfiguration.Account]) throws {
-        try api.replaceAccounts(try Self.accounts(accounts), apiKeys: try Self.apiKeys(accounts))
+        try api.replaceAccounts(try Self.accounts(accounts), apiKeys: try Self.apiKeys(accounts), operators: try Self.operators(accounts))
+    }
+
+    private static func operators(_ accounts: [DaemonConfiguration.Account]) throws -> Set<SID> {
+        Set(try accounts.filter(\.isOperator).map { account in
+            guard let sid = SID(account.sid, kind: .account) else { throw ManagementServerError.invalidAccount(account.sid) }
+            return sid
+        })
     }
 
     private static func apiKeys(_ accounts: [DaemonConfiguration.Account]) throws -> [APIKey] {

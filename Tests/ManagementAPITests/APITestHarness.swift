@@ -1,4 +1,5 @@
 import AccessControl
+import Admission
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -24,12 +25,13 @@ struct APITestHarness: Sendable {
     init(
         maximumBodySize: Int = ManagementAPI.defaultMaximumBodySize, apiKeys: [APIKey] = [],
         digestRealm: String = "sipfence", authenticationMode: AuthenticationMode = .all,
-        metrics: (@Sendable () -> String)? = nil
+        metrics: (@Sendable () -> String)? = nil, operators: Set<SID> = [], floodGuard: FloodGuard? = nil
     ) throws {
         store = try PolicyStore.inMemory(now: clock.now)
         let livePolicy = self.livePolicy
         api = try ManagementAPI(
-            store: store, accounts: Self.tokens, apiKeys: apiKeys, maximumBodySize: maximumBodySize,
+            store: store, accounts: Self.tokens, apiKeys: apiKeys, operators: operators, floodGuard: floodGuard,
+            maximumBodySize: maximumBodySize,
             digestRealm: digestRealm, authenticationMode: authenticationMode,
             policy: { livePolicy.current }, metrics: metrics)
     }
