@@ -19,7 +19,10 @@ struct ReplayCommand: AsyncParsableCommand {
             source. Prints one line per INVITE — time, transport, source, destination, Call-ID, \
             domain, verdict, reason, and the list and prefix that admitted it — then a summary. \
             The policy comes from the configuration's store (--config) or a policy YAML file \
-            (--policy). A capture that cannot be read stops the replay with exit status 2.
+            (--policy). The flood limits (sip.flood.*, or their defaults with --policy) run \
+            as in the daemon, with each packet's capture time as the clock, starting with no \
+            source tracked and no ban; messages they drop are counted in the summary. A capture \
+            that cannot be read stops the replay with exit status 2.
             """
     )
 
@@ -41,6 +44,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Which INVITEs get a line: all, admitted or rejected (every refusal).")
     var only: ReplayReport.Filter = .all
 
+    @Flag(inversion: .prefixedNo, help: "Apply the flood limits (sip.flood.*) with the capture's clock.")
+    var floodLimits = true
+
     func validate() throws {
         guard (config == nil) != (policy == nil) else {
             throw ValidationError("give either --config or --policy")
@@ -49,8 +55,11 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (policy, settings, maximumMessageSize) = try await setUp()
-        var engine = ReplayEngine(pipeline: AdmissionPipeline(settings: settings), policy: policy, maximumMessageSize: maximumMessageSize)
+        let (policy, settings, sizes, limits) = try await setUp()
+        var engine = ReplayEngine(
+            pipeline: AdmissionPipeline(settings: settings), policy: policy, maximumMessageSize: sizes.message,
+            maximumHeaderSize: sizes.header,
+            flood: floodLimits ? FloodGuard(limits: limits) : nil)
         var report = ReplayReport(json: json, filter: only)
         var statistics: [(name: String, statistics: CaptureStatistics)] = []
         for path in captures {
@@ -70,7 +79,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     /// The policy and admission settings to replay with.
-    private func setUp() async throws -> (Policy, AdmissionSettings, Int) {
+    private func setUp() async throws -> (Policy, AdmissionSettings, (message: Int, header: Int?), FloodLimits) {
         if let config {
             var configuration = try ConfigOption(config: config).load()
             let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
@@ -95,7 +104,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 digest: sip.digest,
                 rotation: sip.rotation
             )
-            return (try await store.compilePolicy(), settings, sip.maxMessageBytes)
+            return (try await store.compilePolicy(), settings, (sip.maxMessageBytes, sip.maxHeaderBytes), sip.flood)
         }
         let path = policy ?? ""
         let document: PolicyDocument
@@ -127,7 +136,7 @@ struct ReplayCommand: AsyncParsableCommand {
             },
             secret: .random()
         )
-        return (try await store.compilePolicy(), settings, 65_536)
+        return (try await store.compilePolicy(), settings, (65_536, nil), FloodLimits())
     }
 }
 

@@ -30,6 +30,10 @@ struct ReplayEngine {
         var keepAlives = 0
         var oversized = 0
         var unframedBytes = 0
+        /// Messages the flood limits dropped before parsing, by reason (`over_limit`, `banned`).
+        var floodDropped: [String: Int] = [:]
+        /// Bans the flood limits started, in order.
+        var bans: [FloodBan] = []
         var requests: Int { requestsByMethod.values.reduce(0, +) }
     }
 
@@ -41,13 +45,23 @@ struct ReplayEngine {
     let pipeline: AdmissionPipeline
     let policy: Policy
     let maximumMessageSize: Int
+    /// `sip.max_header_bytes`: the header bound the daemon frames TCP streams with.
+    let maximumHeaderSize: Int?
+    /// The flood limits, fresh for this replay and driven by the packets' capture times,
+    /// or `nil` to replay without them.
+    let flood: FloodGuard?
     private(set) var summary = Summary()
     private var streams: [Direction: [UInt8]] = [:]
 
-    init(pipeline: AdmissionPipeline, policy: Policy, maximumMessageSize: Int = 65_536) {
+    init(
+        pipeline: AdmissionPipeline, policy: Policy, maximumMessageSize: Int = 65_536, maximumHeaderSize: Int? = nil,
+        flood: FloodGuard? = nil
+    ) {
         self.pipeline = pipeline
         self.policy = policy
         self.maximumMessageSize = maximumMessageSize
+        self.maximumHeaderSize = maximumHeaderSize
+        self.flood = flood
     }
 
     /// Handles one capture event, calling `report` for every SIP message it completes.
@@ -84,7 +98,9 @@ struct ReplayEngine {
         defer { if consumed > 0 { buffer.removeFirst(consumed) } }
         while consumed < buffer.count {
             let frame = buffer.withUnsafeBytes { raw in
-                SIPStreamFraming.frame(UnsafeRawBufferPointer(rebasing: raw[consumed...]), maximumMessageSize: maximumMessageSize)
+                SIPStreamFraming.frame(
+                    UnsafeRawBufferPointer(rebasing: raw[consumed...]), maximumMessageSize: maximumMessageSize,
+                    maximumHeaderSize: maximumHeaderSize)
             }
             switch frame {
             case .needMoreData:
@@ -136,11 +152,24 @@ struct ReplayEngine {
         let sipSource = SIPSource(
             transport: transport, address: source.address, port: Int(source.port),
             interface: SIPEndpoint(transport: transport, address: destination.address, port: Int(destination.port)))
+        // The daemon's flood screening, with the capture's clock: what it would have dropped.
+        let captureTime = Double(time.seconds) + Double(time.nanoseconds) / 1e9
+        if let flood {
+            let screened = pipeline.screen(sipSource, policy: policy, limits: flood, at: captureTime)
+            if let reason = screened.dropReason {
+                summary.floodDropped[reason, default: 0] += 1
+                if case .bannedNow(let ban) = screened { summary.bans.append(ban) }
+                return
+            }
+        }
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: sipSource)
             // The packet's own time, so digest nonces are judged as they were on the wire.
             : pipeline.decide(bytes, from: sipSource, policy: policy, now: UInt64(max(0, time.seconds)))
+        if let flood, let ban = pipeline.recordOutcome(decision, from: sipSource, policy: policy, limits: flood, at: captureTime) {
+            summary.bans.append(ban)
+        }
         summary.messages += 1
         switch decision.kind {
         case .request: summary.requestsByMethod[decision.method ?? "?", default: 0] += 1

@@ -97,6 +97,14 @@ struct ReplayReport {
                     "oversized": summary.oversized,
                     "reassembled_datagrams": reassembled,
                     "incomplete_datagrams": incomplete,
+                    "flood_dropped": summary.floodDropped,
+                    "bans": summary.bans.map { ban in
+                        [
+                            "source": ban.source.description, "address": ban.address.description,
+                            "transport": ban.transport.rawValue.lowercased(), "reason": ban.reason.rawValue,
+                            "since": ban.since, "until": ban.until, "offences": ban.offences,
+                        ] as [String: Any]
+                    },
                 ] as [String: Any]
             ])
         } else {
@@ -118,6 +126,12 @@ struct ReplayReport {
             }
             if summary.keepAlives > 0 { append("  keep-alives: \(summary.keepAlives)") }
             if summary.oversized > 0 { append("  oversized messages: \(summary.oversized)") }
+            if !summary.floodDropped.isEmpty {
+                append(
+                    "  dropped by flood limits (not counted above): "
+                        + summary.floodDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            for ban in summary.bans { append("  \(ban.logLine)") }
         }
         flush()
     }
