@@ -8,7 +8,9 @@
 # The tests run dnsmasq themselves on a loopback port, so only its program is installed
 # (dnsmasq-base): the full dnsmasq package would also start a system DNS service on port 53.
 # The deployment tests (network namespaces, captures in them) also need root, iproute2 and
-# procps (sysctl).
+# procps (sysctl). The flood tests check the shipped fail2ban filter with fail2ban-regex;
+# the fail2ban service itself is not wanted, so it is stopped and disabled if the package
+# started it.
 #
 # Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
@@ -19,7 +21,7 @@ tests=false
 
 packages=(libosip2-dev libc-ares-dev pkg-config)
 if $tests; then
-    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv)
+    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv fail2ban)
 fi
 
 missing=()
@@ -35,6 +37,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections 2>/dev/null || true
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [[ " ${missing[*]} " == *" fail2ban "* ]] && command -v systemctl >/dev/null && systemctl is-active --quiet fail2ban 2>/dev/null; then
+        $sudo systemctl disable --now fail2ban >/dev/null 2>&1 || true
+    fi
 fi
 
 if $tests; then

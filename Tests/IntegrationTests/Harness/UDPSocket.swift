@@ -57,7 +57,8 @@ final class UDPSocket {
         return count > 0 ? Array(buffer[0..<count]) : nil
     }
 
-    private static func address(_ host: String, port: Int) throws -> sockaddr_storage {
+    /// The socket address of an IP literal and port (shared with ``TCPClient``).
+    static func address(_ host: String, port: Int) throws -> sockaddr_storage {
         var storage = sockaddr_storage()
         let ok: Bool = withUnsafeMutableBytes(of: &storage) { raw in
             if host.contains(":") {
