@@ -40,6 +40,8 @@ sip:
   listen: [udp:127.0.0.1:$SF, tcp:127.0.0.1:$SF, "udp:[::1]:$SF", "tcp:[::1]:$SF"]
   upstream: udp:127.0.0.1:$KAM
   secret: 0123456789abcdef0123456789abcdef
+  # A load, not a flood: no per-source limits.
+  flood: {unknown_source_rate: 0, known_source_rate: 0, digest_failures_per_minute: 0}
 api:
   listen: 127.0.0.1:0
 store:

@@ -21,6 +21,8 @@ with open(config, "w") as f:
     f.write(f"""sip:
   listen: [udp:127.0.0.1:0]
   upstream: udp:127.0.0.1:9
+  # The probe is a load, not a flood: no per-source limits.
+  flood: {{unknown_source_rate: 0, known_source_rate: 0, digest_failures_per_minute: 0}}
 api:
   listen: 127.0.0.1:0
 store:
