@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "SIPLocationTests", dependencies: ["SIPLocation", "SIPCore", "AccessControl"], swiftSettings: strictSwift6),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl"],
+            dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl", "Capture"],
             swiftSettings: strictSwift6
         ),
         // Real processes: the sipfence binary, Kamailio and sipp, on loopback.
