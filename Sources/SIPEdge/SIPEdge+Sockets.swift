@@ -47,7 +47,9 @@ extension SIPEdge {
                     .serverChannelOption(.backlog, value: 256)
                     .bind(host: endpoint.address.description, port: endpoint.port) { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try self.configureStream(channel, configuration, accepted: true)
+                            // The limits in force when the connection is accepted: a reload
+                            // applies them to new connections on sockets it kept.
+                            try self.configureStream(channel, self.registry.configuration, accepted: true)
                         }
                     }
                 let bound = boundEndpoint(server.channel, transport: .tcp) ?? endpoint

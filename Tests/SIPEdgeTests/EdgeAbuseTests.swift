@@ -236,3 +236,24 @@ extension SIPEdgeTests {
         }
     }
 }
+
+extension SIPEdgeTests {
+    @Test("a reload applies new TCP deadlines and flood limits on the sockets it keeps")
+    func reloadLimits() async throws {
+        try await withEdge { edge, listeners, upstream in
+            var configuration = SIPEdgeConfiguration(listen: listeners.map(\.endpoint), upstream: upstream.endpoint, keyring: Self.keyring)
+            configuration.tcpFirstMessageTimeout = .milliseconds(200)
+            configuration.flood = Self.floodLimits
+            try await edge.reload(configuration)
+            #expect(edge.flood.limits == Self.floodLimits)
+            let silent = try await connect(listeners, from: "127.0.0.3")
+            let start = ContinuousClock.now
+            try await silent.executeThenClose { inbound, _ in
+                var received = inbound.makeAsyncIterator()
+                await #expect(throws: EdgeTestError.closed) { _ = try await next(&received) }
+            }
+            // The reloaded 0.2 s, not the 10 s the socket was bound with.
+            #expect(start.duration(to: .now) < .seconds(3))
+        }
+    }
+}
