@@ -8,7 +8,8 @@ import Synchronization
 /// drive the same rule.
 ///
 /// Sources are spread over 64 independently locked shards by their key
-/// (``FloodLimits/sourceKey(for:)``), so the hot path takes one short uncontended lock.
+/// (``FloodLimits/sourceKey(for:)``), each with its own copy of the limits, so the hot
+/// path takes one short lock of its shard and no global one.
 ///
 /// Memory is bounded: each shard tracks at most `maxTrackedSources / 64` sources and
 /// holds as many bans. When a shard is full it first forgets sources whose bucket has
@@ -44,13 +45,17 @@ public final class FloodGuard: Sendable {
     }
 
     private let shards: [ShardBox]
+    /// The limits as configured, for ``limits``; the hot path reads its shard's copy.
     private let limitsState: Mutex<FloodLimits>
+    /// ``FloodLimits/ipv6PrefixLength``, read without a lock to find a source's shard.
+    private let ipv6PrefixLength: Atomic<Int>
     private let forgottenCount = Atomic<Int>(0)
 
     /// A guard with no sources tracked and no bans.
     public init(limits: FloodLimits) {
         self.shards = (0..<Self.shardCount).map { _ in ShardBox(limits) }
         self.limitsState = Mutex(limits)
+        self.ipv6PrefixLength = Atomic(limits.ipv6PrefixLength)
     }
 
     /// The limits in force.
@@ -60,6 +65,7 @@ public final class FloodGuard: Sendable {
     /// `never_ban` lose their bans.
     public func update(_ limits: FloodLimits) {
         limitsState.withLock { $0 = limits }
+        ipv6PrefixLength.store(limits.ipv6PrefixLength, ordering: .relaxed)
         for shard in shards {
             shard.state.withLock { shard in
                 shard.limits = limits
@@ -75,15 +81,20 @@ public final class FloodGuard: Sendable {
         shards[Int(UInt(bitPattern: key.hashValue) % UInt(Self.shardCount))]
     }
 
+    /// What `address` is counted as (``FloodLimits/sourceKey(for:)``), without a lock.
+    private func key(for address: IPAddress) -> IPPrefix {
+        FloodLimits.sourceKey(for: address, ipv6PrefixLength: ipv6PrefixLength.load(ordering: .relaxed))
+    }
+
     /// Judges one request from `address`, arriving over `transport`, at `now` (seconds
     /// since the Unix epoch), before it is parsed. Counts it against the source's budget.
     public func screen(_ address: IPAddress, transport: SIPTransport, standing: SourceStanding, at now: Double) -> FloodVerdict {
         guard standing != .upstream else { return .pass }
-        let limits = limitsState.withLock { $0 }
-        let rate = standing == .known ? limits.knownSourceRate : limits.unknownSourceRate
-        let key = limits.sourceKey(for: address)
-        let canBan = standing == .unknown && !limits.isNeverBanned(address)
+        let key = key(for: address)
         return shard(for: key).state.withLock { shard -> FloodVerdict in
+            let limits = shard.limits
+            let rate = standing == .known ? limits.knownSourceRate : limits.unknownSourceRate
+            let canBan = standing == .unknown && !limits.isNeverBanned(address)
             if canBan, var ban = shard.bans[key] {
                 if ban.until > now {
                     ban.dropped += 1
@@ -128,10 +139,11 @@ public final class FloodGuard: Sendable {
     public func recordDigestFailure(
         from address: IPAddress, transport: SIPTransport, standing: SourceStanding, at now: Double
     ) -> FloodBan? {
-        let limits = limitsState.withLock { $0 }
-        guard standing == .unknown, limits.digestFailuresPerMinute > 0, !limits.isNeverBanned(address) else { return nil }
-        let key = limits.sourceKey(for: address)
+        guard standing == .unknown else { return nil }
+        let key = key(for: address)
         return shard(for: key).state.withLock { shard -> FloodBan? in
+            let limits = shard.limits
+            guard limits.digestFailuresPerMinute > 0, !limits.isNeverBanned(address) else { return nil }
             var entry = shard.entries[key] ?? makeEntry(in: &shard, tokens: max(1, limits.unknownSourceBurst), at: now)
             if now - entry.digestWindowStart >= 60 {
                 entry.digestWindowStart = now
@@ -153,11 +165,10 @@ public final class FloodGuard: Sendable {
 
     /// Whether `address` is banned at `now` (checked when a TCP connection is accepted).
     public func isBanned(_ address: IPAddress, at now: Double) -> Bool {
-        let limits = limitsState.withLock { $0 }
-        let key = limits.sourceKey(for: address)
+        let key = key(for: address)
         return shard(for: key).state.withLock { shard in
             guard let ban = shard.bans[key], ban.until > now else { return false }
-            return !limits.isNeverBanned(address)
+            return !shard.limits.isNeverBanned(address)
         }
     }
 
@@ -178,7 +189,7 @@ public final class FloodGuard: Sendable {
     ///
     /// - Returns: the lifted ban, or `nil` when none covered `address`.
     public func lift(_ address: IPAddress) -> FloodBan? {
-        let key = limits.sourceKey(for: address)
+        let key = key(for: address)
         return shard(for: key).state.withLock { shard in
             shard.entries[key] = nil
             return shard.bans.removeValue(forKey: key)

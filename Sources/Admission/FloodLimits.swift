@@ -71,6 +71,11 @@ public struct FloodLimits: Hashable, Sendable {
     /// What a source is counted as: the IPv4 address itself (IPv4-mapped IPv6 included),
     /// or the IPv6 prefix of ``ipv6PrefixLength`` bits holding it.
     public func sourceKey(for address: IPAddress) -> IPPrefix {
+        Self.sourceKey(for: address, ipv6PrefixLength: ipv6PrefixLength)
+    }
+
+    /// ``sourceKey(for:)`` with the IPv6 prefix length given.
+    static func sourceKey(for address: IPAddress, ipv6PrefixLength: Int) -> IPPrefix {
         let address = address.canonical
         guard address.family == .ipv6 else { return IPPrefix(host: address) }
         return (try? IPPrefix(address: address, length: ipv6PrefixLength)) ?? IPPrefix(host: address)
