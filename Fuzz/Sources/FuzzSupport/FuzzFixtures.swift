@@ -2,6 +2,10 @@ public import AccessControl
 public import Admission
 public import SIPCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The fixed world the fuzz targets decide in: sipfence with two sides (callers on
 /// 203.0.113.1 / 2001:db8:1::1, the upstream 10.0.0.2 behind 10.0.0.1), a fixed keyring
 /// (so that seeds can carry digest nonces and dialog tokens that verify), a key rotation
@@ -9,6 +13,16 @@ public import SIPCore
 ///
 /// Everything here is a fixed fixture: setup failures are programming errors and trap.
 public enum FuzzFixtures {
+    /// Whether the targets print what they decide (`SIPFENCE_FUZZ_VERBOSE` set): for
+    /// looking at one input, as in `SIPFENCE_FUZZ_VERBOSE=1 AdmissionDatagramFuzz crash-…`.
+    public static let verbose = getenv("SIPFENCE_FUZZ_VERBOSE") != nil
+
+    /// Writes a line to standard error (unbuffered: a trap follows soon after).
+    public static func log(_ line: String) {
+        var text = line + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
     /// The time decisions are made at: Thu, 30 Jul 2015 20:00:00 +0000.
     public static let now: UInt64 = 1_438_286_400
 
