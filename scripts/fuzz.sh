@@ -105,6 +105,11 @@ for target in "${targets[@]}"; do
     log="$work/$target.log"
     options=(-print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/$target-")
     if [ "$mode" = ci ]; then
+        # Swift seeds its hashing per process, so dictionary order changes the paths taken;
+        # fixed here. The same seed, corpus and run count give every CI run the same budget;
+        # the figures still vary a little between runs (libFuzzer's feedback is not
+        # bit-for-bit reproducible here, with or without ASLR).
+        export SWIFT_DETERMINISTIC_HASHING=1
         options+=(-seed=1 -runs="${ci_runs[$target]}")
         echo "== $target: -seed=1 -runs=${ci_runs[$target]}"
     else
