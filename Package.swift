@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "PolicyStore", targets: ["PolicyStore"]),
         .library(name: "ManagementAPI", targets: ["ManagementAPI"]),
         .library(name: "SIPLocation", targets: ["SIPLocation"]),
+        .library(name: "Capture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
