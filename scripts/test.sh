@@ -2,7 +2,8 @@
 # Runs the whole test suite on a fresh Debian machine: installs what the tests need,
 # builds, runs every unit and integration test (the integration tests start sipfence,
 # Kamailio and sipp on loopback ports chosen at run time), then the parsing tests again
-# under AddressSanitizer/LeakSanitizer.
+# under AddressSanitizer/LeakSanitizer, then every libFuzzer target with a fixed seed and
+# number of runs (Fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,6 @@ swift test --skip-build --no-parallel
 
 echo "== leak check"
 scripts/check-leaks.sh
+
+echo "== fuzzing (libFuzzer, -seed=1, fixed runs)"
+scripts/fuzz.sh --ci
