@@ -236,3 +236,18 @@ def cpu_seconds(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def udp_drops(host, port=None):
+    """Datagrams the kernel dropped because the receive buffer was full, summed over the
+    IPv4 UDP sockets bound to `host` (and `port`, when given), from /proc/net/udp."""
+    packed = "".join(f"{int(octet):02X}" for octet in reversed(host.split(".")))
+    total = 0
+    with open("/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            address, _, hex_port = fields[1].partition(":")
+            if address == packed and (port is None or int(hex_port, 16) == port):
+                total += int(fields[12])
+    return total

@@ -34,6 +34,7 @@ DOMAIN = "soak.example.com"
 CALLER = "127.0.0.2"  # the sipp caller, inside the mapped list "callers"
 PROBE = "127.0.0.9"  # admitted under policy A, refused under B
 UPSTREAM_HOST = "127.0.0.1"
+TCP_CAP = 256  # sip.max_tcp_connections in the soak's configuration
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 
 # ---------------------------------------------------------------------------------------
@@ -43,9 +44,9 @@ IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 def soak_config_extra(with_limits):
     """The soak's `sip:` keys besides listen/upstream. The abuse limits are opt-in until the
     daemon knows them (an unknown key stops it at start)."""
-    extra = """  # A lower cap than the default 1024 and a short idle timeout, so that the slowloris
+    extra = f"""  # A lower cap than the default 1024 and a short idle timeout, so that the slowloris
   # load reaches the connection cap and sipfence keeps closing and refusing connections.
-  max_tcp_connections: 256
+  max_tcp_connections: {TCP_CAP}
   tcp_idle_seconds: 30
 """
     if with_limits:
@@ -140,7 +141,7 @@ def uac_arguments(out, name, target, rate, calls, stat_period):
 # Rate calibration
 
 
-def calibrate(children, out, target, uas_stats, args):
+def calibrate(children, out, target, uas_stats, drops, args):
     """The highest rate (calls/s) at which a sipp caller completes every call on time, with
     no failed call on either side and under 1 % retransmissions."""
     results = []
@@ -149,6 +150,7 @@ def calibrate(children, out, target, uas_stats, args):
         calls = int(rate * args.step_seconds)
         name = f"calibrate-{rate}"
         uas_before = sipp_counts(uas_stats)
+        drops_before = drops()
         started = time.monotonic()
         process = children.start(uac_arguments(out, name, target, rate, calls, 1), cwd=out,
                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, f"{name}.stderr"), "wb"),
@@ -164,14 +166,17 @@ def calibrate(children, out, target, uas_stats, args):
         counts = sipp_counts(os.path.join(out, f"{name}-stats.csv"))
         uas_after = sipp_counts(uas_stats)
         uas_failed = uas_after["failed"] - uas_before["failed"]
+        dropped = [after - before for after, before in zip(drops(), drops_before)]
         on_time = elapsed <= args.step_seconds * 1.15 + 3
         ok = (status == 0 and counts["failed"] == 0 and counts["ok"] == calls and uas_failed == 0
               and on_time and counts["retrans"] <= calls * 0.01)
         results.append({"rate": rate, "calls": calls, "ok_calls": counts["ok"], "failed": counts["failed"],
                         "retrans": counts["retrans"], "uas_failed": uas_failed, "elapsed_s": round(elapsed, 1),
-                        "sipp_status": status, "sustained": ok})
+                        "sipp_status": status, "udp_drops_sipfence": dropped[0],
+                        "udp_drops_caller": dropped[1], "udp_drops_upstream": dropped[2], "sustained": ok})
         lab.log(f"calibration: {rate} calls/s: {counts['ok']}/{calls} ok, {counts['failed']} failed, "
-                f"{counts['retrans']} retransmissions, UAS failed {uas_failed}, {elapsed:.1f} s "
+                f"{counts['retrans']} retransmissions, UAS failed {uas_failed}, {elapsed:.1f} s, "
+                f"UDP drops sipfence/caller/upstream {dropped[0]}/{dropped[1]}/{dropped[2]} "
                 f"(sipp status {status}) -> {'sustained' if ok else 'not sustained'}")
         return ok
 
@@ -733,6 +738,8 @@ def run_main(argv):
     parser.add_argument("--max-rate", type=int, default=6400)
     parser.add_argument("--bisect-rounds", type=int, default=3)
     parser.add_argument("--calibrate-only", action="store_true")
+    parser.add_argument("--rate-fraction", type=float, default=1.0,
+                        help="soak at this fraction of the measured rate (without --rate)")
     args = parser.parse_args(argv)
 
     out = args.output or tempfile.mkdtemp(prefix="sipfence-soak.")
@@ -776,15 +783,20 @@ def soak(args, out, children, threads):
     calibration = []
     if args.rate is None:
         lab.log("measuring the highest sustained call rate (no other load)")
-        measured, calibration = calibrate(children, out, target, uas_stats, args)
+        measured, calibration = calibrate(
+            children, out, target, uas_stats,
+            lambda: (lab.udp_drops(udp_host, udp_port), lab.udp_drops(CALLER), lab.udp_drops(UPSTREAM_HOST, uas_port)),
+            args)
         if measured == 0:
             raise SystemExit(f"not even {args.start_rate} calls/s were sustained; see {out}/calibration.csv")
-        rate, rate_source = measured, "measured"
-        lab.log(f"highest sustained rate: {rate} calls/s")
+        rate = max(1, int(measured * args.rate_fraction))
+        rate_source = (f"measured: highest sustained {measured} calls/s"
+                       + (f" x {args.rate_fraction}" if args.rate_fraction != 1 else ""))
+        lab.log(f"highest sustained rate: {measured} calls/s; soak rate {rate} calls/s")
     else:
         rate, rate_source = args.rate, "--rate"
     if args.calibrate_only:
-        print(f"highest sustained rate: {rate} calls/s (calibration in {out}/calibration.csv)")
+        print(f"highest sustained rate: {measured} calls/s (calibration in {out}/calibration.csv)")
         return 0
 
     total = args.warmup_seconds + args.minutes * 60
@@ -792,6 +804,7 @@ def soak(args, out, children, threads):
     lab.log(f"soak: {rate} calls/s for {total:.0f} s ({args.warmup_seconds:.0f} s warm-up), "
             f"limits {'on' if args.with_limits else 'off'}")
     uas_before = sipp_counts(uas_stats)
+    drops_before = (lab.udp_drops(udp_host, udp_port), lab.udp_drops(CALLER), lab.udp_drops(UPSTREAM_HOST, uas_port))
     uac = children.start(uac_arguments(out, "soak-uac", target, rate, calls, 5), cwd=out,
                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, "soak-uac.stderr"), "wb"),
                          stdin=subprocess.DEVNULL)
@@ -819,7 +832,7 @@ def soak(args, out, children, threads):
     fields = ["time", "elapsed_s", "phase", "rss_kb", "fds", "fds_highest_reading", "tcp_connections", "other_fds",
               "tcp_refused", "threads",
               "cpu_s", "calls_ok", "calls_failed", "retransmissions", "uas_failed", "probe_A", "probe_B",
-              "probe_neither", "toggles_ok", "toggles_failed", "slowloris_open", "slowloris_connects",
+              "probe_neither", "udp_drops_sipfence", "udp_drops_caller", "udp_drops_upstream", "toggles_ok", "toggles_failed", "slowloris_open", "slowloris_connects",
               "slowloris_closed_by_peer", "flood_sent", "flood_answered"]
     samples = []
     started = time.monotonic()
@@ -864,6 +877,9 @@ def soak(args, out, children, threads):
                     "retransmissions": uac_counts["retrans"],
                     "uas_failed": uas_counts["failed"] - uas_before["failed"],
                     "probe_A": verdicts["A"], "probe_B": verdicts["B"], "probe_neither": verdicts["neither"],
+                    "udp_drops_sipfence": lab.udp_drops(udp_host, udp_port) - drops_before[0],
+                    "udp_drops_caller": lab.udp_drops(CALLER) - drops_before[1],
+                    "udp_drops_upstream": lab.udp_drops(UPSTREAM_HOST, uas_port) - drops_before[2],
                     "toggles_ok": toggler.ok, "toggles_failed": toggler.failed,
                     "slowloris_open": slow.get("open", ""), "slowloris_connects": slow.get("connects", ""),
                     "slowloris_closed_by_peer": slow.get("closed_by_peer", ""),
@@ -917,6 +933,7 @@ def soak(args, out, children, threads):
     rss_slope = slope_per_minute([(s["elapsed_s"], s["rss_kb"]) for s in soak_samples])
     fds = [s["fds"] for s in soak_samples]
     other = [s["other_fds"] for s in soak_samples if s["other_fds"] != ""]
+    connections_seen = [s["tcp_connections"] for s in soak_samples if s["tcp_connections"] != ""]
     fd_slope = slope_per_minute([(s["elapsed_s"], s["fds"]) for s in soak_samples])
     verdicts = probe.counts()
     with probe.lock:
@@ -962,6 +979,9 @@ def soak(args, out, children, threads):
         ("calls ok / planned", f"{uac_final['ok']} / {calls}"),
         ("failed calls: caller / upstream (goal 0)", f"{uac_final['failed']} / {uas_failed}   {mark(goals['calls'])}"),
         ("caller retransmissions", uac_final["retrans"]),
+        ("UDP receive-buffer drops: sipfence / caller / upstream",
+         f"{soak_samples[-1]['udp_drops_sipfence']} / {soak_samples[-1]['udp_drops_caller']} / "
+         f"{soak_samples[-1]['udp_drops_upstream']}  (kernel, /proc/net/udp; non-zero means overload)"),
         ("RSS after warm-up / end / max", f"{rss_start} / {rss_end} / {rss_max} kB"),
         ("RSS growth (goal < 5 %)", f"{growth:+.2f} %  (trend {rss_slope:+.1f} kB/min)   {mark(goals['rss'])}"),
         ("fds after warm-up min / max", f"{min(fds)} / {max(fds)}  (trend {fd_slope:+.2f}/min)"),
@@ -977,6 +997,8 @@ def soak(args, out, children, threads):
         ("slowloris connects / closed by sipfence / open at end",
          f"{slow.get('connects', 0)} / {slow.get('closed_by_peer', 0)} / {slow.get('open', 0)}"),
         ("TCP connections refused by sipfence (metric)", soak_samples[-1]["tcp_refused"]),
+        ("TCP connections open (metric) min / max; cap (sip.max_tcp_connections)",
+         (f"{min(connections_seen)} / {max(connections_seen)}; {TCP_CAP}" if connections_seen else "n/a")),
         ("UDP flood sent / answered", f"{fl.get('sent', 0)} / {sum(fl.get('answers', {}).values())} "
                                       f"{fl.get('answers', {})}" if flood is not None else "off"),
         ("sipfence CPU time", f"{cpu_total} s"),
@@ -987,10 +1009,12 @@ def soak(args, out, children, threads):
     width = max(len(r[0]) for r in rows)
     lines = ["", "sipfence soak", ""] + [f"  {name.ljust(width)}  {value}" for name, value in rows]
     if calibration:
-        lines += ["", "  rate calibration (calls/s: ok/planned, failed, retransmissions, seconds, sustained)"]
+        lines += ["", "  rate calibration, nothing else running (calls/s: ok/planned, failed, retransmissions, "
+                  "seconds, UDP drops sipfence/caller/upstream, sustained)"]
         for c in calibration:
             lines.append(f"    {c['rate']:>5}: {c['ok_calls']}/{c['calls']}, {c['failed']}, {c['retrans']}, "
-                         f"{c['elapsed_s']}, {'yes' if c['sustained'] else 'no'}")
+                         f"{c['elapsed_s']}, {c['udp_drops_sipfence']}/{c['udp_drops_caller']}/"
+                         f"{c['udp_drops_upstream']}, {'yes' if c['sustained'] else 'no'}")
     for item in toggler.errors[:5]:
         lines.append(f"  policy change error: {item}")
     for item in probe.bye_failed[:5]:

@@ -39,7 +39,10 @@ usage: scripts/soak.sh [--rate R] [--minutes M] [--with-limits | --without-limit
                        [--output DIR] [--no-build] [--calibrate-only] [driver options]
 
   --rate R            calls per second for the soak; without it the highest sustained
-                      rate is measured first (about 3 minutes)
+                      rate is measured first (about 5 minutes)
+  --rate-fraction F   without --rate: soak at F times the measured rate (default 1). The
+                      measurement runs with nothing else; the soak adds its abuse load,
+                      so at F = 1 the machine is saturated (see Benchmarks/README.md)
   --minutes M         measured minutes after the 1-minute warm-up (default 10)
   --with-limits       add the abuse-limit keys (sip.max_tcp_connections_per_source,
                       sip.tcp_*_timeout, sip.max_header_bytes, sip.tcp_reserved_for_known,
@@ -66,7 +69,7 @@ while [[ $# -gt 0 ]]; do
         --without-limits) with_limits=0; shift ;;
         --no-build) build=0; shift ;;
         --calibrate-only) driver_args+=("$1"); shift ;;
-        --rate|--minutes|--output|--warmup-seconds|--sample-seconds|--probe-interval|--toggle-interval|\
+        --rate|--rate-fraction|--minutes|--output|--warmup-seconds|--sample-seconds|--probe-interval|--toggle-interval|\
         --slowloris-per-source|--udp-flood-rate|--step-seconds|--start-rate|--max-rate|--bisect-rounds)
             [[ $# -ge 2 ]] || { echo "$1 needs a value" >&2; exit 2; }
             driver_args+=("$1" "$2"); shift 2 ;;
