@@ -69,13 +69,21 @@ class Children:
             self.stop(process)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 def exit_on_signals():
-    """SIGTERM/SIGINT/SIGHUP raise SystemExit, so `finally` blocks stop the children."""
+    """The first SIGTERM/SIGINT/SIGHUP raises SystemExit, so `finally` blocks stop the
+    children; later ones are ignored, so that they cannot cut that clean-up short (Ctrl-C
+    or `timeout` signal the wrapper script and this driver at once, and the wrapper's trap
+    signals the driver again)."""
 
     def handler(number, _frame):
+        for other in STOP_SIGNALS:
+            signal.signal(other, signal.SIG_IGN)
         raise SystemExit(128 + number)
 
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for number in STOP_SIGNALS:
         signal.signal(number, handler)
 
 
