@@ -257,3 +257,22 @@ extension SIPEdgeTests {
         }
     }
 }
+
+extension SIPEdgeTests {
+    @Test("a burst of connections cannot open more than sip.max_tcp_connections (slots are taken at accept)")
+    func connectionBurst() async throws {
+        // Found by the soak: the limit was checked at accept but counted later, in each
+        // connection's own task, so 200 connections at once left 14 of a cap of 4 open.
+        try await withEdge(maxTCPConnections: 4, configure: { $0.maxTCPConnectionsPerSource = 0 }) { edge, listeners, _ in
+            let connections = try await withThrowingTaskGroup(of: NIOAsyncChannel<ByteBuffer, ByteBuffer>.self) { group in
+                for index in 0..<200 {
+                    group.addTask { try await connect(listeners, from: "127.0.0.\(10 + index % 50)") }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(edge.openConnections <= 4)
+            for connection in connections { try? await connection.channel.close() }
+        }
+    }
+}
