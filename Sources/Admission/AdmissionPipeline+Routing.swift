@@ -105,7 +105,7 @@ extension AdmissionPipeline {
             // A Path token routes requests to the registered agent, whatever their dialog.
             let token = DialogToken.mint(
                 flow: flow, callID: createsDialog ? message.callID : "", initiatorTag: createsDialog ? message.from.tag ?? "" : "",
-                now: now, keyring: settings.digest.keyring)
+                now: DialogToken.issueTime(now: now, maximumAge: settings.dialogTokenMaxAge), keyring: settings.digest.keyring)
             // RFC 5658: the value the upstream reaches first, then the callers' one.
             var values = [recordRouteURI(incoming, token: token)]
             if incoming != outgoing { values.insert(recordRouteURI(outgoing, token: nil), at: 0) }
@@ -191,8 +191,8 @@ extension AdmissionPipeline {
             }
             let token = flow.map { flow in
                 DialogToken.mint(
-                    flow: flow, callID: message.callID, initiatorTag: message.from.tag ?? "", now: now,
-                    keyring: settings.digest.keyring)
+                    flow: flow, callID: message.callID, initiatorTag: message.from.tag ?? "",
+                    now: DialogToken.issueTime(now: now, maximumAge: settings.dialogTokenMaxAge), keyring: settings.digest.keyring)
             }
             recordRoute = [recordRouteURI(outgoing, token: token)]
             if incoming != outgoing { recordRoute.append(recordRouteURI(incoming, token: nil)) }

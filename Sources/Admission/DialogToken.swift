@@ -37,6 +37,18 @@ public struct DialogToken: Hashable, Sendable {
     /// Separates these MACs from any other use of the key.
     private static let label = Array("sipfence dialog token 1".utf8)
 
+    /// The issue time to mint with at `now` (seconds since the Unix epoch): `now` rounded
+    /// down to a step of 1/24 of `maximumAge` (at least a second, at most an hour).
+    ///
+    /// A retransmitted request then gets the same token and is forwarded with the same
+    /// bytes — which next hops such as sipp need to recognise a retransmission — unless a
+    /// step boundary falls between the two. The price: a token may expire up to one step
+    /// (about 4 % of its age) early.
+    public static func issueTime(now: UInt64, maximumAge: UInt64) -> UInt64 {
+        let step = min(3_600, max(1, maximumAge / 24))
+        return now - now % step
+    }
+
     /// A token for the dialog of Call-ID `callID` created by a request with From-tag
     /// `initiatorTag`, through `flow`, issued at `now` (seconds since the Unix epoch),
     /// signed with `keyring`'s dialog-token key. The same inputs always give the same text.

@@ -95,6 +95,19 @@ struct DialogRoutingTests {
         #expect(Self.lines("Via", in: decision).first?.hasPrefix("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKsf") == true)
     }
 
+    @Test("a retransmitted INVITE is forwarded with the same bytes a second or a minute later (found by the soak)")
+    func retransmissionForwardedIdentically() throws {
+        // Before: the token carried its issue second, so a retransmission that crossed a
+        // second got a new Record-Route, and sipp's UAS took it for a new request.
+        let first = Self.decide(Self.request(), from: Self.caller(), now: Fixtures.now + 10)
+        for delay: UInt64 in [1, 4, 32, 60] {
+            let again = Self.decide(Self.request(), from: Self.caller(), now: Fixtures.now + 10 + delay)
+            #expect(again.outbound?.bytes == first.outbound?.bytes, "\(delay) s later")
+        }
+        #expect(DialogToken.issueTime(now: 1_000_123, maximumAge: 86_400) == 997_200)
+        #expect(DialogToken.issueTime(now: 1_000_123, maximumAge: 60) == 1_000_122)
+    }
+
     @Test("TCP and IPv6 callers get their own transport and family in the callers' Record-Route")
     func recordRouteShapes() throws {
         let tcp = Self.lines("Record-Route", in: Self.decide(Self.request(), from: Self.caller(on: Self.outsideTCP)))
