@@ -42,8 +42,8 @@ IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 
 
 def soak_config_extra(with_limits):
-    """The soak's `sip:` keys besides listen/upstream. The abuse limits are opt-in until the
-    daemon knows them (an unknown key stops it at start)."""
+    """The soak's `sip:` keys besides listen/upstream, with the abuse limits unless the run
+    is --without-limits."""
     extra = f"""  # A lower cap than the default 1024 and a short idle timeout, so that the slowloris
   # load reaches the connection cap and sipfence keeps closing and refusing connections.
   max_tcp_connections: {TCP_CAP}
@@ -738,7 +738,7 @@ def run_main(argv):
     parser.add_argument("--max-rate", type=int, default=6400)
     parser.add_argument("--bisect-rounds", type=int, default=3)
     parser.add_argument("--calibrate-only", action="store_true")
-    parser.add_argument("--rate-fraction", type=float, default=1.0,
+    parser.add_argument("--rate-fraction", type=float, default=0.5,
                         help="soak at this fraction of the measured rate (without --rate)")
     args = parser.parse_args(argv)
 
