@@ -10,9 +10,6 @@ public enum FloodVerdict: Hashable, Sendable {
     /// Over its rate for long enough: this request starts `ban` (and is dropped).
     case bannedNow(FloodBan)
 
-    /// Whether the request is dropped.
-    public var drops: Bool { self != .pass }
-
     /// Whether its source is banned (before or by this request).
     public var bansSource: Bool {
         switch self {

@@ -228,16 +228,9 @@ public final class SIPEdge: Service, Sendable {
 
     // MARK: Handling messages
 
-    /// Seconds since the Unix epoch: digest nonces carry wall-clock issue times, so that
-    /// every node sharing the secret (and this one after a restart) can check their age.
-    static func wallClockSeconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return UInt64(max(0, now.tv_sec))
-    }
-
-    /// Seconds since the Unix epoch, to the nanosecond: the flood limits' clock, so that
-    /// ban times can be shown as dates.
+    /// Seconds since the Unix epoch, to the nanosecond: the wall clock, because digest
+    /// nonces carry wall-clock issue times that every node sharing the secret (and this one
+    /// after a restart) can check, and ban times are shown as dates.
     static func wallClockTime() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -252,7 +245,8 @@ public final class SIPEdge: Service, Sendable {
     func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async -> FloodVerdict {
         guard let pipeline = registry.pipeline else { return .pass }
         let policy = livePolicy.policy
-        let screened = pipeline.screen(source, policy: policy, limits: flood, at: Self.wallClockTime())
+        let now = Self.wallClockTime()
+        let screened = pipeline.screen(source, policy: policy, limits: flood, at: now)
         guard screened == .pass else {
             metrics.floodDropped(screened, transport: source.transport)
             abuse.drop(screened, source: source)
@@ -263,10 +257,10 @@ public final class SIPEdge: Service, Sendable {
         let decision =
             oversized
             ? pipeline.decideOversized(bytes, from: source)
-            : pipeline.decide(bytes, from: source, policy: policy, now: Self.wallClockSeconds())
+            : pipeline.decide(bytes, from: source, policy: policy, now: UInt64(max(0, now)))
         metrics.record(decision, transport: source.transport, duration: start.duration(to: .now))
         refusals.record(decision, source: source)
-        if let ban = pipeline.recordOutcome(decision, from: source, policy: policy, limits: flood, at: Self.wallClockTime()) {
+        if let ban = pipeline.recordOutcome(decision, from: source, policy: policy, limits: flood, at: now) {
             announce(ban)
         }
         if decision.verdict == .malformed {
