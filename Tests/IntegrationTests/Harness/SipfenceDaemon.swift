@@ -49,11 +49,25 @@ struct SipfenceDaemon {
 
     /// Writes a configuration for a daemon on loopback (every port chosen by the kernel).
     static func writeConfiguration(in directory: URL, upstream: String, extra: String = "") throws -> String {
+        try writeConfiguration(
+            in: directory,
+            sockets: """
+                listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0, "udp:[::1]:0", "tcp:[::1]:0"]
+                upstream: \(upstream)
+                """,
+            extra: extra)
+    }
+
+    /// Writes `sipfence.yaml` in `directory`: the `sip` section's `sockets` lines (listen,
+    /// upstream), then what every test daemon shares — the fixed secret, no flood limits,
+    /// an API on a kernel-chosen loopback port, a store in `directory`, the two accounts —
+    /// and `extra` top-level sections.
+    static func writeConfiguration(in directory: URL, sockets: String, extra: String = "") throws -> String {
         let path = directory.appendingPathComponent("sipfence.yaml").path
+        let sipLines = sockets.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n")
         let yaml = """
             sip:
-              listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0, "udp:[::1]:0", "tcp:[::1]:0"]
-              upstream: \(upstream)
+            \(sipLines)
               secret: 0123456789abcdef0123456789abcdef
               # Tests load the edge harder than any one caller would: no flood limits unless a
               # test sets them (through SIPFENCE_SIP_FLOOD_* variables).

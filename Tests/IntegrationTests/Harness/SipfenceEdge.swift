@@ -42,36 +42,13 @@ enum SipfenceEdge {
 
     static func writeConfiguration(upstreamTransport: SIPTransport, in directory: URL) throws -> String {
         func list(_ sockets: [String]) -> String { "[" + sockets.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
-        let path = directory.appendingPathComponent("sipfence.yaml").path
-        let yaml = """
-            sip:
-              listen: \(list(outsideSockets))
-              upstream_listen: \(list(insideSockets))
-              upstream: \(upstreamTransport.rawValue):\(NetworkTopology.upstreamIPv4):5060
-              secret: 0123456789abcdef0123456789abcdef
-              # Tests load the edge harder than any one caller would: no flood limits unless a
-              # test sets them (through SIPFENCE_SIP_FLOOD_* variables).
-              flood:
-                unknown_source_rate: 0
-                digest_failures_per_minute: 0
-            api:
-              listen: 127.0.0.1:0
-            store:
-              path: \(directory.appendingPathComponent("state/sipfence.sqlite").path)
-            accounts:
-              - sid: \(SipfenceDaemon.accountSID)
-                auth_token: \(SipfenceDaemon.authToken)
-                api_keys:
-                  - sid: \(SipfenceDaemon.apiKeySID)
-                    secret: \(SipfenceDaemon.apiKeySecret)
-              - sid: \(SipfenceDaemon.otherAccountSID)
-                auth_token: \(SipfenceDaemon.otherAuthToken)
-            log:
-              level: debug
-
-            """
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        return try SipfenceDaemon.writeConfiguration(
+            in: directory,
+            sockets: """
+                listen: \(list(outsideSockets))
+                upstream_listen: \(list(insideSockets))
+                upstream: \(upstreamTransport.rawValue):\(NetworkTopology.upstreamIPv4):5060
+                """)
     }
 
     /// `example.test`, admitting the caller's two addresses.
