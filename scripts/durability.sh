@@ -45,27 +45,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-if [[ $build == 1 ]]; then
-    flock /tmp/sipfence-build.lock swift build -j 1 -c release --product sipfence >&2
-fi
-binary="$(swift build -c release --show-bin-path)/sipfence"
-[[ -x $binary ]] || { echo "no release binary at $binary (run without --no-build)" >&2; exit 2; }
-
-# The driver stops every process it started on every way out; this trap covers the driver.
-driver_pid=""
-cleanup() {
-    if [[ -n $driver_pid ]] && kill -0 "$driver_pid" 2>/dev/null; then
-        kill -TERM "$driver_pid" 2>/dev/null || true
-        wait "$driver_pid" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-python3 scripts/durability.py --binary "$binary" "${driver_args[@]}" &
-driver_pid=$!
-status=0
-wait "$driver_pid" || status=$?
-driver_pid=""
-exit "$status"
+source scripts/lib/release-driver.sh
+build_release_sipfence "$build"
+# The driver stops every process it started on every way out.
+run_driver python3 scripts/durability.py --binary "$binary" "${driver_args[@]}"
