@@ -397,7 +397,7 @@ private struct Parser {
 
     /// Parses a From/To/Route/Record-Route/Contact value, after checking the shapes
     /// libosip2 lets through: an unterminated or unquoted display name with separators,
-    /// whitespace inside `<…>`, and a URI with `?` or `,` outside angle brackets.
+    /// whitespace inside `<…>`, and a URI with `?`, `,` or `>` outside angle brackets.
     func nameAddress(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> SIPNameAddress {
         guard !range.isEmpty else { throw fail(.malformedHeader(header, "empty value")) }
         var index = range.lowerBound
@@ -446,6 +446,20 @@ private struct Parser {
             if input[uriRange].contains(where: { $0 == UInt8(ascii: "?") || $0 == .comma || $0.isWhitespace }) {
                 throw fail(.malformedHeader(header, "a URI with '?', ',' or whitespace must be enclosed in '<…>'"))
             }
+            // '>' is never part of a URI (RFC 3261 §25.1); libosip2 would keep it in the
+            // host or port, and a Route value like `sip:a@b>` would become a Request-URI
+            // sipfence could not send (found by AdmissionDatagramFuzz).
+            if input[uriRange].contains(.greaterThan) {
+                throw fail(.malformedHeader(header, "'>' without '<'"))
+            }
+        }
+        // `;` with nothing after it is an empty parameter (RFC 3261 §25.1: SEMI must be
+        // followed by a generic-param). libosip2 drops it; a tag sipfence appends to such
+        // a To would then make `;;tag=`, which nothing can parse (found by
+        // AdmissionDatagramFuzz).
+        let trimmed = input.trimmingWhitespace(range)
+        if !trimmed.isEmpty, input[trimmed.upperBound - 1] == .semicolon {
+            throw fail(.malformedHeader(header, "empty parameter"))
         }
         let uriText = input[uriRange].text
         guard let value = LibOSIP.withCString(input, range, { LibOSIP.parseNameAddress($0, uriText: uriText) }) else {

@@ -90,6 +90,15 @@ struct SIPMessageParsingTests {
             ("SIP/2.0 99 Too Small\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n\n", .invalidStatusCode("99")),
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\nFrom: <sip:x@y>\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS", .missingEndOfHeaders),
             ("\n\n", .empty),
+            // Found by AdmissionDatagramFuzz (CI, issue 10): a Route addr-spec ending in '>'
+            // was accepted, and the strict-route rewrite made it the Request-URI of a BYE
+            // sipfence forwarded and could not parse back.
+            ("BYE sip:10.0.0.1:5060;lr SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKkam2\nRoute: sApip:alice@192.0.2.10:5062>\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>;tag=2\nCall-ID: 1\nCSeq: 1 BYE\n\n", .malformedHeader(.route, "'>' without '<'")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.to, "'>' without '<'")),
+            // Found by AdmissionDatagramFuzz (CI, issue 10): `To: <…>;` was accepted, and the
+            // 403 sipfence built from it carried `To: <…>;;tag=…`, which it could not parse.
+            ("INVITE sip:+14155550140@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport\nTo: <sip:+14155550100@example.com>;\nFrom: <sip:x@y>;tag=1\nCall-ID: 1\nCSeq: 1 INVITE\n\n", .malformedHeader(.to, "empty parameter")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: sip:x@y;tag=1; \nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.from, "empty parameter")),
         ]
     )
     func refuses(text: String, expected: SIPParseError) {
