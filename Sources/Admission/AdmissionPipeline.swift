@@ -85,6 +85,9 @@ public struct AdmissionPipeline: Sendable {
             reason: malformed.error.reason,
             method: malformed.method
         )
+        // Whatever is readable names the call, so that an operator can find it.
+        decision.callID = malformed.callID
+        decision.domain = malformed.requestURIHost.map { DomainName(normalizing: $0) }
         if let via = malformed.topVia,
             let response = malformed.response(receivedVia: stamp(via, from: source), secret: settings.secret)
         {

@@ -11,6 +11,12 @@ public struct SIPMalformedMessage: Error, Sendable {
     public let method: String?
     /// The parts of the request a response is built from, when it can be answered.
     let reply: SIPReplyContext?
+    /// The Call-ID, when the message has one and it is a single word — even when the
+    /// message cannot be answered — so that logs and replay can name the call.
+    public let callID: String?
+    /// The host of the request's SIP Request-URI, when it is readable even though the
+    /// message is not: the domain a refused INVITE was for.
+    public let requestURIHost: String?
 
     /// Whether a response can be addressed to the sender.
     public var canBeAnswered: Bool { reply != nil }

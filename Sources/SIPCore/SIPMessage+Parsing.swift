@@ -61,6 +61,10 @@ private struct Parser {
     var reply: SIPReplyContext?
     /// The method, once the start line looked like a request.
     var method: String?
+    /// The start line, once the message was split into lines.
+    var startLine: Range<Int>?
+    /// The first Call-ID field, once the header fields were found.
+    var callIDField: SIPHeaderField?
 
     init(input: [UInt8], framing: SIPFraming) {
         self.input = input
@@ -68,7 +72,32 @@ private struct Parser {
     }
 
     func fail(_ error: SIPParseError) -> SIPMalformedMessage {
-        SIPMalformedMessage(error: error, method: method, reply: reply)
+        SIPMalformedMessage(
+            error: error, method: method, reply: reply, callID: readableCallID(), requestURIHost: readableRequestURIHost())
+    }
+
+    /// The Call-ID of a refused message when it is one word, so that an operator can find
+    /// the call (only on the failure path).
+    func readableCallID() -> String? {
+        guard let field = callIDField, !field.valueRange.isEmpty,
+            !input[field.valueRange].contains(where: { $0 <= .space || $0 == 0x7F })
+        else { return nil }
+        return input[field.valueRange].text
+    }
+
+    /// The host of a refused request's SIP Request-URI when libosip2 can read it, whatever
+    /// else is wrong with the message (only on the failure path; never throws).
+    func readableRequestURIHost() -> String? {
+        guard method != nil, let line = startLine,
+            let firstSpace = input[line].firstIndex(of: .space),
+            let secondSpace = input[(firstSpace + 1)..<line.upperBound].firstIndex(of: .space),
+            !input[(secondSpace + 1)..<line.upperBound].contains(.space)
+        else { return nil }
+        let range = (firstSpace + 1)..<secondSpace
+        guard !range.isEmpty, input[range].prefix(4).equalsCaseInsensitive("sip:") || input[range].prefix(5).equalsCaseInsensitive("sips:"),
+            input[range].last != .greaterThan
+        else { return nil }
+        return LibOSIP.withCString(input, range, { LibOSIP.parseURI($0, uriText: "") })?.host
     }
 
     mutating func parse() throws(SIPMalformedMessage) -> SIPMessage {
@@ -92,6 +121,7 @@ private struct Parser {
 
         let lines = try splitLines(start..<headerEnd)
         let startLine = lines[0]
+        self.startLine = startLine
         let fields = try headerFields(lines.dropFirst())
 
         // 2. Find the headers a reply needs, so that later errors can be answered.
@@ -105,6 +135,7 @@ private struct Parser {
                 single[field.name] = field
             }
         }
+        callIDField = single[.callID]
         if !input[startLine].prefix(4).equalsCaseInsensitive("SIP/"), let space = input[startLine].firstIndex(of: .space), input[startLine.lowerBound..<space].isToken {
             method = input[startLine.lowerBound..<space].text
         }

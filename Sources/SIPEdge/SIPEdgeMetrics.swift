@@ -60,13 +60,8 @@ final class SIPEdgeMetrics: Sendable {
     /// Counts per verdict, for the daemon's status line.
     let verdictCounts = Mutex<[AdmissionVerdict: Int]>([:])
 
-    static let knownMethods: Set<String> = [
-        "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK", "UPDATE", "INFO", "REFER",
-        "NOTIFY", "SUBSCRIBE", "MESSAGE", "PUBLISH",
-    ]
-
     func record(_ decision: AdmissionDecision, transport: SIPTransport, duration: Duration) {
-        let method = decision.method.map { Self.knownMethods.contains($0) ? $0 : "other" } ?? "unknown"
+        let method = decision.method.map { SIPMessage.registeredMethods.contains($0) ? $0 : "other" } ?? "unknown"
         messages.increment(["method": method, "transport": transport.label, "verdict": decision.verdict.rawValue])
         verdictCounts.withLock { $0[decision.verdict, default: 0] += 1 }
         let (seconds, attoseconds) = duration.components

@@ -22,7 +22,10 @@ struct ReplayEngine {
     /// Counts over everything replayed.
     struct Summary: Sendable {
         var messages = 0
+        /// Requests per registered method (``SIPMessage/registeredMethods``); every other
+        /// method token is counted in ``otherMethods``.
         var requestsByMethod: [String: Int] = [:]
+        var otherMethods = OtherMethods()
         var responses = 0
         var invites: [AdmissionVerdict: Int] = [:]
         var malformed = 0
@@ -34,7 +37,46 @@ struct ReplayEngine {
         var floodDropped: [String: Int] = [:]
         /// Bans the flood limits started, in order.
         var bans: [FloodBan] = []
-        var requests: Int { requestsByMethod.values.reduce(0, +) }
+        var requests: Int { requestsByMethod.values.reduce(0, +) + otherMethods.requests }
+
+        mutating func countRequest(method: String?) {
+            if let method, SIPMessage.registeredMethods.contains(method) {
+                requestsByMethod[method, default: 0] += 1
+            } else {
+                otherMethods.count(method ?? "?")
+            }
+        }
+    }
+
+    /// Requests with a method outside the registry: a hostile or mutated capture can carry
+    /// thousands of distinct tokens, so they are one bucket with a bounded tally of names.
+    struct OtherMethods: Sendable {
+        /// Names tallied before the rest are only counted.
+        static let trackedNames = 1024
+        var requests = 0
+        /// Counts per name, for the first ``trackedNames`` distinct names.
+        private(set) var byName: [String: Int] = [:]
+        /// Whether more distinct names were seen than are tallied.
+        private(set) var moreNames = false
+
+        mutating func count(_ method: String) {
+            requests += 1
+            if byName[method] != nil || byName.count < Self.trackedNames {
+                byName[method, default: 0] += 1
+            } else {
+                moreNames = true
+            }
+        }
+
+        /// "N distinct", or "at least N distinct" past the tally's bound.
+        var distinctDescription: String {
+            moreNames ? "at least \(byName.count + 1) distinct" : "\(byName.count) distinct"
+        }
+
+        /// The most frequent names, most frequent first.
+        func top(_ count: Int) -> [(method: String, requests: Int)] {
+            byName.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(count).map { ($0.key, $0.value) }
+        }
     }
 
     private struct Direction: Hashable {
@@ -172,7 +214,7 @@ struct ReplayEngine {
         }
         summary.messages += 1
         switch decision.kind {
-        case .request: summary.requestsByMethod[decision.method ?? "?", default: 0] += 1
+        case .request: summary.countRequest(method: decision.method)
         case .response: summary.responses += 1
         case .unknown: break
         }

@@ -86,6 +86,11 @@ struct ReplayReport {
                     "messages": summary.messages,
                     "requests": summary.requests,
                     "requests_by_method": summary.requestsByMethod,
+                    "other_methods": [
+                        "requests": summary.otherMethods.requests,
+                        "distinct": summary.otherMethods.distinctDescription,
+                        "top": summary.otherMethods.top(10).map { ["method": $0.method, "requests": $0.requests] as [String: Any] },
+                    ] as [String: Any],
                     "responses": summary.responses,
                     "invites": Dictionary(uniqueKeysWithValues: AdmissionVerdict.allCases.compactMap { verdict in
                         summary.invites[verdict].map { (verdict.rawValue, $0) }
@@ -110,7 +115,11 @@ struct ReplayReport {
         } else {
             append("summary: \(summary.messages) SIP messages (\(summary.requests) requests, \(summary.responses) responses) in \(packets) packets")
             let methods = summary.requestsByMethod.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
-            append("  requests by method: " + (methods.isEmpty ? "none" : methods.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            var counts = methods.map { "\($0.key) \($0.value)" }
+            if summary.otherMethods.requests > 0 {
+                counts.append("other \(summary.otherMethods.requests) (\(summary.otherMethods.distinctDescription))")
+            }
+            append("  requests by method: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")))
             append(
                 "  INVITEs: \(invites(.admitted)) admitted, \(invites(.rejected)) rejected, \(invites(.unknownDomain)) unknown domain, "
                     + "\(invites(.tooManyHops)) too many hops, \(invites(.malformed)) malformed"
