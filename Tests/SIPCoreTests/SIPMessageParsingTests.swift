@@ -99,6 +99,10 @@ struct SIPMessageParsingTests {
             // 403 sipfence built from it carried `To: <…>;;tag=…`, which it could not parse.
             ("INVITE sip:+14155550140@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport\nTo: <sip:+14155550100@example.com>;\nFrom: <sip:x@y>;tag=1\nCall-ID: 1\nCSeq: 1 INVITE\n\n", .malformedHeader(.to, "empty parameter")),
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: sip:x@y;tag=1; \nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.from, "empty parameter")),
+            // Found by AdmissionDatagramFuzz (issue 11): libosip2 read `8ddf\"" <sip:j@example.com=`
+            // as a Via parameter name; the Via sipfence stamped and forwarded from it did not parse.
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\nVia: SIP/2.0/UDP 192.0.2.2;branch=39\u{05} ;\n 8ddf\\\"\" <sip:j@example.com= ; newparam =\n newvalue\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.via, "unparsable value")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bK1;x=a\"b\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.via, "unparsable top value")),
         ]
     )
     func refuses(text: String, expected: SIPParseError) {
