@@ -468,6 +468,7 @@ private struct Parser {
             guard after.isEmpty || input[after.lowerBound] == .semicolon else {
                 throw fail(.malformedHeader(header, "unexpected text after '>'"))
             }
+            guard areGenericParameters(after) else { throw fail(.malformedHeader(header, "malformed parameter")) }
         } else {
             guard index == range.lowerBound else {
                 throw fail(.malformedHeader(header, "display name without '<…>'"))
@@ -483,20 +484,66 @@ private struct Parser {
             if input[uriRange].contains(.greaterThan) {
                 throw fail(.malformedHeader(header, "'>' without '<'"))
             }
-        }
-        // `;` with nothing after it is an empty parameter (RFC 3261 §25.1: SEMI must be
-        // followed by a generic-param). libosip2 drops it; a tag sipfence appends to such
-        // a To would then make `;;tag=`, which nothing can parse (found by
-        // AdmissionDatagramFuzz).
-        let trimmed = input.trimmingWhitespace(range)
-        if !trimmed.isEmpty, input[trimmed.upperBound - 1] == .semicolon {
-            throw fail(.malformedHeader(header, "empty parameter"))
+            guard areGenericParameters(input.trimmingWhitespace(end..<range.upperBound)) else {
+                throw fail(.malformedHeader(header, "malformed parameter"))
+            }
         }
         let uriText = input[uriRange].text
         guard let value = LibOSIP.withCString(input, range, { LibOSIP.parseNameAddress($0, uriText: uriText) }) else {
             throw fail(.malformedHeader(header, "unparsable value"))
         }
         return value
+    }
+
+    /// Whether `range` is `*( SEMI generic-param )` (RFC 3261 §25.1): each parameter a
+    /// token name and, after `=`, a token, a host, an IPv6 reference or a quoted string;
+    /// whitespace and folds around `;` and `=`. libosip2 lets an empty value (`q =`) or
+    /// stray bytes through, and a tag sipfence appends to such a To would not parse.
+    func areGenericParameters(_ range: Range<Int>) -> Bool {
+        var index = range.lowerBound
+        let end = range.upperBound
+        func skipWhitespace() {
+            while index < end, input[index].isWhitespace || input[index] == .cr || input[index] == .lf { index += 1 }
+        }
+        func isValueCharacter(_ byte: UInt8) -> Bool {
+            byte.isTokenCharacter || byte == .colon || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+        }
+        skipWhitespace()
+        while index < end {
+            guard input[index] == .semicolon else { return false }
+            index += 1
+            skipWhitespace()
+            let nameStart = index
+            while index < end, input[index].isTokenCharacter { index += 1 }
+            guard index > nameStart else { return false }
+            skipWhitespace()
+            guard index < end, input[index] == UInt8(ascii: "=") else { continue }
+            index += 1
+            skipWhitespace()
+            if index < end, input[index] == .quote {
+                index += 1
+                var closed = false
+                while index < end {
+                    if input[index] == .backslash {
+                        index += 2
+                        continue
+                    }
+                    if input[index] == .quote {
+                        closed = true
+                        index += 1
+                        break
+                    }
+                    index += 1
+                }
+                guard closed else { return false }
+            } else {
+                let valueStart = index
+                while index < end, isValueCharacter(input[index]) { index += 1 }
+                guard index > valueStart else { return false }
+            }
+            skipWhitespace()
+        }
+        return true
     }
 
     func nameAddresses(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> [SIPNameAddress] {

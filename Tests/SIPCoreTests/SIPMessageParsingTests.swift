@@ -58,6 +58,25 @@ struct SIPMessageParsingTests {
         #expect(message.vias[0].description == "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;received=2001:db8::9")
     }
 
+    @Test("header parameters of every RFC 3261 generic-param shape parse: token, quoted string, host, IPv6")
+    func genericParameters() throws {
+        let message = try parse(
+            """
+            REGISTER sip:example.com SIP/2.0
+            Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;received=2001:db8::9;maddr=[2001:db8::2];x="a \\"b\\" c"
+            From: <sip:alice@example.com>;tag=1;+sip.instance="<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>"
+            To: <sip:alice@example.com>
+            Call-ID: 1
+            CSeq: 1 REGISTER
+            Contact: <sip:alice@192.0.2.4>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>";reg-id=1;expires=3600;q=0.5
+            Content-Length: 0
+
+
+            """)
+        #expect(message.vias.first?.received == "2001:db8::9")
+        #expect(message.from.tag == "1")
+    }
+
     @Test("a response parses with its status and reason")
     func response() throws {
         let message = try parse(
@@ -97,12 +116,17 @@ struct SIPMessageParsingTests {
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.to, "'>' without '<'")),
             // Found by AdmissionDatagramFuzz (CI, issue 10): `To: <…>;` was accepted, and the
             // 403 sipfence built from it carried `To: <…>;;tag=…`, which it could not parse.
-            ("INVITE sip:+14155550140@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport\nTo: <sip:+14155550100@example.com>;\nFrom: <sip:x@y>;tag=1\nCall-ID: 1\nCSeq: 1 INVITE\n\n", .malformedHeader(.to, "empty parameter")),
-            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: sip:x@y;tag=1; \nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.from, "empty parameter")),
+            ("INVITE sip:+14155550140@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport\nTo: <sip:+14155550100@example.com>;\nFrom: <sip:x@y>;tag=1\nCall-ID: 1\nCSeq: 1 INVITE\n\n", .malformedHeader(.to, "malformed parameter")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: sip:x@y;tag=1; \nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.from, "malformed parameter")),
             // Found by AdmissionDatagramFuzz (issue 11): libosip2 read `8ddf\"" <sip:j@example.com=`
             // as a Via parameter name; the Via sipfence stamped and forwarded from it did not parse.
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\nVia: SIP/2.0/UDP 192.0.2.2;branch=39\u{05} ;\n 8ddf\\\"\" <sip:j@example.com= ; newparam =\n newvalue\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.via, "unparsable value")),
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bK1;x=a\"b\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.via, "unparsable top value")),
+            // Found by AdmissionDatagramFuzz (issue 11): `To: <…>;aram;q =` (an empty value)
+            // got a 407 whose To read `q =;tag=…`, which did not parse.
+            ("REGISTER sip:example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776a\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:+14155550100@example.com>\n  ;\n   aram ; q = \nCall-ID: 1\nCSeq: 1 REGISTER\n\n", .malformedHeader(.to, "malformed parameter")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>;q =\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.to, "malformed parameter")),
+            ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: sip:x@y;tag=1;x=\"open\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.from, "malformed parameter")),
         ]
     )
     func refuses(text: String, expected: SIPParseError) {
