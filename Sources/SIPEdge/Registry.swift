@@ -13,8 +13,8 @@ final class Registry: Sendable {
         let endpoint: SIPEndpoint
         let bound: SIPEndpoint
         let side: SIPInterface.Side
+        /// The bound socket; anything may write `AddressedEnvelope<ByteBuffer>` to it.
         let channel: any Channel
-        var writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
     }
 
     struct StreamListener: Sendable {
@@ -115,14 +115,6 @@ final class Registry: Sendable {
         state.withLock { $0.streamListeners.append(listener) }
     }
 
-    func setWriter(_ writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>, for id: SIPConnectionID) {
-        state.withLock { state in
-            if let index = state.datagramListeners.firstIndex(where: { $0.id == id }) {
-                state.datagramListeners[index].writer = writer
-            }
-        }
-    }
-
     func removeListener(_ id: SIPConnectionID) {
         state.withLock { state in
             state.datagramListeners.removeAll { $0.id == id }
@@ -152,13 +144,13 @@ final class Registry: Sendable {
     func datagramListener(preferring preferred: SIPConnectionID?, family: IPAddress.Family) -> DatagramListener? {
         state.withLock { state in
             if let preferred,
-                let listener = state.datagramListeners.first(where: { $0.id == preferred && $0.writer != nil }),
+                let listener = state.datagramListeners.first(where: { $0.id == preferred }),
                 listener.bound.address.canonical.family == family
             {
                 return listener
             }
             return state.datagramListeners.first { listener in
-                listener.writer != nil && listener.bound.reaches(family)
+                listener.bound.reaches(family)
             }
         }
     }
@@ -167,7 +159,7 @@ final class Registry: Sendable {
     func datagramListener(bound endpoint: SIPEndpoint) -> DatagramListener? {
         state.withLock { state in
             state.datagramListeners.first { listener in
-                listener.writer != nil && listener.bound.port == endpoint.port
+                listener.bound.port == endpoint.port
                     && listener.bound.address.canonical == endpoint.address.canonical
             }
         }

@@ -12,7 +12,6 @@ import Darwin
 #endif
 
 extension SIPEdge {
-    typealias DatagramChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
     typealias StreamChannel = NIOAsyncChannel<SIPStreamEvent, ByteBuffer>
 
     /// Binds `endpoint`, facing `side`, and starts serving it in `group`.
@@ -27,20 +26,24 @@ extension SIPEdge {
             case .udp:
                 let datagramsPerRead = max(1, configuration.datagramsPerRead)
                 let capacity = datagramCapacity(configuration)
+                let (deliveries, deliverySink) = AsyncStream.makeStream(of: Delivery.self)
                 let channel = try await DatagramBootstrap(group: self.group)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                     .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
                     // NIO truncates datagrams silently to their share of this buffer.
                     .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: datagramsPerRead * capacity))
-                    .bind(host: endpoint.address.description, port: endpoint.port) { channel in
+                    .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try DatagramChannel(wrappingChannelSynchronously: channel)
+                            try channel.pipeline.syncOperations.addHandler(
+                                SIPDatagramHandler(edge: self, id: id, endpoint: endpoint, capacity: capacity, deliveries: deliverySink))
                         }
                     }
-                let bound = boundEndpoint(channel.channel, transport: .udp) ?? endpoint
-                registry.add(Registry.DatagramListener(id: id, endpoint: endpoint, bound: bound, side: side, channel: channel.channel))
-                group.addTask { await self.serveDatagrams(channel, id: id, bound: bound, capacity: capacity) }
+                    .bind(host: endpoint.address.description, port: endpoint.port)
+                    .get()
+                let bound = boundEndpoint(channel, transport: .udp) ?? endpoint
+                registry.add(Registry.DatagramListener(id: id, endpoint: endpoint, bound: bound, side: side, channel: channel))
+                group.addTask { await self.serveDatagrams(channel, id: id, deliveries: deliveries) }
             case .tcp:
                 let server = try await ServerBootstrap(group: self.group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -102,24 +105,21 @@ extension SIPEdge {
 
     // MARK: UDP
 
-    private func serveDatagrams(_ channel: DatagramChannel, id: SIPConnectionID, bound: SIPEndpoint, capacity: Int) async {
-        do {
-            try await channel.executeThenClose { inbound, outbound in
-                registry.setWriter(outbound, for: id)
-                for try await envelope in inbound {
-                    guard let address = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port else { continue }
-                    let bytes = Array(envelope.data.readableBytesView)
-                    if SIPStreamFraming.isKeepAlive(bytes) {
-                        metrics.keepAlive(.udp)
-                        continue
-                    }
-                    let source = SIPSource(transport: .udp, address: address, port: port, connection: id, interface: bound)
-                    await handle(bytes, from: source, oversized: bytes.count >= capacity)
+    /// Serves the sends of a UDP socket that cannot be done on its event loop (TCP, DNS),
+    /// in the order its datagrams came, until the socket closes; closes it when cancelled.
+    /// The datagrams themselves are served by its ``SIPDatagramHandler``.
+    private func serveDatagrams(_ channel: any Channel, id: SIPConnectionID, deliveries: AsyncStream<Delivery>) async {
+        await withTaskCancellationHandler {
+            for await delivery in deliveries {
+                if needsBackgroundDelivery(delivery.outbound.destination) {
+                    enqueueBackgroundDelivery(delivery)
+                } else {
+                    await deliver(delivery, inBackground: false)
                 }
             }
-        } catch where !Task.isCancelled {
-            logger.error("UDP listener failed", metadata: ["error": "\(error)"])
-        } catch {}
+        } onCancel: {
+            channel.close(promise: nil)
+        }
         registry.removeListener(id)
     }
 

@@ -243,7 +243,23 @@ public final class SIPEdge: Service, Sendable {
     /// - Returns: the flood limits' verdict.
     @discardableResult
     func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async -> FloodVerdict {
-        guard let pipeline = registry.pipeline else { return .pass }
+        let (screened, delivery) = admit(bytes, from: source, oversized: oversized)
+        guard let delivery else { return screened }
+        if needsBackgroundDelivery(delivery.outbound.destination) {
+            commandSink.yield(.deliver(delivery))
+        } else {
+            await deliver(delivery, inBackground: false)
+        }
+        return screened
+    }
+
+    /// Everything about one message but sending: the flood screen, the pipeline's
+    /// decision, metrics, logs and the flood bookkeeping of its outcome. Synchronous, so
+    /// that the datagram path runs it on the event loop that read the datagram.
+    ///
+    /// - Returns: the flood limits' verdict, and what to send (`nil`: nothing).
+    func admit(_ bytes: [UInt8], from source: SIPSource, oversized: Bool) -> (FloodVerdict, Delivery?) {
+        guard let pipeline = registry.pipeline else { return (.pass, nil) }
         let policy = livePolicy.policy
         let now = Self.wallClockTime()
         let screened = pipeline.screen(source, policy: policy, limits: flood, at: now)
@@ -251,7 +267,7 @@ public final class SIPEdge: Service, Sendable {
             metrics.floodDropped(screened, transport: source.transport)
             abuse.drop(screened, source: source)
             if case .bannedNow(let ban) = screened { announce(ban) }
-            return screened
+            return (screened, nil)
         }
         let start = ContinuousClock.now
         let decision =
@@ -269,16 +285,15 @@ public final class SIPEdge: Service, Sendable {
                 metadata: ["source": "\(source)", "reason": "\(decision.reason)", "answered": "\(decision.outbound != nil)"]
             )
         }
-        guard let outbound = decision.outbound else { return .pass }
+        guard let outbound = decision.outbound else { return (.pass, nil) }
         // A request sipfence forwards is answered with 503 when it cannot be sent.
         let forwarding = decision.kind == .request && decision.statusCode == nil
-        let delivery = Delivery(outbound: outbound, request: forwarding ? bytes : nil, source: source)
-        if needsBackgroundDelivery(outbound.destination) {
-            commandSink.yield(.deliver(delivery))
-        } else {
-            await deliver(delivery, inBackground: false)
-        }
-        return .pass
+        return (.pass, Delivery(outbound: outbound, request: forwarding ? bytes : nil, source: source))
+    }
+
+    /// Hands `delivery` to a task of its own (it may look names up or open a connection).
+    func enqueueBackgroundDelivery(_ delivery: Delivery) {
+        commandSink.yield(.deliver(delivery))
     }
 
     /// Counts and logs a new ban with its stable line (``FloodBan/logLine``), which the
@@ -291,7 +306,7 @@ public final class SIPEdge: Service, Sendable {
     }
 
     /// Whether sending to `destination` may wait on DNS or on a new TCP connection.
-    private func needsBackgroundDelivery(_ destination: SIPDestination) -> Bool {
+    func needsBackgroundDelivery(_ destination: SIPDestination) -> Bool {
         switch destination {
         case .upstream, .connection:
             return false
@@ -314,16 +329,58 @@ public final class SIPEdge: Service, Sendable {
         } catch .needsBackground {
             commandSink.yield(.deliver(delivery))
         } catch {
-            metrics.sendFailed(error.reason)
-            guard let request = delivery.request, let pipeline = registry.pipeline else { return }
-            logger.warning(
-                "cannot send an admitted request on; answering 503",
-                metadata: ["source": "\(delivery.source)", "destination": "\(delivery.outbound.destination)", "reason": "\(error)"])
-            // Counted once, as the message it answers was, and in sipfence_send_failures_total.
-            let answer = pipeline.serviceUnavailable(request, from: delivery.source, reason: error.reason)
-            if let outbound = answer.outbound {
-                try? await send(outbound, replyingTo: delivery.source, inBackground: false)
+            if let answer = failed(delivery, because: error) {
+                try? await send(answer.outbound, replyingTo: answer.source, inBackground: false)
             }
+        }
+    }
+
+    /// Counts a delivery that could not be sent and, for a forwarded request, returns the
+    /// 503 that answers it (RFC 3261 §16.9), to be sent back to its source.
+    func failed(_ delivery: Delivery, because error: SendFailure) -> Delivery? {
+        metrics.sendFailed(error.reason)
+        guard let request = delivery.request, let pipeline = registry.pipeline else { return nil }
+        logger.warning(
+            "cannot send an admitted request on; answering 503",
+            metadata: ["source": "\(delivery.source)", "destination": "\(delivery.outbound.destination)", "reason": "\(error)"])
+        // Counted once, as the message it answers was, and in sipfence_send_failures_total.
+        let answer = pipeline.serviceUnavailable(request, from: delivery.source, reason: error.reason)
+        return answer.outbound.map { Delivery(outbound: $0, request: nil, source: delivery.source) }
+    }
+
+    /// Where a delivery goes when it can be sent at once over UDP: to an IP address (no
+    /// DNS) from an open UDP socket. Every answer to a UDP caller, every forward to a UDP
+    /// upstream and every response relayed to a UDP next hop takes this path; `nil` sends
+    /// the delivery down the asynchronous path (TCP, DNS).
+    func datagramRoute(for destination: SIPDestination) -> (listener: Registry.DatagramListener, address: SocketAddress)? {
+        switch destination {
+        case .upstream:
+            let upstream = registry.configuration.upstream
+            guard upstream.transport == .udp, let interface = registry.pipeline?.settings.upstreamInterface,
+                let listener = registry.datagramListener(bound: interface.endpoint),
+                let address = try? SocketAddress(upstream.address, port: upstream.port)
+            else { return nil }
+            return (listener, address)
+        case .address(let transport, let host, let port, let socket):
+            guard transport == .udp, let ip = IPAddress(parsing: host)?.canonical,
+                let listener = registry.datagramListener(preferring: socket, family: ip.family),
+                let address = try? SocketAddress(ip, port: port)
+            else { return nil }
+            return (listener, address)
+        case .flow(let flow, _):
+            guard flow.transport == .udp, let listener = registry.datagramListener(bound: flow.local),
+                let address = try? SocketAddress(flow.remoteAddress, port: flow.remotePort)
+            else { return nil }
+            return (listener, address)
+        case .nextHop(let hop):
+            guard hop.transport == .udp, let ip = IPAddress(parsing: hop.host)?.canonical, ip.family == hop.family,
+                let interface = registry.pipeline?.settings.callerInterface(.udp, family: hop.family),
+                let listener = registry.datagramListener(bound: interface.endpoint),
+                let address = try? SocketAddress(ip, port: hop.port ?? SIPTransport.udp.defaultPort)
+            else { return nil }
+            return (listener, address)
+        case .connection:
+            return nil
         }
     }
 
@@ -464,9 +521,8 @@ public final class SIPEdge: Service, Sendable {
     }
 
     private func send(_ buffer: ByteBuffer, to address: SocketAddress, over listener: Registry.DatagramListener) async throws(SendFailure) {
-        guard let writer = listener.writer else { throw .noSocket }
         do {
-            try await writer.write(AddressedEnvelope(remoteAddress: address, data: buffer))
+            try await listener.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer)).get()
         } catch {
             throw .writeFailed
         }
