@@ -9,7 +9,10 @@ import SIPCore
 /// read; what the decision sends over UDP to an IP address — a 403, a forward to a UDP
 /// upstream, a relayed response — is written at once, and the writes of one read burst
 /// (`sip.datagrams_per_read` datagrams) go out with one flush. Anything else (TCP, a next
-/// hop named by DNS) goes in order to the socket's delivery task (`deliveries`).
+/// hop named by DNS) goes in order to the socket's delivery task (`deliveries`), which
+/// holds at most ``SIPEdge/pendingDeliveriesPerSocket``: beyond that, sends are dropped
+/// and counted in `sipfence_send_failures_total{reason="delivery_queue_full"}`, as a full
+/// socket buffer would drop them.
 ///
 /// Why: handing every datagram to a Swift task cost two thread wake-ups and a scheduler
 /// switch per message, which at low and middle rates was most of the CPU spent per call
@@ -81,7 +84,9 @@ final class SIPDatagramHandler: ChannelInboundHandler {
     /// the delivery task. A forwarded request whose write fails is answered with 503.
     private func send(_ delivery: SIPEdge.Delivery, context: ChannelHandlerContext) {
         guard let (listener, address) = edge.datagramRoute(for: delivery.outbound.destination) else {
-            deliveries.yield(delivery)
+            if case .dropped = deliveries.yield(delivery) {
+                edge.metrics.sendFailed("delivery_queue_full")
+            }
             return
         }
         let envelope = AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: delivery.outbound.bytes))

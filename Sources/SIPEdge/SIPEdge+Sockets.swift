@@ -26,7 +26,10 @@ extension SIPEdge {
             case .udp:
                 let datagramsPerRead = max(1, configuration.datagramsPerRead)
                 let capacity = datagramCapacity(configuration)
-                let (deliveries, deliverySink) = AsyncStream.makeStream(of: Delivery.self)
+                // Bounded like a socket buffer: past it (a flood towards a slow TCP upstream)
+                // new sends are dropped and counted, and the senders retransmit.
+                let (deliveries, deliverySink) = AsyncStream.makeStream(
+                    of: Delivery.self, bufferingPolicy: .bufferingOldest(Self.pendingDeliveriesPerSocket))
                 let channel = try await DatagramBootstrap(group: self.group)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
@@ -68,6 +71,9 @@ extension SIPEdge {
         }
         return id
     }
+
+    /// Sends one UDP socket may have waiting for its delivery task (TCP, DNS).
+    static let pendingDeliveriesPerSocket = 4096
 
     /// The receive space for one datagram: one byte more than the largest message, so a
     /// datagram that fills it is known to be too large (NIO does not report truncation).
