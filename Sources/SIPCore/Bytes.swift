@@ -25,6 +25,13 @@ extension UInt8 {
         self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
     }
 
+    /// Whether the byte may appear in a SIP URI as sent (RFC 3261 §25.1, RFC 3986): printable
+    /// ASCII but `"`, `<` and `>`. Anything else must be %-escaped; sipfence writes the
+    /// URIs it parsed back into what it forwards, so it must be able to read them again.
+    var mayAppearInURI: Bool {
+        self > .space && self < 0x7F && self != .quote && self != .lessThan && self != .greaterThan
+    }
+
     /// RFC 3261 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
     var isTokenCharacter: Bool {
         if isDigit || isAlpha { return true }

@@ -402,6 +402,9 @@ private struct Parser {
         if bytes.first == .lessThan || bytes.last == .greaterThan {
             throw fail(.malformedRequestURI("enclosed in angle brackets"))
         }
+        guard bytes.allSatisfy(\.mayAppearInURI) else {
+            throw fail(.malformedRequestURI("a character not allowed in a URI"))
+        }
         guard let colon = bytes.firstIndex(of: .colon), colon > range.lowerBound,
             input[range.lowerBound].isAlpha,
             input[range.lowerBound..<colon].allSatisfy({ $0.isAlpha || $0.isDigit || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }),
@@ -464,6 +467,9 @@ private struct Parser {
             guard !uriRange.isEmpty, !input[uriRange].contains(where: { $0.isWhitespace || $0 == .cr || $0 == .lf }) else {
                 throw fail(.malformedHeader(header, "whitespace inside '<…>'"))
             }
+            guard input[uriRange].allSatisfy(\.mayAppearInURI) else {
+                throw fail(.malformedHeader(header, "a character not allowed in a URI"))
+            }
             let after = input.trimmingWhitespace((close + 1)..<range.upperBound)
             guard after.isEmpty || input[after.lowerBound] == .semicolon else {
                 throw fail(.malformedHeader(header, "unexpected text after '>'"))
@@ -483,6 +489,9 @@ private struct Parser {
             // sipfence could not send (found by AdmissionDatagramFuzz).
             if input[uriRange].contains(.greaterThan) {
                 throw fail(.malformedHeader(header, "'>' without '<'"))
+            }
+            guard input[uriRange].allSatisfy(\.mayAppearInURI) else {
+                throw fail(.malformedHeader(header, "a character not allowed in a URI"))
             }
             guard areGenericParameters(input.trimmingWhitespace(end..<range.upperBound)) else {
                 throw fail(.malformedHeader(header, "malformed parameter"))

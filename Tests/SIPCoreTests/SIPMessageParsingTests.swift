@@ -125,6 +125,10 @@ struct SIPMessageParsingTests {
             // Found by AdmissionDatagramFuzz (issue 11): `To: <…>;aram;q =` (an empty value)
             // got a 407 whose To read `q =;tag=…`, which did not parse.
             ("REGISTER sip:example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776a\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:+14155550100@example.com>\n  ;\n   aram ; q = \nCall-ID: 1\nCSeq: 1 REGISTER\n\n", .malformedHeader(.to, "malformed parameter")),
+            // Found by AdmissionDatagramFuzz (issue 11): a Route URI with `"` and a non-ASCII
+            // byte; forwarded beside other Route values, the quote swallowed the comma after it.
+            ("BYE sip:alice@198.51.100.77:40000 SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKkam1\nRoute: <sip:10.0.0.1:5060;lr>\nRoute: <sip:202:50613.1:5060;lr;sft=X]V\u{D9}me=\">\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>;tag=2\nCall-ID: 1\nCSeq: 1 BYE\n\n", .malformedHeader(.route, "a character not allowed in a URI")),
+            ("OPTIONS sip:a\u{E9}@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedRequestURI("a character not allowed in a URI")),
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>;q =\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.to, "malformed parameter")),
             ("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: sip:x@y;tag=1;x=\"open\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\n\n", .malformedHeader(.from, "malformed parameter")),
         ]
