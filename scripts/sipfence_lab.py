@@ -137,7 +137,10 @@ class Daemon:
     def api(self):
         return "http://" + self.listening["http"]
 
-    def start(self, timeout=30.0):
+    def start(self, timeout=30.0, expect=("http",)):
+        """Starts the daemon and waits until it printed a `listening` line for each protocol
+        in `expect` (the SIP and HTTP sockets are bound concurrently, in no fixed order) and
+        /healthz answers."""
         self.starts += 1
         out_path = os.path.join(self.directory, f"{self.name}.{self.starts}.stdout")
         err_path = os.path.join(self.directory, f"{self.name}.stderr")
@@ -158,7 +161,7 @@ class Daemon:
                     parts = line.split()
                     if len(parts) == 3 and parts[0] == "listening":
                         self.listening.setdefault(parts[1], parts[2])
-            if "http" in self.listening:
+            if all(proto in self.listening for proto in expect):
                 try:
                     with urllib.request.urlopen(self.api + "/healthz", timeout=2) as r:
                         if r.status == 200:

@@ -766,7 +766,7 @@ def soak(args, out, children, threads):
     if check.returncode != 0:
         hint = "" if not args.with_limits else " (do the abuse-limit keys exist in this build? run without --with-limits)"
         raise SystemExit(f"sipfence check-config refused {config}{hint}:\n{check.stdout}{check.stderr}")
-    daemon = lab.Daemon(children, args.binary, config, out).start()
+    daemon = lab.Daemon(children, args.binary, config, out).start(expect=("udp", "tcp", "http"))
     api = lab.API(daemon.api)
     domain = api.create("/Domains.json", {"DomainName": DOMAIN, "FriendlyName": "soak"})
     callers = api.create("/IpAccessControlLists.json", {"FriendlyName": "callers"})
