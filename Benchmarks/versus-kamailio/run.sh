@@ -8,6 +8,7 @@
 #   --systems sipfence,kamailio,floor
 #   --calls N (50000) --large-calls N (5000) --rate R (20000) --large-rate R (1000)
 #   --admitted-rate R (4000)
+#   --repeat N (3)                runs per system and scenario; the median CPU per call is reported
 #   --output DIR                  logs, sipp statistics, results.json
 # Needs: kamailio, sip-tester (sipp), libosip2-dev, a C compiler (scripts/install-deps.sh --tests
 # installs them). Not part of CI: it takes from a few minutes (--sizes 10) to about half
