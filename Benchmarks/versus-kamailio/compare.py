@@ -259,7 +259,7 @@ def wait_until_idle(leader, timeout=120.0):
 class Sipfence:
     name = "sipfence"
 
-    def __init__(self, children, binary, work, size_dir, policy_yaml, upstream_port):
+    def __init__(self, children, binary, size_dir, policy_yaml, upstream_port):
         self.children = children
         self.binary = binary
         self.directory = os.path.join(size_dir, "sipfence")
@@ -307,7 +307,7 @@ class Sipfence:
 class Kamailio:
     name = "kamailio"
 
-    def __init__(self, children, work, size_dir, address_file, prefixes, domains, upstream_port, processes):
+    def __init__(self, children, size_dir, address_file, prefixes, domains, upstream_port, processes):
         self.children = children
         self.directory = os.path.join(size_dir, "kamailio")
         os.makedirs(self.directory, exist_ok=True)
@@ -513,7 +513,7 @@ def main():
                 if system_name == "floor" and (not args.floor or size != "10"):
                     continue  # the floor does one mask compare: its cost does not depend on the size
                 if system_name == "sipfence":
-                    system = Sipfence(children, args.sipfence, out, size_dir, policy_yaml, upstream_port)
+                    system = Sipfence(children, args.sipfence, size_dir, policy_yaml, upstream_port)
                     lab.log(f"== {size}: sipfence policy import of {total} prefixes")
                     system.prepare()
                     if system.import_seconds is not None:  # None: the store of an earlier run
@@ -521,7 +521,7 @@ def main():
                                          "peak_rss_mib": round(system.import_peak_kb / 1024, 1)}
                         lab.log(f"   import: {imports[size]['seconds']} s, peak RSS {imports[size]['peak_rss_mib']} MiB")
                 elif system_name == "kamailio":
-                    system = Kamailio(children, out, size_dir, address_file, total, domains, upstream_port,
+                    system = Kamailio(children, size_dir, address_file, total, domains, upstream_port,
                                       args.kamailio_children)
                 elif system_name == "floor":
                     system = Floor(children, args.floor, size_dir)

@@ -438,21 +438,10 @@ private struct Parser {
         var uriRange: Range<Int>
         if input[index] == .quote {
             // quoted-string display name
-            index += 1
-            var closed = false
-            while index < range.upperBound {
-                if input[index] == .backslash {
-                    index += 2
-                    continue
-                }
-                if input[index] == .quote {
-                    closed = true
-                    index += 1
-                    break
-                }
-                index += 1
+            guard let end = endOfQuotedString(at: index, before: range.upperBound) else {
+                throw fail(.malformedHeader(header, "unterminated quoted display name"))
             }
-            guard closed else { throw fail(.malformedHeader(header, "unterminated quoted display name")) }
+            index = end
         }
         if let open = input[index..<range.upperBound].firstIndex(of: .lessThan) {
             // Anything between the display name and '<' must be tokens and whitespace.
@@ -530,21 +519,8 @@ private struct Parser {
             index += 1
             skipWhitespace()
             if index < end, input[index] == .quote {
-                index += 1
-                var closed = false
-                while index < end {
-                    if input[index] == .backslash {
-                        index += 2
-                        continue
-                    }
-                    if input[index] == .quote {
-                        closed = true
-                        index += 1
-                        break
-                    }
-                    index += 1
-                }
-                guard closed else { return false }
+                guard let after = endOfQuotedString(at: index, before: end) else { return false }
+                index = after
             } else {
                 let valueStart = index
                 while index < end, isValueCharacter(input[index]) { index += 1 }
@@ -553,6 +529,22 @@ private struct Parser {
             skipWhitespace()
         }
         return true
+    }
+
+    /// The index just past the closing quote of the quoted-string that opens at `start`
+    /// (a backslash escapes the next byte), or `nil` when it is not closed before `end`.
+    func endOfQuotedString(at start: Int, before end: Int) -> Int? {
+        var index = start + 1
+        while index < end {
+            if input[index] == .backslash {
+                index += 2
+            } else if input[index] == .quote {
+                return index + 1
+            } else {
+                index += 1
+            }
+        }
+        return nil
     }
 
     func nameAddresses(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> [SIPNameAddress] {

@@ -10,16 +10,6 @@ import Testing
 /// capture always drops and bans the same messages, whatever the machine's speed.
 @Suite("Replay with flood limits")
 struct ReplayFloodTests {
-    static let policy = Policy(
-        generation: 1,
-        lists: [AccessList(id: "AL1", name: "carrier", prefixes: [try! IPPrefix("192.0.2.0/24")])],
-        mappings: [DomainName(normalizing: "example.com"): ["AL1"]])
-
-    static let settings = AdmissionSettings(
-        upstream: try! SIPEndpoint("udp:10.0.0.2:5060"),
-        interfaces: [SIPInterface(endpoint: try! SIPEndpoint("udp:198.51.100.1:5060"), advertisedHost: "198.51.100.1", side: .both)],
-        secret: .random())
-
     /// `count` INVITEs from `source`, one every `spacing` seconds from a fixed time.
     static func invites(from source: String, count: Int, spacing: Double) -> [CaptureEvent] {
         (0..<count).map { index in
@@ -35,9 +25,7 @@ struct ReplayFloodTests {
     }
 
     static func replay(_ events: [CaptureEvent], flood: FloodGuard?) -> ReplayEngine.Summary {
-        var engine = ReplayEngine(pipeline: AdmissionPipeline(settings: settings), policy: policy, flood: flood)
-        for event in events { engine.feed(event) { _ in } }
-        return engine.summary
+        ReplayFixtures.replay(events, flood: flood).summary
     }
 
     @Test("a flood in a capture is dropped and banned by capture time, the same on every run; a listed source is not")

@@ -9,16 +9,6 @@ import Testing
 /// What `sipfence replay` tells an operator about hostile or broken captures (issue 11).
 @Suite("Replay summary and malformed calls")
 struct ReplaySummaryTests {
-    static let policy = Policy(
-        generation: 1,
-        lists: [AccessList(id: "AL1", name: "carrier", prefixes: [try! IPPrefix("192.0.2.0/24")])],
-        mappings: [DomainName(normalizing: "example.com"): ["AL1"]])
-
-    static let settings = AdmissionSettings(
-        upstream: try! SIPEndpoint("udp:10.0.0.2:5060"),
-        interfaces: [SIPInterface(endpoint: try! SIPEndpoint("udp:198.51.100.1:5060"), advertisedHost: "198.51.100.1", side: .both)],
-        secret: .random())
-
     static func datagram(_ text: String, index: Int = 0) -> CaptureEvent {
         .datagram(
             CaptureTimestamp(seconds: 1_800_000_000 + Int64(index), nanoseconds: 0),
@@ -43,12 +33,6 @@ struct ReplaySummaryTests {
             """, index: index)
     }
 
-    static func replay(_ events: [CaptureEvent]) -> (ReplayEngine.Summary, [ReplayEngine.Outcome]) {
-        var engine = ReplayEngine(pipeline: AdmissionPipeline(settings: settings), policy: policy, flood: nil)
-        var outcomes: [ReplayEngine.Outcome] = []
-        for event in events { engine.feed(event) { outcomes.append($0) } }
-        return (engine.summary, outcomes)
-    }
 
     @Test("garbage method tokens fold into one bucket with a bounded tally; registered methods keep their counts")
     func garbageMethods() {
@@ -56,7 +40,7 @@ struct ReplaySummaryTests {
         var events = (0..<3000).map { Self.request(method: "X\($0)GARBAGE", index: $0) }
         events += (0..<5).map { Self.request(method: "INVITE", index: 10_000 + $0) }
         events += (0..<2).map { Self.request(method: "OPTIONS", index: 20_000 + $0) }
-        let (summary, _) = Self.replay(events)
+        let (summary, _) = ReplayFixtures.replay(events)
         #expect(summary.requestsByMethod == ["INVITE": 5, "OPTIONS": 2])
         #expect(summary.otherMethods.requests == 3000)
         #expect(summary.requests == 3007)
@@ -86,7 +70,7 @@ struct ReplaySummaryTests {
         let cseq = head.contains("branch=z9hG4bKc") ? "CSeq: one INVITE" : "CSeq: 1 INVITE"
         let text = head + "Max-Forwards: 70\nFrom: <sip:a@example.net>;tag=1\nTo: <sip:+14155550100@example.com>\n"
             + "Call-ID: phone-call-1@example.net\n\(cseq)\nContent-Length: 0\n\n"
-        let (summary, outcomes) = Self.replay([Self.datagram(text)])
+        let (summary, outcomes) = ReplayFixtures.replay([Self.datagram(text)])
         let decision = try #require(outcomes.first?.decision)
         #expect(decision.verdict == .malformed)
         #expect(decision.method == "INVITE")
