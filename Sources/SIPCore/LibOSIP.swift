@@ -61,7 +61,7 @@ enum LibOSIP {
             guard let value = Int(portText), (1...65535).contains(value) else { return nil }
             port = value
         }
-        guard let parameters = parameters(via.pointee.via_params), parameters.allSatisfy(\.isGenericParameter) else { return nil }
+        guard let parameters = parameters(via.pointee.via_params) else { return nil }
         return SIPVia(transport: transport, host: host, port: port, parameters: parameters)
     }
 

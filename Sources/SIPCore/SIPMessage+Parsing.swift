@@ -150,7 +150,11 @@ private struct Parser {
                 // `SIP / 2.0 / UDP` may be spread out by whitespace and folds (RFC 3261 SLASH).
                 let compact = input[part].lazy.filter { !($0.isWhitespace || $0 == .cr || $0 == .lf) }
                 let lenient = otherVersion && vias.isEmpty
+                // sipfence writes the top Via back from its parsed parameters (stamped), so
+                // they must be generic-params it can read again; libosip2 accepts more.
+                let parameters = (input[part].firstIndex(of: .semicolon) ?? part.upperBound)..<part.upperBound
                 guard compact.prefix(lenient ? 4 : 8).equalsCaseInsensitive(lenient ? "SIP/" : "SIP/2.0/"),
+                    areGenericParameters(parameters),
                     let via = LibOSIP.withCString(input, part, { LibOSIP.parseVia($0, anyVersion: lenient) })
                 else {
                     throw fail(.malformedHeader(.via, vias.isEmpty ? "unparsable top value" : "unparsable value"))
@@ -494,9 +498,11 @@ private struct Parser {
     }
 
     /// Whether `range` is `*( SEMI generic-param )` (RFC 3261 §25.1): each parameter a
-    /// token name and, after `=`, a token, a host, an IPv6 reference or a quoted string;
-    /// whitespace and folds around `;` and `=`. libosip2 lets an empty value (`q =`) or
-    /// stray bytes through, and a tag sipfence appends to such a To would not parse.
+    /// token name and, after `=`, a token, a host (an IPv6 reference, or a bare IPv6
+    /// address as in `received`) or a quoted string; whitespace and folds around `;` and
+    /// `=`. libosip2 lets an empty value (`q =`), quotes in a name or stray bytes through,
+    /// and what sipfence writes back from such a header (a To with a tag appended, a
+    /// stamped Via) would not parse. Checks Via, From, To, Contact, Route and Record-Route.
     func areGenericParameters(_ range: Range<Int>) -> Bool {
         var index = range.lowerBound
         let end = range.upperBound

@@ -117,11 +117,7 @@ extension SIPEdge {
     private func serveDatagrams(_ channel: any Channel, id: SIPConnectionID, deliveries: AsyncStream<Delivery>) async {
         await withTaskCancellationHandler {
             for await delivery in deliveries {
-                if needsBackgroundDelivery(delivery.outbound.destination) {
-                    enqueueBackgroundDelivery(delivery)
-                } else {
-                    await deliver(delivery, inBackground: false)
-                }
+                await send(delivery)
             }
         } onCancel: {
             channel.close(promise: nil)

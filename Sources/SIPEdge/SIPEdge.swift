@@ -244,13 +244,18 @@ public final class SIPEdge: Service, Sendable {
     @discardableResult
     func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async -> FloodVerdict {
         let (screened, delivery) = admit(bytes, from: source, oversized: oversized)
-        guard let delivery else { return screened }
+        if let delivery { await send(delivery) }
+        return screened
+    }
+
+    /// Sends `delivery` from the calling task, or from a task of its own when it may wait
+    /// on DNS or a new TCP connection, so that the caller's socket keeps being read.
+    func send(_ delivery: Delivery) async {
         if needsBackgroundDelivery(delivery.outbound.destination) {
-            commandSink.yield(.deliver(delivery))
+            enqueueBackgroundDelivery(delivery)
         } else {
             await deliver(delivery, inBackground: false)
         }
-        return screened
     }
 
     /// Everything about one message but sending: the flood screen, the pipeline's
@@ -292,7 +297,7 @@ public final class SIPEdge: Service, Sendable {
     }
 
     /// Hands `delivery` to a task of its own (it may look names up or open a connection).
-    func enqueueBackgroundDelivery(_ delivery: Delivery) {
+    private func enqueueBackgroundDelivery(_ delivery: Delivery) {
         commandSink.yield(.deliver(delivery))
     }
 
@@ -306,7 +311,7 @@ public final class SIPEdge: Service, Sendable {
     }
 
     /// Whether sending to `destination` may wait on DNS or on a new TCP connection.
-    func needsBackgroundDelivery(_ destination: SIPDestination) -> Bool {
+    private func needsBackgroundDelivery(_ destination: SIPDestination) -> Bool {
         switch destination {
         case .upstream, .connection:
             return false
@@ -327,7 +332,7 @@ public final class SIPEdge: Service, Sendable {
         do {
             try await send(delivery.outbound, replyingTo: delivery.source, inBackground: inBackground)
         } catch .needsBackground {
-            commandSink.yield(.deliver(delivery))
+            enqueueBackgroundDelivery(delivery)
         } catch {
             if let answer = failed(delivery, because: error) {
                 try? await send(answer.outbound, replyingTo: answer.source, inBackground: false)
