@@ -73,9 +73,53 @@ public struct Policy: Sendable {
         generation: UInt64, lists: [AccessList], mappings: [DomainName: [String]],
         credentialLists: [DigestCredentialList] = [], authentication: [DomainName: DomainAuthentication] = [:]
     ) {
+        self.init(
+            generation: generation, lists: lists, mappings: mappings, credentialLists: credentialLists,
+            authentication: authentication, previous: nil, listChanges: [:])
+    }
+
+    /// Compiles a policy by changing `previous`: the same policy as compiling the
+    /// records from scratch, but each domain's trie is derived from the one it had in
+    /// `previous` (or from another domain's there with the same lists) by a linear merge of
+    /// what changed, rather than compiled again. Domains whose lists did not change keep
+    /// their trie as it is.
+    ///
+    /// - Parameters:
+    ///   - generation, lists, mappings, credentialLists, authentication: the records as
+    ///     they are now, as for ``init(generation:lists:mappings:credentialLists:authentication:)``.
+    ///   - previous: the policy compiled from the records before the change.
+    ///   - listChanges: for each list whose prefixes changed since `previous`, the net
+    ///     change; `lists` already holds the changed prefixes. A list missing here is
+    ///     taken as unchanged, so this must name every list that changed.
+    public init(
+        generation: UInt64, lists: [AccessList], mappings: [DomainName: [String]],
+        credentialLists: [DigestCredentialList] = [], authentication: [DomainName: DomainAuthentication] = [:],
+        updating previous: Policy, listChanges: [String: AccessListChange]
+    ) {
+        self.init(
+            generation: generation, lists: lists, mappings: mappings, credentialLists: credentialLists,
+            authentication: authentication, previous: previous, listChanges: listChanges)
+    }
+
+    private init(
+        generation: UInt64, lists: [AccessList], mappings: [DomainName: [String]],
+        credentialLists: [DigestCredentialList], authentication: [DomainName: DomainAuthentication],
+        previous: Policy?, listChanges: [String: AccessListChange]
+    ) {
         let listsByID = Dictionary(lists.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let credentialListsByID = Dictionary(
             credentialLists.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // The previous policy's tries, by the lists they were compiled from.
+        var previousTries: [[String]: (lists: [AccessList], trie: PrefixTrie)] = [:]
+        for rule in previous.map({ Array($0.rules.values) }) ?? [] {
+            previousTries[rule.lists.map(\.id)] = (rule.lists, rule.trie)
+        }
+        /// The trie of `mapped`: from the previous policy's trie of the same domain or of
+        /// the same lists when there is one, else compiled.
+        func trie(of mapped: [AccessList], before: (lists: [AccessList], trie: PrefixTrie)?) -> PrefixTrie {
+            guard let before else { return Self.compile(mapped) }
+            return Self.update(before.trie, from: before.lists, to: mapped, changes: listChanges)
+        }
         // Domains mapped to the same set of lists share one compiled trie.
         var tries: [[String]: PrefixTrie] = [:]
         var rules: [DomainName: DomainRule] = [:]
@@ -83,21 +127,22 @@ public struct Policy: Sendable {
             var seen = Set<String>()
             let mapped = listIDs.filter { seen.insert($0).inserted }.compactMap { listsByID[$0] }
             let key = mapped.map(\.id)
-            let trie =
-                tries[key]
-                ?? PrefixTrie(
-                    mapped.enumerated().lazy.flatMap { index, list in
-                        list.prefixes.lazy.map { (prefix: $0, label: index) }
-                    }
-                )
-            tries[key] = trie
+            let compiled: PrefixTrie
+            if let shared = tries[key] {
+                compiled = shared
+            } else if let before = previous?.rules[domain] {
+                compiled = trie(of: mapped, before: previousTries[key] ?? (before.lists, before.trie))
+            } else {
+                compiled = trie(of: mapped, before: previousTries[key])
+            }
+            tries[key] = compiled
             let settings = authentication[domain] ?? DomainAuthentication()
             func credentials(_ ids: [String]) -> DigestCredentialSet {
                 var seen = Set<String>()
                 return DigestCredentialSet(ids.filter { seen.insert($0).inserted }.compactMap { credentialListsByID[$0] })
             }
             rules[domain] = DomainRule(
-                domain: domain, lists: mapped, trie: trie,
+                domain: domain, lists: mapped, trie: compiled,
                 callCredentials: credentials(settings.callCredentialLists),
                 registrationCredentials: credentials(settings.registrationCredentialLists),
                 acceptsRegistrations: settings.acceptsRegistrations,
@@ -108,15 +153,46 @@ public struct Policy: Sendable {
             self.knownSources = only.trie
             self.knownSourceLists = only.lists
         } else {
-            var seen = Set<String>()
-            let mapped = mappings.values.joined().filter { seen.insert($0).inserted }.compactMap { listsByID[$0] }
-            self.knownSources = PrefixTrie(
-                mapped.enumerated().lazy.flatMap { index, list in list.prefixes.lazy.map { (prefix: $0, label: index) } })
+            let mapped = Set(mappings.values.joined()).sorted().compactMap { listsByID[$0] }
+            let before = previous.map { (lists: $0.knownSourceLists, trie: $0.knownSources) }
+            self.knownSources = trie(of: mapped, before: before)
             self.knownSourceLists = mapped
         }
         self.generation = generation
         self.rules = rules
         self.prefixCount = lists.reduce(0) { $0 + $1.prefixes.count }
+    }
+
+    /// The trie of `lists`, each list's prefixes labelled with its position.
+    private static func compile(_ lists: [AccessList]) -> PrefixTrie {
+        PrefixTrie(lists.enumerated().lazy.flatMap { index, list in list.prefixes.lazy.map { (prefix: $0, label: index) } })
+    }
+
+    /// The trie of `lists`, derived from `trie`, the trie of `previousLists`: lists no
+    /// longer there are dropped, the others renumbered to their new positions and changed
+    /// by `changes`, and lists new to the set added whole.
+    private static func update(
+        _ trie: PrefixTrie, from previousLists: [AccessList], to lists: [AccessList],
+        changes: [String: AccessListChange]
+    ) -> PrefixTrie {
+        var position: [String: Int] = [:]
+        for (index, list) in lists.enumerated() { position[list.id] = index }
+        let relabelling = previousLists.map { position[$0.id] }
+        let wasThere = Set(previousLists.map(\.id))
+        var removing: [(prefix: IPPrefix, label: Int)] = []
+        var adding: [(prefix: IPPrefix, label: Int)] = []
+        for (label, list) in lists.enumerated() {
+            if wasThere.contains(list.id) {
+                guard let change = changes[list.id] else { continue }
+                removing += change.removed.lazy.map { (prefix: $0, label: label) }
+                adding += change.added.lazy.map { (prefix: $0, label: label) }
+            } else {
+                adding += list.prefixes.lazy.map { (prefix: $0, label: label) }
+            }
+        }
+        let isRelabelled = relabelling != Array(previousLists.indices)
+        guard isRelabelled || !removing.isEmpty || !adding.isEmpty else { return trie }
+        return trie.updated(relabelling: isRelabelled ? relabelling : nil, removing: removing, adding: adding)
     }
 
     /// The number of domains the policy knows.

@@ -10,16 +10,29 @@
 /// a binary search over the few interval starts of one slot — typically one or two cache
 /// lines — followed by one read of the label.
 ///
+/// The sorted entries are kept beside the intervals, so that a change of a few prefixes
+/// recompiles by one merge and one sweep rather than a sort (see
+/// ``updated(relabelling:removing:adding:)``): at a million prefixes that is what keeps a
+/// policy change quick.
+///
 /// `rootBits` grows with the number of intervals (about one slot per four intervals, at
 /// most 2¹⁶ slots), so a trie of a handful of prefixes stays a few hundred bytes.
 @usableFromInline
 struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
     /// A prefix to compile: its network (host bits clear), its length and its label.
+    ///
+    /// Entries order by network, then length, then label: the order the sweep needs
+    /// (an enclosing prefix before the prefixes inside it, duplicates lowest label first).
     @usableFromInline
-    struct Entry: Sendable {
+    struct Entry: Comparable, Sendable {
         var network: Key
         var length: UInt8
         var label: UInt32
+
+        @usableFromInline
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.network, lhs.length, lhs.label) < (rhs.network, rhs.length, rhs.label)
+        }
     }
 
     /// The encoded match of an interval no prefix covers.
@@ -47,10 +60,17 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
     let intervalMatches: [UInt32]
     /// The number of distinct prefixes compiled in.
     let prefixCount: Int
+    /// Every entry compiled in, duplicates included, in ``Entry`` order: what
+    /// ``updated(relabelling:removing:adding:)`` starts from instead of sorting again.
+    let entries: [Entry]
 
     /// Compiles `entries`. Duplicates (same network and length) keep the lowest label.
     init(_ entries: [Entry]) {
-        let sorted = entries.sorted { ($0.network, $0.length, $0.label) < ($1.network, $1.length, $1.label) }
+        self.init(sorted: entries.sorted())
+    }
+
+    /// Compiles entries already in ``Entry`` order.
+    private init(sorted: [Entry]) {
 
         var starts: [Key] = []
         var matches: [UInt32] = []
@@ -110,10 +130,60 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
 
         self.rootBits = rootBits
         self.prefixCount = prefixCount
+        self.entries = sorted
         self.slotFirstInterval = slotFirst
         // Drop the spare capacity reserved for the worst case.
         self.intervalStarts = starts.capacity > starts.count + starts.count / 8 ? Array(starts[...]) : starts
         self.intervalMatches = matches.capacity > matches.count + matches.count / 8 ? Array(matches[...]) : matches
+    }
+
+    /// This table with some entries relabelled or dropped, some removed and some added,
+    /// compiled without sorting the entries it keeps: one merge and one sweep, linear in
+    /// the table's size.
+    ///
+    /// - Parameters:
+    ///   - relabelling: for each current label, its new label, or `nil` to drop every
+    ///     entry carrying it; `nil` keeps every label. Labels beyond the array are dropped.
+    ///   - removing: entries to remove, by their new label; each removes one equal entry,
+    ///     and one with no equal entry is ignored.
+    ///   - adding: entries to add, by their new label.
+    /// - Returns: the same table as compiling the resulting entries from scratch.
+    func updated(relabelling: [UInt32?]?, removing: [Entry], adding: [Entry]) -> PrefixTable {
+        var kept = entries
+        if let relabelling {
+            var isMonotonic = true
+            var previous: UInt32?
+            for case let label? in relabelling {
+                if let previous, label <= previous { isMonotonic = false }
+                previous = label
+            }
+            kept = kept.compactMap { entry in
+                guard Int(entry.label) < relabelling.count, let label = relabelling[Int(entry.label)] else { return nil }
+                return Entry(network: entry.network, length: entry.length, label: label)
+            }
+            // Relabelling in another order breaks the order among duplicates only.
+            if !isMonotonic { kept.sort() }
+        }
+        let removing = removing.sorted()
+        let adding = adding.sorted()
+        var merged: [Entry] = []
+        merged.reserveCapacity(kept.count + adding.count)
+        var removal = 0
+        var addition = 0
+        for entry in kept {
+            while removal < removing.count && removing[removal] < entry { removal += 1 }
+            if removal < removing.count && removing[removal] == entry {
+                removal += 1
+                continue
+            }
+            while addition < adding.count && adding[addition] < entry {
+                merged.append(adding[addition])
+                addition += 1
+            }
+            merged.append(entry)
+        }
+        merged.append(contentsOf: adding[addition...])
+        return PrefixTable(sorted: merged)
     }
 
     /// The encoded longest match for `key` (`label << 8 | length`), or `noMatch`.
@@ -136,7 +206,8 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
 
     /// Bytes held by the table's arrays.
     var memoryFootprint: Int {
-        slotFirstInterval.capacity * MemoryLayout<UInt32>.stride
+        entries.capacity * MemoryLayout<Entry>.stride
+            + slotFirstInterval.capacity * MemoryLayout<UInt32>.stride
             + intervalStarts.capacity * MemoryLayout<Key>.stride
             + intervalMatches.capacity * MemoryLayout<UInt32>.stride
     }

@@ -35,9 +35,57 @@ public struct PrefixTrie: Sendable {
 
     /// Compiles labelled prefixes. Labels must lie in `0...maximumLabel`.
     public init(_ entries: some Sequence<(prefix: IPPrefix, label: Int)>) {
+        let (v4, v6) = Self.entries(entries)
+        self.init(ipv4: PrefixTable(v4), ipv6: PrefixTable(v6))
+    }
+
+    private init(ipv4: PrefixTable<UInt32>, ipv6: PrefixTable<UInt128>) {
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.count = ipv4.prefixCount + ipv6.prefixCount
+    }
+
+    /// This trie with some labels renumbered or dropped, some prefixes removed and some
+    /// added: the same trie as compiling the resulting prefixes from scratch, in time
+    /// linear in the trie's size and without sorting the prefixes it keeps.
+    ///
+    /// This is how a policy change recompiles a domain: its lists' positions (the labels)
+    /// move when lists are mapped or unmapped, and a list's added and removed prefixes
+    /// come from the store's change journal.
+    ///
+    /// - Parameters:
+    ///   - relabelling: for each current label, its new label or `nil` to drop its
+    ///     prefixes; `nil` (the default) keeps every label. Labels beyond the array are
+    ///     dropped. New labels must lie in `0...maximumLabel`.
+    ///   - removing: prefixes to remove, with their new label; each removes one equal
+    ///     (prefix, label) pair, and one not present is ignored.
+    ///   - adding: prefixes to add, with their new label.
+    public func updated(
+        relabelling: [Int?]? = nil, removing: some Sequence<(prefix: IPPrefix, label: Int)>,
+        adding: some Sequence<(prefix: IPPrefix, label: Int)>
+    ) -> PrefixTrie {
+        let labels = relabelling.map { map in
+            map.map { label in
+                label.map { label in
+                    precondition((0...Self.maximumLabel).contains(label), "prefix label \(label) out of range")
+                    return UInt32(label)
+                }
+            }
+        }
+        let (removeV4, removeV6) = Self.entries(removing)
+        let (addV4, addV6) = Self.entries(adding)
+        return PrefixTrie(
+            ipv4: ipv4.updated(relabelling: labels, removing: removeV4, adding: addV4),
+            ipv6: ipv6.updated(relabelling: labels, removing: removeV6, adding: addV6))
+    }
+
+    /// Labelled prefixes as table entries, split by family (IPv4-mapped IPv6 as IPv4).
+    private static func entries(
+        _ labelled: some Sequence<(prefix: IPPrefix, label: Int)>
+    ) -> ([PrefixTable<UInt32>.Entry], [PrefixTable<UInt128>.Entry]) {
         var v4: [PrefixTable<UInt32>.Entry] = []
         var v6: [PrefixTable<UInt128>.Entry] = []
-        for (prefix, label) in entries {
+        for (prefix, label) in labelled {
             precondition((0...Self.maximumLabel).contains(label), "prefix label \(label) out of range")
             let canonical = prefix.canonical
             switch canonical.network.storage {
@@ -47,9 +95,7 @@ public struct PrefixTrie: Sendable {
                 v6.append(.init(network: network, length: UInt8(canonical.length), label: UInt32(label)))
             }
         }
-        self.ipv4 = PrefixTable(v4)
-        self.ipv6 = PrefixTable(v6)
-        self.count = ipv4.prefixCount + ipv6.prefixCount
+        return (v4, v6)
     }
 
     /// Compiles prefixes that all carry label 0.

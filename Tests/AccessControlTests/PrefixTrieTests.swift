@@ -105,6 +105,73 @@ struct PrefixTrieTests {
         }
     }
 
+    /// How an update renumbers labels: keep them, drop one, or move them in order or out of it.
+    enum Relabelling: CaseIterable, Sendable {
+        case none, dropOne, shiftInOrder, reverse
+
+        /// The map for labels `0..<5` (what ``randomEntries`` uses).
+        var map: [Int?]? {
+            switch self {
+            case .none: nil
+            case .dropOne: [0, nil, 1, 2, 3]
+            case .shiftInOrder: [2, 3, 5, 7, 8]
+            case .reverse: [4, 3, 2, 1, 0]
+            }
+        }
+    }
+
+    @Test(
+        "an updated trie is the trie compiled from scratch from the same prefixes",
+        arguments: [1, 10, 300], Relabelling.allCases)
+    func updateAgreesWithCompile(count: Int, relabelling: Relabelling) {
+        var random = SplitMix64(seed: UInt64(count) * 31 + UInt64(Relabelling.allCases.firstIndex(of: relabelling) ?? 0))
+        let before =
+            Self.randomEntries(count: count, family: .ipv4, using: &random)
+            + Self.randomEntries(count: count, family: .ipv6, using: &random)
+        let trie = PrefixTrie(before)
+        // After renumbering, remove about a third (and one pair that was never there), add new ones.
+        var after = before.compactMap { entry -> (prefix: IPPrefix, label: Int)? in
+            guard let map = relabelling.map else { return entry }
+            return map[entry.label].map { (entry.prefix, $0) }
+        }
+        var removing: [(prefix: IPPrefix, label: Int)] = []
+        for index in after.indices.reversed() where random.next() % 3 == 0 {
+            removing.append(after.remove(at: index))
+        }
+        let absent = (prefix: IPPrefix(host: IPAddress(ipv4: 0x0A00_0001)), label: 4)
+        if !after.contains(where: { $0.prefix == absent.prefix && $0.label == absent.label }) {
+            removing.append(absent)  // ignored: it is not there
+        }
+        let adding =
+            Self.randomEntries(count: count / 2 + 1, family: .ipv4, using: &random)
+            + Self.randomEntries(count: count / 2 + 1, family: .ipv6, using: &random)
+        after += adding
+
+        let updated = trie.updated(relabelling: relabelling.map, removing: removing, adding: adding)
+        let compiled = PrefixTrie(after)
+        #expect(updated.count == compiled.count)
+        for address in Self.probes(for: before + adding, using: &random) {
+            #expect(updated.longestMatch(for: address) == compiled.longestMatch(for: address), "address \(address)")
+        }
+        // And again from the updated one: updates chain.
+        let again = updated.updated(removing: adding, adding: [])
+        let expected = PrefixTrie(Array(after.dropLast(adding.count)))
+        for address in Self.probes(for: before, using: &random) {
+            #expect(again.longestMatch(for: address) == expected.longestMatch(for: address), "address \(address)")
+        }
+    }
+
+    @Test("an update that changes nothing leaves the same answers")
+    func emptyUpdate() throws {
+        let trie = PrefixTrie([(try IPPrefix("192.0.2.0/24"), 0), (try IPPrefix("192.0.2.0/24"), 1)])
+        let updated = trie.updated(removing: [], adding: [])
+        #expect(updated.longestMatch(for: try IPAddress("192.0.2.1")) == trie.longestMatch(for: try IPAddress("192.0.2.1")))
+        // Removing the lower label's copy leaves the other list's.
+        let removed = trie.updated(removing: [(try IPPrefix("192.0.2.0/24"), 0)], adding: [])
+        #expect(removed.longestMatch(for: try IPAddress("192.0.2.1"))?.label == 1)
+        #expect(removed.count == 1)
+    }
+
     @Test("an empty trie covers nothing")
     func empty() throws {
         let trie = PrefixTrie(prefixes: [])
@@ -143,6 +210,8 @@ struct PrefixTrieTests {
                 ?? IPPrefix(host: IPAddress(ipv4: 0))
         }
         let trie = PrefixTrie(prefixes: prefixes)
-        #expect(trie.memoryFootprint / trie.count <= 24)
+        // About 16 bytes of intervals and root per prefix, plus the 12-byte sorted entry
+        // kept for updates.
+        #expect(trie.memoryFootprint / trie.count <= 36)
     }
 }
