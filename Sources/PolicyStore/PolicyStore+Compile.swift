@@ -26,9 +26,8 @@ struct PolicySnapshot: Sendable {
     var credentialLists: [DigestCredentialList]
     var authentication: [DomainName: Policy.DomainAuthentication]
 
+    /// Reads every record.
     init(_ db: Database) throws {
-        generation = try PolicyStore.readGeneration(db)
-
         var prefixesByList: [String: [IPPrefix]] = [:]
         let addresses = try Row.fetchCursor(
             db, sql: "SELECT ip_access_control_list_sid, network, prefix_length, sid FROM ip_address")
@@ -39,6 +38,14 @@ struct PolicySnapshot: Sendable {
             let prefix = try StoredRows.prefix(network: network, length: length, owner: try row.decode(atIndex: 3))
             prefixesByList[list, default: []].append(prefix)
         }
+        try self.init(db, prefixesByList: prefixesByList)
+    }
+
+    /// Reads every record but the IP addresses, whose prefixes are given by list
+    /// (the lists themselves are read: a list absent from `prefixesByList` is empty, and
+    /// prefixes of lists that no longer exist are dropped).
+    init(_ db: Database, prefixesByList: [String: [IPPrefix]]) throws {
+        generation = try PolicyStore.readGeneration(db)
 
         var lists: [AccessList] = []
         let listRows = try Row.fetchCursor(

@@ -141,7 +141,9 @@ public final class PolicyStore: Sendable {
             let value = try body(db)
             guard db.totalChangesCount != changesBefore else { return (value, try Self.readGeneration(db), false) }
             try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")
-            return (value, try Self.readGeneration(db), true)
+            let generation = try Self.readGeneration(db)
+            try PolicyJournal.seal(db, generation: generation)
+            return (value, generation, true)
         }
         if changed {
             broadcaster.publish(generation)

@@ -183,6 +183,30 @@ enum PolicyStoreSchema {
                     );
                     """)
         }
+        // The change journal: what each committed write changed, so that a daemon
+        // recompiles only that (see `PolicyJournal`). Triggers write it, so that no path —
+        // the API, policy import, a cascade, a hand-made SQL statement — can change what
+        // the SIP path enforces without the daemon learning of it.
+        migrator.registerMigration("v5: the policy change journal") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE policy_generation ADD COLUMN journal_floor INTEGER NOT NULL DEFAULT 0;
+                    UPDATE policy_generation SET journal_floor = value;
+
+                    CREATE TABLE policy_change (
+                        generation INTEGER NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('reload', 'records', 'address_added', 'address_removed')),
+                        ip_access_control_list_sid TEXT,
+                        network BLOB,
+                        prefix_length INTEGER,
+                        CHECK ((kind IN ('address_added', 'address_removed')) = (network IS NOT NULL))
+                    );
+                    CREATE INDEX policy_change_by_generation ON policy_change (generation, kind);
+                    """)
+            for statement in PolicyJournal.triggers {
+                try db.execute(sql: statement)
+            }
+        }
         return migrator
     }
 }

@@ -40,9 +40,10 @@ actor Daemon {
                 metadata: ["stored_realm": "\(realm)", "sip.digest_realm": "\(configuration.digestRealm)"])
         }
         try configuration.sign(with: try await store.signingKeyring(configured: configuration.keyring))
-        let live = LivePolicy(try await store.compilePolicy())
+        let tracker = try await PolicyTracker(compiling: store)
+        let live = LivePolicy(tracker.policy)
         PolicyFollower.record(live.policy)
-        let follower = PolicyFollower(store: store, live: live, logger: logger)
+        let follower = PolicyFollower(store: store, tracker: tracker, live: live, logger: logger)
 
         let edgeBox = EdgeBox()
         let status: @Sendable () -> String = { Self.status(edge: edgeBox.edge.withLock { $0 }, policy: live.policy) }
@@ -111,7 +112,7 @@ actor Daemon {
                 store.prefixLengthMinimums = updated.prefixLengthMinimums
                 try await store.reportEntriesShorterThanMinimums(logger: logger)
             }
-            await follower.refresh(reason: "reload")
+            await follower.refresh(reason: "reload", reloading: true)
             configuration = updated
             notifier.notify("READY=1\nSTATUS=reloaded; \(Self.status(edge: edge, policy: follower.live.policy))")
             logger.info("reloaded")

@@ -5,12 +5,22 @@ import PolicyStore
 import ServiceLifecycle
 import SIPEdge
 
-/// Keeps the SIP path's policy current: after every committed store change it compiles
-/// the records into a new snapshot and installs it whole.
+/// Keeps the SIP path's policy current: after every committed store change it brings its
+/// ``PolicyTracker`` up to date — applying the change journal, so that only what changed
+/// is recompiled — and installs the new snapshot whole.
 struct PolicyFollower: Service {
     let store: PolicyStore
     let live: LivePolicy
     let logger: Logger
+    private let tracking: Tracking
+
+    /// A follower starting from `tracker`, whose policy `live` already holds.
+    init(store: PolicyStore, tracker: PolicyTracker, live: LivePolicy, logger: Logger) {
+        self.store = store
+        self.live = live
+        self.logger = logger
+        self.tracking = Tracking(tracker)
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -20,16 +30,28 @@ struct PolicyFollower: Service {
         }
     }
 
-    /// Compiles and installs the store's current policy; a failure keeps the old one.
-    func refresh(reason: String) async {
+    /// Brings the policy up to the store's generation and installs it; a failure keeps
+    /// the old one. With `reloading`, everything is read and compiled again (SIGHUP).
+    func refresh(reason: String, reloading: Bool = false) async {
+        let clock = ContinuousClock()
+        let started = clock.now
         do {
-            let policy = try await store.compilePolicy()
+            let (policy, update) = try await tracking.refresh(from: store, reloading: reloading)
+            guard update != .unchanged else { return }
+            let how = update == .reloaded ? "reload" : "journal"
+            Counter(label: "sipfence_policy_updates_total", dimensions: [("how", how)]).increment()
+            let elapsed = (clock.now - started).components
+            CoreMetrics.Timer(
+                label: "sipfence_policy_update_duration_seconds", dimensions: [("how", how)], preferredDisplayUnit: .seconds
+            ).recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
             if live.install(policy) {
                 Self.record(policy)
                 logger.debug(
                     "policy installed",
-                    metadata: ["generation": "\(policy.generation)", "domains": "\(policy.domainCount)", "reason": "\(reason)"]
-                )
+                    metadata: [
+                        "generation": "\(policy.generation)", "domains": "\(policy.domainCount)", "reason": "\(reason)",
+                        "how": "\(how)", "milliseconds": "\((clock.now - started).milliseconds)",
+                    ])
             }
         } catch {
             logger.error("cannot compile the policy; keeping the previous one", metadata: ["error": "\(error)"])
@@ -42,5 +64,38 @@ struct PolicyFollower: Service {
         Gauge(label: "sipfence_policy_generation").record(Int64(policy.generation))
         Gauge(label: "sipfence_policy_domains").record(policy.domainCount)
         Gauge(label: "sipfence_policy_prefixes").record(policy.prefixCount)
+    }
+
+    /// The tracker, shared by the change loop and SIGHUP's reload.
+    private actor Tracking {
+        private var tracker: PolicyTracker
+
+        init(_ tracker: PolicyTracker) {
+            self.tracker = tracker
+        }
+
+        /// Updates a copy of the tracker (the actor may run another refresh meanwhile) and
+        /// keeps it unless a newer one was kept first.
+        func refresh(from store: PolicyStore, reloading: Bool) async throws -> (Policy, PolicyTracker.Update) {
+            var copy = tracker
+            let update: PolicyTracker.Update
+            if reloading {
+                try await copy.reload(from: store)
+                update = .reloaded
+            } else {
+                update = try await copy.catchUp(with: store)
+            }
+            if copy.generation >= tracker.generation {
+                tracker = copy
+            }
+            return (copy.policy, update)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds.
+    fileprivate var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,0 +1,174 @@
+import AccessControl
+import Foundation
+import GRDB
+
+/// The store's change journal: for each generation, what the write that made it changed.
+///
+/// The journal lives in the `policy_change` table and is written by SQLite triggers in the
+/// same transaction as the change, so it is complete whatever path made the change:
+/// - each IP address added to or removed from a list is one row (`address_added`,
+///   `address_removed`, with the list, network and prefix length); a changed address is
+///   a removal and an addition. Addresses removed because their list was deleted are not
+///   journaled: the list's deletion is;
+/// - a change to anything else a policy is compiled from — domains, lists, mappings,
+///   credential lists, credentials — is one `records` row per generation: the reader
+///   then re-reads those (small) tables, but never the addresses;
+/// - a write too large to journal address by address (more than ``collapseThreshold``
+///   rows, such as the first import of a large policy) leaves one `reload` row: a reader
+///   compiles everything again.
+///
+/// The journal keeps the changes of the last ``retainedGenerations`` generations;
+/// `policy_generation.journal_floor` is the generation after which it is complete, so a
+/// reader further behind than that reloads.
+enum PolicyJournal {
+    /// Generations whose changes are kept.
+    static let retainedGenerations: UInt64 = 10_000
+
+    /// Past this many rows, a write's journal collapses into one `reload` row.
+    static let collapseThreshold = 10_000
+
+    /// The generation the running write transaction will commit at (the writer bumps the
+    /// generation by one after the write's statements).
+    private static let pending = "(SELECT value + 1 FROM policy_generation WHERE id = 1)"
+
+    /// No `reload` row for the pending generation yet (when there is one, nothing more
+    /// needs journaling).
+    private static let notReloading =
+        "NOT EXISTS (SELECT 1 FROM policy_change WHERE generation = \(pending) AND kind = 'reload')"
+
+    /// The triggers that write the journal (created by migration v5).
+    static var triggers: [String] {
+        var statements: [String] = []
+        func address(_ kind: String, _ row: String) -> String {
+            """
+            INSERT INTO policy_change (generation, kind, ip_access_control_list_sid, network, prefix_length)
+            VALUES (\(pending), '\(kind)', \(row).ip_access_control_list_sid, \(row).network, \(row).prefix_length);
+            """
+        }
+        statements.append(
+            """
+            CREATE TRIGGER policy_change_address_insert AFTER INSERT ON ip_address WHEN \(notReloading)
+            BEGIN \(address("address_added", "NEW")) END
+            """)
+        // A cascade from a deleted list runs after the list's row is gone.
+        statements.append(
+            """
+            CREATE TRIGGER policy_change_address_delete AFTER DELETE ON ip_address
+            WHEN \(notReloading) AND EXISTS (SELECT 1 FROM ip_access_control_list WHERE sid = OLD.ip_access_control_list_sid)
+            BEGIN \(address("address_removed", "OLD")) END
+            """)
+        statements.append(
+            """
+            CREATE TRIGGER policy_change_address_update
+            AFTER UPDATE OF ip_access_control_list_sid, network, prefix_length ON ip_address
+            WHEN \(notReloading) AND (OLD.ip_access_control_list_sid IS NOT NEW.ip_access_control_list_sid
+                OR OLD.network IS NOT NEW.network OR OLD.prefix_length IS NOT NEW.prefix_length)
+            BEGIN \(address("address_removed", "OLD")) \(address("address_added", "NEW")) END
+            """)
+        let records: [(table: String, update: String)] = [
+            ("domain", "UPDATE OF domain_name, sip_registration"),
+            ("ip_access_control_list", "UPDATE OF friendly_name"),
+            ("ip_access_control_list_mapping", "UPDATE"),
+            ("credential_list", "UPDATE OF friendly_name"),
+            ("credential", "UPDATE"),
+            ("credential_list_mapping", "UPDATE"),
+        ]
+        for (table, update) in records {
+            for (name, event) in [("insert", "INSERT"), ("delete", "DELETE"), ("update", update)] {
+                statements.append(
+                    """
+                    CREATE TRIGGER policy_change_\(table)_\(name) AFTER \(event) ON \(table)
+                    WHEN NOT EXISTS (
+                        SELECT 1 FROM policy_change WHERE generation = \(pending) AND kind IN ('reload', 'records'))
+                    BEGIN
+                        INSERT INTO policy_change (generation, kind) VALUES (\(pending), 'records');
+                    END
+                    """)
+            }
+        }
+        return statements
+    }
+
+    /// Called by the writer inside the transaction, after bumping the generation to
+    /// `generation`: collapses an oversized journal entry into a `reload` row and forgets
+    /// the changes older than ``retainedGenerations``.
+    static func seal(_ db: Database, generation: UInt64) throws {
+        let rows = try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM policy_change WHERE generation = ?", arguments: [Int64(generation)]) ?? 0
+        if rows > collapseThreshold {
+            try db.execute(sql: "DELETE FROM policy_change WHERE generation = ?", arguments: [Int64(generation)])
+            try db.execute(
+                sql: "INSERT INTO policy_change (generation, kind) VALUES (?, 'reload')", arguments: [Int64(generation)])
+        }
+        guard generation > retainedGenerations else { return }
+        let floor = Int64(generation - retainedGenerations)
+        try db.execute(sql: "DELETE FROM policy_change WHERE generation <= ?", arguments: [floor])
+        try db.execute(
+            sql: "UPDATE policy_generation SET journal_floor = max(journal_floor, ?) WHERE id = 1", arguments: [floor])
+    }
+}
+
+extension PolicyJournal {
+    /// One journaled change of a list's prefixes.
+    struct AddressChange: Sendable {
+        var list: String
+        var isAddition: Bool
+        var prefix: IPPrefix
+    }
+
+    /// What the journal holds for the generations after a reader's.
+    struct Entries: Sendable {
+        /// The prefixes added and removed, in commit order.
+        var addresses: [AddressChange] = []
+        /// Whether any other record (domain, list, mapping, credential) changed.
+        var touchesRecords = false
+    }
+
+    /// The changes committed after `generation`, or `nil` when the journal cannot tell
+    /// them (it was pruned past `generation`, or a write left a `reload` row).
+    static func entries(_ db: Database, after generation: UInt64) throws -> Entries? {
+        let floor = try Int64.fetchOne(db, sql: "SELECT journal_floor FROM policy_generation WHERE id = 1") ?? .max
+        guard floor <= Int64(generation) else { return nil }
+        var entries = Entries()
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT kind, ip_access_control_list_sid, network, prefix_length FROM policy_change
+                WHERE generation > ? ORDER BY generation, rowid
+                """,
+            arguments: [Int64(generation)])
+        while let row = try rows.next() {
+            let kind: String = try row.decode(atIndex: 0)
+            switch kind {
+            case "address_added", "address_removed":
+                let list: String = try row.decode(atIndex: 1)
+                let prefix = try StoredRows.prefix(
+                    network: try row.decode(atIndex: 2), length: try row.decode(atIndex: 3), owner: list)
+                entries.addresses.append(AddressChange(list: list, isAddition: kind == "address_added", prefix: prefix))
+            case "records":
+                entries.touchesRecords = true
+            default:
+                return nil
+            }
+        }
+        return entries
+    }
+
+    /// The net change of each list's prefixes over `changes`: a prefix added and then
+    /// removed again is no change.
+    static func netChanges(_ changes: [AddressChange]) -> [String: AccessListChange] {
+        var counts: [String: [IPPrefix: Int]] = [:]
+        for change in changes {
+            counts[change.list, default: [:]][change.prefix, default: 0] += change.isAddition ? 1 : -1
+        }
+        var net: [String: AccessListChange] = [:]
+        for (list, prefixes) in counts {
+            var change = AccessListChange()
+            for (prefix, count) in prefixes {
+                if count > 0 { change.added.append(prefix) } else if count < 0 { change.removed.append(prefix) }
+            }
+            if !change.isEmpty { net[list] = change }
+        }
+        return net
+    }
+}

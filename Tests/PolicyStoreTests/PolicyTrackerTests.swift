@@ -1,0 +1,256 @@
+import AccessControl
+import GRDB
+import Testing
+
+@testable import PolicyStore
+
+/// The tracker recompiles from the change journal; whatever the writes, its policy must
+/// answer exactly as the policy compiled from the whole store.
+@Suite("PolicyTracker and the change journal")
+struct PolicyTrackerTests {
+    let store: PolicyStore
+
+    init() throws {
+        store = try PolicyStore.inMemory()
+    }
+
+    /// Expects `tracker`'s policy to give the answers of a full compile of the store.
+    func expectCurrent(_ tracker: PolicyTracker, _ note: String = "") async throws {
+        let expected = try await store.compilePolicy()
+        let policy = tracker.policy
+        #expect(policy.generation == expected.generation, "\(note)")
+        #expect(policy.domains == expected.domains, "\(note)")
+        #expect(policy.prefixCount == expected.prefixCount, "\(note)")
+        var probes: [IPAddress] = [Fixtures.address("192.0.2.1"), Fixtures.address("2001:db8::1")]
+        for domain in expected.domains {
+            guard let rule = expected.rule(for: domain) else { continue }
+            for list in rule.lists { probes += list.prefixes.map(\.network) }
+        }
+        for domain in expected.domains {
+            let rule = policy.rule(for: domain)
+            let reference = expected.rule(for: domain)
+            // The same lists, names and prefixes (a list's prefixes in any order).
+            #expect(rule?.lists.map(\.id) == reference?.lists.map(\.id), "\(note): \(domain)")
+            #expect(rule?.lists.map(\.name) == reference?.lists.map(\.name), "\(note): \(domain)")
+            #expect(rule?.lists.map { Set($0.prefixes) } == reference?.lists.map { Set($0.prefixes) }, "\(note): \(domain)")
+            #expect(rule?.authenticatesCalls == reference?.authenticatesCalls, "\(note): \(domain)")
+            #expect(rule?.acceptsRegistrations == reference?.acceptsRegistrations, "\(note): \(domain)")
+            #expect(rule?.callCredentials.count == reference?.callCredentials.count, "\(note): \(domain)")
+            for address in probes {
+                #expect(
+                    policy.decide(domain: domain, source: address) == expected.decide(domain: domain, source: address),
+                    "\(note): \(domain) from \(address)")
+            }
+        }
+        for address in probes {
+            #expect(policy.knownSourceMatch(address) == expected.knownSourceMatch(address), "\(note): \(address)")
+        }
+    }
+
+    static func domain(_ store: PolicyStore, _ name: String) async throws -> DomainRecord {
+        guard let domain = try await store.domain(named: Fixtures.domain(name), account: Fixtures.alice) else {
+            throw PolicyStoreError.notFound(Fixtures.alice)
+        }
+        return domain
+    }
+
+    static func list(_ store: PolicyStore, _ name: String) async throws -> IPAccessControlListRecord {
+        guard let list = try await store.ipAccessControlLists(account: Fixtures.alice, limit: 100).first(where: { $0.friendlyName == name })
+        else { throw PolicyStoreError.notFound(Fixtures.alice) }
+        return list
+    }
+
+    @Test("each kind of write reaches the tracker through the journal, never by reading everything again")
+    func everyWriteJournaled() async throws {
+        var tracker = try await PolicyTracker(compiling: store)
+        let alice = Fixtures.alice
+        let steps: [(String, @Sendable (PolicyStore) async throws -> Void)] = [
+            ("domain", { _ = try await $0.createDomain(account: alice, name: Fixtures.domain("a.example.com")) }),
+            ("list", { _ = try await $0.createIPAccessControlList(account: alice, friendlyName: "carriers") }),
+            ("mapping", { store in
+                let domain = try await Self.domain(store, "a.example.com")
+                let list = try await Self.list(store, "carriers")
+                _ = try await store.createMapping(.authCalls, domain: domain.sid, list: list.sid, account: alice)
+            }),
+            ("address", { store in
+                let list = try await Self.list(store, "carriers")
+                for text in ["192.0.2.0/24", "192.0.2.128/25", "2001:db8::/32", "198.51.100.7"] {
+                    _ = try await store.createIPAddress(account: alice, list: list.sid, friendlyName: text, prefix: Fixtures.prefix(text))
+                }
+            }),
+            ("address update", { store in
+                let list = try await Self.list(store, "carriers")
+                let entry = try await store.ipAddresses(list: list.sid, account: alice, limit: 100).first { $0.prefix == Fixtures.prefix("198.51.100.7") }!
+                try await store.updateIPAddress(entry.sid, list: list.sid, account: alice) { $0.prefix = Fixtures.prefix("203.0.113.0/24") }
+            }),
+            ("address delete", { store in
+                let list = try await Self.list(store, "carriers")
+                let entry = try await store.ipAddresses(list: list.sid, account: alice, limit: 100).first { $0.prefix == Fixtures.prefix("192.0.2.128/25") }!
+                try await store.deleteIPAddress(entry.sid, list: list.sid, account: alice)
+            }),
+            ("list rename", { store in
+                let list = try await Self.list(store, "carriers")
+                _ = try await store.renameIPAccessControlList(list.sid, account: alice, friendlyName: "renamed")
+            }),
+            ("second domain, second list", { store in
+                let domain = try await store.createDomain(account: alice, name: Fixtures.domain("b.example.com"))
+                let list = try await store.createIPAccessControlList(account: alice, friendlyName: "office")
+                _ = try await store.createIPAddress(account: alice, list: list.sid, friendlyName: "o", prefix: Fixtures.prefix("192.0.2.0/24"))
+                _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: alice)
+            }),
+            ("credentials", { store in
+                let domain = try await Self.domain(store, "a.example.com")
+                let list = try await store.createCredentialList(account: alice, friendlyName: "phones")
+                _ = try await store.createCredential(account: alice, list: list.sid, username: "alice", secret: Fixtures.secret("alice", "pw"))
+                _ = try await store.createCredentialListMapping(.authCalls, domain: domain.sid, list: list.sid, account: alice)
+            }),
+            ("registrations", { store in
+                let domain = try await Self.domain(store, "a.example.com")
+                _ = try await store.updateDomain(domain.sid, account: alice) { $0.settings.sipRegistration = true }
+            }),
+            ("unmapping", { store in
+                let domain = try await Self.domain(store, "a.example.com")
+                let list = try await Self.list(store, "renamed")
+                try await store.deleteMapping(.authCalls, domain: domain.sid, list: list.sid, account: alice)
+            }),
+            ("list delete", { store in
+                let list = try await Self.list(store, "renamed")
+                try await store.deleteIPAccessControlList(list.sid, account: alice)
+            }),
+            ("domain delete", { store in
+                let domain = try await Self.domain(store, "a.example.com")
+                try await store.deleteDomain(domain.sid, account: alice)
+            }),
+        ]
+        for (name, step) in steps {
+            try await step(store)
+            let update = try await tracker.catchUp(with: store)
+            guard case .applied = update else {
+                Issue.record("\(name): \(update)")
+                continue
+            }
+            try await expectCurrent(tracker, name)
+        }
+        #expect(try await tracker.catchUp(with: store) == .unchanged)
+    }
+
+    @Test("a tracker several writes behind applies them all at once")
+    func batches() async throws {
+        var tracker = try await PolicyTracker(compiling: store)
+        let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("a.example.com"))
+        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
+        _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
+        var added: [IPAddressRecord] = []
+        for index in 0..<20 {
+            added.append(
+                try await store.createIPAddress(
+                    account: Fixtures.alice, list: list.sid, friendlyName: "\(index)", prefix: Fixtures.prefix("10.0.\(index).0/24")))
+        }
+        // Added and removed again between two catch-ups: no net change.
+        for entry in added.prefix(5) {
+            try await store.deleteIPAddress(entry.sid, list: list.sid, account: Fixtures.alice)
+        }
+        #expect(try await tracker.catchUp(with: store) == .applied(changes: 26))
+        try await expectCurrent(tracker)
+    }
+
+    @Test("a write the API does not make — SQL on the store's file — still reaches the tracker")
+    func handMadeSQL() async throws {
+        let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("a.example.com"))
+        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
+        _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
+        var tracker = try await PolicyTracker(compiling: store)
+        try await store.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO ip_address (sid, account_sid, ip_access_control_list_sid, friendly_name, network,
+                        prefix_length, date_created, date_updated)
+                    VALUES ('IP00000000000000000000000000000001', ?, ?, 'by hand', x'C0000200', 24, 0, 0)
+                    """,
+                arguments: [Fixtures.alice.rawValue, list.sid.rawValue])
+        }
+        #expect(try await tracker.catchUp(with: store) == .applied(changes: 1))
+        #expect(tracker.policy.decide(domain: Fixtures.domain("a.example.com"), source: Fixtures.address("192.0.2.9")).isAdmitted)
+        try await expectCurrent(tracker)
+    }
+
+    @Test("deleting a list journals the deletion, not each of its addresses")
+    func listDeletionIsOneRow() async throws {
+        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
+        for index in 0..<50 {
+            _ = try await store.createIPAddress(
+                account: Fixtures.alice, list: list.sid, friendlyName: "\(index)", prefix: Fixtures.prefix("10.1.\(index).0/24"))
+        }
+        var tracker = try await PolicyTracker(compiling: store)
+        try await store.deleteIPAccessControlList(list.sid, account: Fixtures.alice)
+        let generation = try await store.generation()
+        let rows = try await store.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind FROM policy_change WHERE generation = ?", arguments: [Int64(generation)])
+                .map { $0[0] as String }
+        }
+        #expect(rows == ["records"])
+        #expect(try await tracker.catchUp(with: store) == .applied(changes: 1))
+        try await expectCurrent(tracker)
+    }
+
+    @Test("a write too large to journal row by row leaves one reload row, and the tracker reloads")
+    func largeImportReloads() async throws {
+        var tracker = try await PolicyTracker(compiling: store)
+        let addresses = (0..<(PolicyJournal.collapseThreshold + 1)).map { index in
+            PolicyDocument.Address(ipAddress: "10.\(index >> 16).\((index >> 8) & 255).\(index & 255)")
+        }
+        try await store.apply(
+            PolicyDocument(accounts: [
+                .init(
+                    sid: Fixtures.alice.rawValue,
+                    domains: [.init(domainName: "bulk.example.com", ipAccessControlListMappings: ["bulk"])],
+                    ipAccessControlLists: [.init(friendlyName: "bulk", ipAddresses: addresses)])
+            ]))
+        let rows = try await store.read { db in try Row.fetchAll(db, sql: "SELECT kind FROM policy_change").map { $0[0] as String } }
+        #expect(rows == ["reload"])
+        #expect(try await tracker.catchUp(with: store) == .reloaded)
+        try await expectCurrent(tracker)
+        // The next small write is journaled again.
+        let list = try await Self.list(store, "bulk")
+        _ = try await store.createIPAddress(account: Fixtures.alice, list: list.sid, friendlyName: "probe", prefix: Fixtures.prefix("127.0.0.2"))
+        #expect(try await tracker.catchUp(with: store) == .applied(changes: 1))
+        #expect(tracker.policy.decide(domain: Fixtures.domain("bulk.example.com"), source: Fixtures.address("127.0.0.2")).isAdmitted)
+    }
+
+    @Test("a tracker behind the journal's floor reloads")
+    func prunedJournalReloads() async throws {
+        var tracker = try await PolicyTracker(compiling: store)
+        _ = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
+        let generation = try await store.generation()
+        try await store.write { db in
+            // As pruning leaves it: the changes up to this generation forgotten.
+            try db.execute(sql: "DELETE FROM policy_change WHERE generation <= ?", arguments: [Int64(generation)])
+            try db.execute(sql: "UPDATE policy_generation SET journal_floor = ?", arguments: [Int64(generation)])
+        }
+        #expect(try await tracker.catchUp(with: store) == .reloaded)
+        try await expectCurrent(tracker)
+    }
+
+    @Test("the journal forgets generations past the ones it keeps")
+    func pruning() async throws {
+        try await store.write { db in
+            try db.execute(
+                sql: "UPDATE policy_generation SET value = ?, journal_floor = 0",
+                arguments: [Int64(PolicyJournal.retainedGenerations) + 5])
+        }
+        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
+        for index in 0..<3 {
+            _ = try await store.createIPAddress(
+                account: Fixtures.alice, list: list.sid, friendlyName: "\(index)", prefix: Fixtures.prefix("10.2.\(index).0/24"))
+        }
+        let (floor, oldest) = try await store.read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT journal_floor FROM policy_generation") ?? -1,
+                try Int64.fetchOne(db, sql: "SELECT min(generation) FROM policy_change") ?? -1
+            )
+        }
+        let generation = Int64(try await store.generation())
+        #expect(floor == generation - Int64(PolicyJournal.retainedGenerations))
+        #expect(oldest > floor)
+    }
+}
