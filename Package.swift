@@ -96,6 +96,8 @@ let package = Package(
             pkgConfig: "libcares",
             providers: [.apt(["libc-ares-dev"])]
         ),
+        // glibc's mallopt(3), for the daemon's memory settings.
+        .systemLibrary(name: "CMalloc"),
         // RFC 3263 server location (SRV, A, AAAA) through c-ares, with a TTL cache.
         .target(name: "SIPLocation", dependencies: ["CCAres", "AccessControl", "SIPCore"], swiftSettings: strictSwift6),
         // pcap/pcapng reading, IP reassembly, TCP streams. Addresses are AccessControl's.
@@ -111,6 +113,7 @@ let package = Package(
                 "PolicyStore",
                 "ManagementAPI",
                 "Capture",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -222,6 +222,31 @@ class API:
         return body["sid"]
 
 
+# ---- policies for benchmarks ------------------------------------------------------------
+
+def random_prefixes(rng, count):
+    """`count` distinct random IPv4 prefixes (network, length), lengths uniform in 8..32, none
+    inside 127.0.0.0/8 (the callers are there)."""
+    seen = set()
+    out = []
+    while len(out) < count:
+        length = rng.randint(8, 32)
+        address = rng.getrandbits(32)
+        network = address & (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
+        if network >> 24 == 127 or (length < 8):
+            continue
+        key = (network, length)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(key)
+    return out
+
+
+def dotted(value):
+    return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
+
+
 def read_rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:

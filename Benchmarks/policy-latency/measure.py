@@ -1,82 +1,243 @@
 #!/usr/bin/env python3
-"""How long after the API acknowledges a change does the SIP path apply it?
+"""How long after the API acknowledges a change does the SIP path enforce it?
 
-Starts `sipfence run` on loopback with a fresh store, provisions a domain and a list of
-PREFIXES addresses through the API, then ROUNDS times removes and re-creates the mapping,
-each time polling /sipfence/v1/check (which answers from the live compiled policy) until
-the verdict flips. Prints the latency from the API's 2xx to the flip.
+Imports a policy of PREFIXES random IPv4 prefixes (one list, one domain; the generator
+of Benchmarks/versus-kamailio) with `sipfence policy import`, starts `sipfence run` on
+loopback, and then CHANGES times alternately adds 127.0.0.2/32 to that list and deletes
+it again through the Twilio API. After each 2xx it sends INVITEs from 127.0.0.2 until the
+SIP path gives the new verdict: a 403 back, or the INVITE forwarded to an upstream socket
+this script holds. The figure is the time from the 2xx to that verdict (the probe's own
+round trip, about 0.1 ms, included).
 
-Usage: measure.py SIPFENCE_BINARY [PREFIXES=10000] [ROUNDS=50]
+Also reported: the API write's own time, the daemon's RSS before the changes and its
+largest sample during them (every 5 ms), its VmHWM, its CPU per change (the probes
+included) and the mean time of its policy updates (from /metrics), and the import's time
+and peak RSS. With --output, a store imported by an earlier run there is used again.
+
+Usage: measure.py SIPFENCE_BINARY [--prefixes 1000000] [--changes 200] [--output DIR]
 """
-import base64, json, os, subprocess, sys, tempfile, time, urllib.request, urllib.parse, statistics
+import argparse
+import os
+import random
+import select
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 
-binary = sys.argv[1]
-prefixes = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
-rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 50
-sid, token = "AC0123456789abcdef0123456789abcdef", "policy-latency-token"
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+import sipfence_lab as lab  # noqa: E402
 
-work = tempfile.mkdtemp()
-config = os.path.join(work, "sipfence.yaml")
-with open(config, "w") as f:
-    f.write(f"""sip:
-  listen: [udp:127.0.0.1:0]
-  upstream: udp:127.0.0.1:9
-  # The probe is a load, not a flood: no per-source limits.
-  flood: {{unknown_source_rate: 0, known_source_rate: 0, digest_failures_per_minute: 0}}
-api:
-  listen: 127.0.0.1:0
-store:
-  path: {work}/state/sipfence.sqlite
-accounts:
-  - sid: {sid}
-    auth_token: {token}
-log:
-  level: warning
-""")
-daemon = subprocess.Popen([binary, "run", "--config", config], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-try:
-    base = None
-    for line in daemon.stdout:
-        if line.startswith("listening http "):
-            base = "http://" + line.split()[2]
-            break
-    auth = "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
+DOMAIN = "bench.example"
+PROBE = "127.0.0.2"
 
-    def call(method, path, form=None):
-        data = urllib.parse.urlencode(form).encode() if form else None
-        request = urllib.request.Request(base + path, data=data, method=method, headers={"Authorization": auth})
-        with urllib.request.urlopen(request) as response:
-            body = response.read()
-            return json.loads(body) if body else None
 
-    api = f"/2010-04-01/Accounts/{sid}/SIP"
-    domain = call("POST", f"{api}/Domains.json", {"DomainName": "latency.sipfence.test"})["sid"]
-    lst = call("POST", f"{api}/IpAccessControlLists.json", {"FriendlyName": "bulk"})["sid"]
-    for i in range(prefixes - 1):
-        call("POST", f"{api}/IpAccessControlLists/{lst}/IpAddresses.json",
-             {"FriendlyName": f"n{i}", "IpAddress": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"})
-    call("POST", f"{api}/IpAccessControlLists/{lst}/IpAddresses.json", {"FriendlyName": "probe", "IpAddress": "192.0.2.7"})
-    check = "/sipfence/v1/check?domain=latency.sipfence.test&source=192.0.2.7"
-    mapping = f"{api}/Domains/{domain}/Auth/Calls/IpAccessControlListMappings"
+def write_policy(path, prefixes):
+    rng = random.Random(f"sipfence-policy-latency-{prefixes}")
+    with open(path, "w") as policy:
+        policy.write(f"accounts:\n  - sid: {lab.ACCOUNT_SID}\n    ip_access_control_lists:\n")
+        policy.write("      - friendly_name: bulk\n        ip_addresses:\n")
+        for network, length in lab.random_prefixes(rng, prefixes):
+            policy.write(f"          - ip_address: {lab.dotted(network)}/{length}\n")
+        policy.write(f"    domains:\n      - domain_name: {DOMAIN}\n        ip_access_control_list_mappings: [bulk]\n")
 
-    def wait_for(verdict):
-        while call("GET", check)["verdict"] != verdict:
-            pass
 
-    latencies = []
-    for _ in range(rounds):
-        call("POST", f"{mapping}.json", {"IpAccessControlListSid": lst})
+def status_kb(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class RSSSampler(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.running = True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, status_kb(self.pid, "VmRSS"))
+            time.sleep(0.005)
+
+
+class Prober:
+    """INVITEs from 127.0.0.2 to the daemon; tells 403 from forwarded."""
+
+    def __init__(self, daemon_address, upstream):
+        self.daemon = daemon_address
+        self.upstream = upstream
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind((PROBE, 0))
+        self.port = self.socket.getsockname()[1]
+        self.sequence = 0
+
+    def invite(self):
+        self.sequence += 1
+        tag = f"{os.getpid()}-{self.sequence}"
+        return (
+            f"INVITE sip:bob@{DOMAIN} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {PROBE}:{self.port};branch=z9hG4bK-{tag};rport\r\n"
+            f"Max-Forwards: 70\r\n"
+            f"From: <sip:probe@{PROBE}>;tag={tag}\r\n"
+            f"To: <sip:bob@{DOMAIN}>\r\n"
+            f"Call-ID: latency-{tag}@{PROBE}\r\n"
+            f"CSeq: 1 INVITE\r\n"
+            f"Contact: <sip:probe@{PROBE}:{self.port}>\r\n"
+            f"Content-Length: 0\r\n\r\n"
+        ).encode()
+
+    def drain(self):
+        for sock in (self.socket, self.upstream):
+            sock.setblocking(False)
+            try:
+                while True:
+                    sock.recv(65536)
+            except BlockingIOError:
+                pass
+            sock.setblocking(True)
+
+    def verdict(self, timeout=0.05):
+        """'admit', 'reject' or None (no answer within `timeout`)."""
+        self.drain()
+        call_id = f"latency-{os.getpid()}-{self.sequence + 1}@"
+        self.socket.sendto(self.invite(), self.daemon)
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.socket, self.upstream], [], [], left)
+            for sock in ready:
+                data = sock.recv(65536)
+                if call_id.encode() not in data:
+                    continue  # a late answer to an earlier probe
+                if sock is self.upstream and data.startswith(b"INVITE "):
+                    return "admit"
+                if sock is self.socket and data.startswith(b"SIP/2.0 403"):
+                    return "reject"
+        return None
+
+    def wait_for(self, wanted, limit=30.0):
         start = time.perf_counter()
-        wait_for("admit")
-        latencies.append((time.perf_counter() - start) * 1000)
-        call("DELETE", f"{mapping}/{lst}.json")
-        start = time.perf_counter()
-        wait_for("reject")
-        latencies.append((time.perf_counter() - start) * 1000)
-    latencies.sort()
-    print(f"{prefixes} prefixes, {len(latencies)} changes: API 2xx -> live policy: "
-          f"median {statistics.median(latencies):.1f} ms, p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms, "
-          f"max {latencies[-1]:.1f} ms")
-finally:
-    daemon.terminate()
-    daemon.wait()
+        while time.perf_counter() - start < limit:
+            if self.verdict() == wanted:
+                return
+            time.sleep(0.0005)  # leave the daemon's CPU to the update
+        raise RuntimeError(f"the SIP path did not {wanted} {PROBE} within {limit} s")
+
+
+def update_durations(api_base):
+    """how -> (seconds, count) of the daemon's policy updates, from /metrics."""
+    import urllib.request
+    sums, counts = {}, {}
+    with urllib.request.urlopen(api_base + "/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            for suffix, into in (("_sum", sums), ("_count", counts)):
+                head = f"sipfence_policy_update_duration_seconds{suffix}{{how=\""
+                if line.startswith(head):
+                    how = line[len(head):].split('"', 1)[0]
+                    into[how] = float(line.rsplit(" ", 1)[1])
+    return {how: (sums[how], counts[how]) for how in counts if counts[how] and how in sums}
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary")
+    parser.add_argument("--prefixes", type=int, default=1_000_000)
+    parser.add_argument("--changes", type=int, default=200)
+    parser.add_argument("--output", help="keep the store, configuration and logs here")
+    options = parser.parse_args()
+
+    directory = options.output or tempfile.mkdtemp(prefix="sipfence-policy-latency-")
+    os.makedirs(directory, exist_ok=True)
+    children = lab.Children()
+    lab.exit_on_signals()
+    upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    upstream.bind(("127.0.0.1", 0))
+    extra = "  flood: {unknown_source_rate: 0, known_source_rate: 0, digest_failures_per_minute: 0}\n"
+    config = lab.write_config(directory, f"udp:127.0.0.1:{upstream.getsockname()[1]}", extra=extra, log_level="warning")
+    try:
+        policy = os.path.join(directory, "policy.yaml")
+        store = os.path.join(directory, "state", "sipfence.sqlite")
+        imported = None
+        if os.path.exists(store):
+            lab.log(f"using the store in {store} (imported before)")
+        else:
+            lab.log(f"writing {options.prefixes} prefixes to {policy}")
+            write_policy(policy, options.prefixes)
+            started = time.monotonic()
+            result = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", options.binary, "policy", "import", "--config", config, policy],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if result.returncode != 0:
+                raise RuntimeError(f"policy import failed: {result.stderr}")
+            imported = (time.monotonic() - started, int(result.stderr.strip().splitlines()[-1]))
+            lab.log(f"imported in {imported[0]:.1f} s, peak RSS {imported[1] / 1024:.0f} MiB")
+
+        daemon = lab.Daemon(children, options.binary, config, directory).start(timeout=600, expect=("udp", "http"))
+        api = lab.API(daemon.api)
+        status, lists = api.request("GET", "/IpAccessControlLists.json")
+        list_sid = next(item["sid"] for item in lists["ip_access_control_lists"] if item["friendly_name"] == "bulk")
+        prober = Prober(daemon.endpoint("udp"), upstream)
+        prober.wait_for("reject")
+        time.sleep(1.0)  # let start-up work settle before measuring
+        rss_before = status_kb(daemon.pid, "VmRSS")
+        sampler = RSSSampler(daemon.pid)
+        sampler.start()
+        cpu_before = lab.cpu_seconds(daemon.pid)
+
+        latencies = {"add": [], "delete": []}
+        api_times = []
+        entry = None
+        for change in range(options.changes):
+            begin = time.perf_counter()
+            if entry is None:
+                entry = api.create(f"/IpAccessControlLists/{list_sid}/IpAddresses.json",
+                                   {"FriendlyName": "probe", "IpAddress": PROBE})
+                kind, wanted = "add", "admit"
+            else:
+                status, _ = api.request("DELETE", f"/IpAccessControlLists/{list_sid}/IpAddresses/{entry}.json")
+                if status != 204:
+                    raise RuntimeError(f"DELETE answered {status}")
+                entry = None
+                kind, wanted = "delete", "reject"
+            acknowledged = time.perf_counter()
+            api_times.append((acknowledged - begin) * 1000)
+            prober.wait_for(wanted)
+            latencies[kind].append((time.perf_counter() - acknowledged) * 1000)
+        cpu = lab.cpu_seconds(daemon.pid) - cpu_before
+        sampler.running = False
+        sampler.join()
+        hwm = status_kb(daemon.pid, "VmHWM")
+
+        every = latencies["add"] + latencies["delete"]
+        print(f"\n{options.prefixes} prefixes, {len(every)} changes (API 2xx -> SIP verdict), ms:")
+        print("| change | n | p50 | p99 | max |")
+        print("|---|---|---|---|---|")
+        for name, values in (("add 127.0.0.2", latencies["add"]), ("delete it", latencies["delete"]), ("all", every)):
+            print(f"| {name} | {len(values)} | {statistics.median(values):.1f} | {percentile(values, 0.99):.1f} | {max(values):.1f} |")
+        print(f"\nAPI write itself: p50 {statistics.median(api_times):.1f} ms, p99 {percentile(api_times, 0.99):.1f} ms")
+        updates = update_durations(daemon.api)
+        print(f"daemon CPU per change, probes included: {cpu / len(every) * 1000:.1f} ms")
+        for how, (total, count) in sorted(updates.items()):
+            print(f"policy updates by {how}: {int(count)}, mean {total / count * 1000:.1f} ms "
+                  "(sipfence_policy_update_duration_seconds)")
+        print(f"daemon RSS: {rss_before / 1024:.0f} MiB before, at most {sampler.peak / 1024:.0f} MiB during the changes; "
+              f"VmHWM {hwm / 1024:.0f} MiB")
+        if imported:
+            print(f"policy import: {imported[0]:.1f} s, peak RSS {imported[1] / 1024:.0f} MiB")
+    finally:
+        children.stop_all()
+
+
+if __name__ == "__main__":
+    main()

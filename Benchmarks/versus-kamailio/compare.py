@@ -62,29 +62,6 @@ SCENARIOS = {
 
 # ---- policy ------------------------------------------------------------------------------
 
-def random_prefixes(rng, count):
-    """`count` distinct IPv4 prefixes (network, length), lengths uniform in 8..32, none
-    inside 127.0.0.0/8 (the callers are there)."""
-    seen = set()
-    out = []
-    while len(out) < count:
-        length = rng.randint(8, 32)
-        address = rng.getrandbits(32)
-        network = address & (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
-        if network >> 24 == 127 or (length < 8):
-            continue
-        key = (network, length)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(key)
-    return out
-
-
-def dotted(value):
-    return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
-
-
 def domain_name(index, domains):
     return "bench.example" if domains == 1 else f"d{index + 1}.bench.example"
 
@@ -109,8 +86,8 @@ def write_policy(directory, size):
             policy.write(f"      - friendly_name: list{d + 1}\n        ip_addresses:\n")
             policy.write(f"          - ip_address: {ADMITTED_CALLER}\n")
             addresses.write(f"{d + 1} {ADMITTED_CALLER} 32 0\n")
-            for network, length in random_prefixes(rng, per_domain):
-                text = dotted(network)
+            for network, length in lab.random_prefixes(rng, per_domain):
+                text = lab.dotted(network)
                 policy.write(f"          - ip_address: {text}/{length}\n")
                 addresses.write(f"{d + 1} {text} {length} 0\n")
             total += per_domain + 1

@@ -9,7 +9,10 @@ public struct Policy: Sendable {
     public struct DomainRule: Sendable {
         /// The domain this rule is for.
         public let domain: DomainName
-        /// The lists mapped to the domain, by either kind of mapping, without repeats.
+        /// The lists mapped to the domain, by either kind of mapping, without repeats: their
+        /// identifiers and names. Their prefixes are compiled into ``trie`` and not kept
+        /// here (`prefixes` is empty), so that the records they came from can change in
+        /// place without copying a large list.
         public let lists: [AccessList]
         /// The union of the lists' prefixes; each prefix's label indexes ``lists``.
         public let trie: PrefixTrie
@@ -142,7 +145,7 @@ public struct Policy: Sendable {
                 return DigestCredentialSet(ids.filter { seen.insert($0).inserted }.compactMap { credentialListsByID[$0] })
             }
             rules[domain] = DomainRule(
-                domain: domain, lists: mapped, trie: compiled,
+                domain: domain, lists: mapped.map(\.withoutPrefixes), trie: compiled,
                 callCredentials: credentials(settings.callCredentialLists),
                 registrationCredentials: credentials(settings.registrationCredentialLists),
                 acceptsRegistrations: settings.acceptsRegistrations,
@@ -156,7 +159,7 @@ public struct Policy: Sendable {
             let mapped = Set(mappings.values.joined()).sorted().compactMap { listsByID[$0] }
             let before = previous.map { (lists: $0.knownSourceLists, trie: $0.knownSources) }
             self.knownSources = trie(of: mapped, before: before)
-            self.knownSourceLists = mapped
+            self.knownSourceLists = mapped.map(\.withoutPrefixes)
         }
         self.generation = generation
         self.rules = rules
@@ -220,6 +223,13 @@ public struct Policy: Sendable {
     public func decide(domain: DomainName, source: IPAddress) -> AccessDecision {
         guard let rule = rules[domain] else { return .reject(.unknownDomain) }
         return rule.decide(source: source)
+    }
+}
+
+extension AccessList {
+    /// The list's identifier and name only: what a compiled policy keeps of it.
+    fileprivate var withoutPrefixes: AccessList {
+        AccessList(id: id, name: name, prefixes: [])
     }
 }
 

@@ -71,50 +71,51 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
 
     /// Compiles entries already in ``Entry`` order.
     private init(sorted: [Entry]) {
-
-        var starts: [Key] = []
-        var matches: [UInt32] = []
-        starts.reserveCapacity(2 * sorted.count + 1)
-        matches.reserveCapacity(2 * sorted.count + 1)
-        var cursor: Key = 0  // first key not yet assigned to an interval
-        var exhausted = false  // every key assigned
-
-        /// Assigns keys from `cursor` through `end` to `match`, merging with the previous
-        /// interval when it has the same match.
-        func assign(through end: Key, to match: UInt32) {
-            guard !exhausted, cursor <= end else { return }
-            if matches.last != match {
-                starts.append(cursor)
-                matches.append(match)
-            }
-            if end == Key.max { exhausted = true } else { cursor = end + 1 }
-        }
-
-        // Sweep the prefixes in order; `open` holds the prefixes enclosing the cursor,
-        // innermost last. Prefixes are either nested or disjoint, so this is a stack.
-        var open: [(end: Key, match: UInt32)] = []
-        var previous: Entry?
+        // Every entry ends at most two intervals (the gap before it and itself), and the
+        // sweep's last assignment one more.
+        let capacity = 2 * sorted.count + 1
         var prefixCount = 0
-        for entry in sorted {
-            if let previous, previous.network == entry.network, previous.length == entry.length {
-                continue  // duplicate: the first (lowest label) wins
+        var intervalCount = 0
+        var matches: [UInt32] = []
+        let starts = [Key](unsafeUninitializedCapacity: capacity) { startsBuffer, startsCount in
+            matches = [UInt32](unsafeUninitializedCapacity: capacity) { matchesBuffer, matchesCount in
+                var sweep = IntervalSweep(starts: startsBuffer, matches: matchesBuffer)
+                // Sweep the prefixes in order; `open` holds the prefixes enclosing the
+                // cursor, innermost last. Prefixes are either nested or disjoint, so this is
+                // a stack, at most one prefix of each length deep.
+                let open = UnsafeMutableBufferPointer<(end: Key, match: UInt32)>.allocate(capacity: Key.bitWidth + 1)
+                defer { open.deallocate() }
+                var depth = 0
+                sorted.withUnsafeBufferPointer { entries in
+                    var previous: Entry?
+                    for entry in entries {
+                        if let previous, previous.network == entry.network, previous.length == entry.length {
+                            continue  // duplicate: the first (lowest label) wins
+                        }
+                        previous = entry
+                        prefixCount += 1
+                        while depth > 0, open[depth - 1].end < entry.network {
+                            sweep.assign(through: open[depth - 1].end, to: open[depth - 1].match)
+                            depth -= 1
+                        }
+                        if entry.network > sweep.cursor {
+                            sweep.assign(through: entry.network - 1, to: depth > 0 ? open[depth - 1].match : Self.noMatch)
+                        }
+                        // The host bits: all ones under the prefix (`>>` by the full width is 0).
+                        open[depth] = (entry.network | (Key.max >> entry.length), entry.label << 8 | UInt32(entry.length))
+                        depth += 1
+                    }
+                }
+                while depth > 0 {
+                    sweep.assign(through: open[depth - 1].end, to: open[depth - 1].match)
+                    depth -= 1
+                }
+                sweep.assign(through: Key.max, to: Self.noMatch)
+                matchesCount = sweep.count
+                intervalCount = sweep.count
             }
-            previous = entry
-            prefixCount += 1
-            let end = entry.network | ~IPPrefix.mask(Int(entry.length), of: Key.self)
-            while let innermost = open.last, innermost.end < entry.network {
-                assign(through: innermost.end, to: innermost.match)
-                open.removeLast()
-            }
-            if entry.network > cursor {
-                assign(through: entry.network - 1, to: open.last?.match ?? Self.noMatch)
-            }
-            open.append((end, entry.label << 8 | UInt32(entry.length)))
+            startsCount = intervalCount
         }
-        while let innermost = open.popLast() {
-            assign(through: innermost.end, to: innermost.match)
-        }
-        assign(through: Key.max, to: Self.noMatch)
 
         // Root: one slot per ~4 intervals.
         let rootBits = min(Self.maximumRootBits, max(0, Int.bitWidth - (starts.count >> 2).leadingZeroBitCount - 1))
@@ -135,6 +136,32 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
         // Drop the spare capacity reserved for the worst case.
         self.intervalStarts = starts.capacity > starts.count + starts.count / 8 ? Array(starts[...]) : starts
         self.intervalMatches = matches.capacity > matches.count + matches.count / 8 ? Array(matches[...]) : matches
+    }
+
+    /// The intervals a sweep has cut so far, written into buffers sized for the worst case.
+    private struct IntervalSweep {
+        let starts: UnsafeMutableBufferPointer<Key>
+        let matches: UnsafeMutableBufferPointer<UInt32>
+        /// Intervals written.
+        var count = 0
+        /// The first key not yet assigned to an interval.
+        var cursor: Key = 0
+        /// Whether every key is assigned.
+        var exhausted = false
+
+        /// Assigns keys from `cursor` through `end` to `match`, merging with the previous
+        /// interval when it has the same match.
+        @inline(__always)
+        mutating func assign(through end: Key, to match: UInt32) {
+            guard !exhausted, cursor <= end else { return }
+            if count == 0 || matches[count - 1] != match {
+                precondition(count < starts.count, "more intervals than the sweep allows for")
+                starts[count] = cursor
+                matches[count] = match
+                count += 1
+            }
+            if end == Key.max { exhausted = true } else { cursor = end &+ 1 }
+        }
     }
 
     /// This table with some entries relabelled or dropped, some removed and some added,
@@ -166,23 +193,28 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
         }
         let removing = removing.sorted()
         let adding = adding.sorted()
-        var merged: [Entry] = []
-        merged.reserveCapacity(kept.count + adding.count)
-        var removal = 0
-        var addition = 0
-        for entry in kept {
-            while removal < removing.count && removing[removal] < entry { removal += 1 }
-            if removal < removing.count && removing[removal] == entry {
-                removal += 1
-                continue
+        let merged = [Entry](unsafeUninitializedCapacity: kept.count + adding.count) { buffer, count in
+            var removal = 0
+            var addition = 0
+            for entry in kept {
+                while removal < removing.count && removing[removal] < entry { removal += 1 }
+                if removal < removing.count && removing[removal] == entry {
+                    removal += 1
+                    continue
+                }
+                while addition < adding.count && adding[addition] < entry {
+                    buffer[count] = adding[addition]
+                    count += 1
+                    addition += 1
+                }
+                buffer[count] = entry
+                count += 1
             }
-            while addition < adding.count && adding[addition] < entry {
-                merged.append(adding[addition])
-                addition += 1
+            for entry in adding[addition...] {
+                buffer[count] = entry
+                count += 1
             }
-            merged.append(entry)
         }
-        merged.append(contentsOf: adding[addition...])
         return PrefixTable(sorted: merged)
     }
 

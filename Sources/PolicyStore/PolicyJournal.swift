@@ -14,7 +14,8 @@ import GRDB
 ///   credential lists, credentials — is one `records` row per generation: the reader
 ///   then re-reads those (small) tables, but never the addresses;
 /// - a write too large to journal address by address (more than ``collapseThreshold``
-///   rows, such as the first import of a large policy) leaves one `reload` row: a reader
+///   rows), and an import of a policy document with more addresses than that (marked up
+///   front, so that the triggers skip its rows), leave one `reload` row: a reader
 ///   compiles everything again.
 ///
 /// The journal keeps the changes of the last ``retainedGenerations`` generations;
@@ -87,6 +88,17 @@ enum PolicyJournal {
             }
         }
         return statements
+    }
+
+    /// Leaves a `reload` row for the pending generation before a write's statements, so
+    /// that the triggers journal nothing more for it.
+    static func markReload(_ db: Database) throws {
+        try db.execute(sql: "INSERT INTO policy_change (generation, kind) VALUES (\(pending), 'reload')")
+    }
+
+    /// Takes back ``markReload(_:)`` when the write changed nothing.
+    static func unmarkReload(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM policy_change WHERE generation = \(pending) AND kind = 'reload'")
     }
 
     /// Called by the writer inside the transaction, after bumping the generation to

@@ -44,7 +44,11 @@ extension PolicyStore {
             }
         }
         let time = timestamp()
-        let (counts, generation) = try await writeReportingGeneration { db in
+        // A large document is journaled as one reload, not address by address.
+        let addressCount = accounts.reduce(0) { $0 + $1.lists.reduce(0) { $0 + $1.addresses.count } }
+        let (counts, generation) = try await writeReportingGeneration(
+            journalingRecords: addressCount <= PolicyJournal.collapseThreshold
+        ) { db in
             var counts = ApplyCounts()
             for account in accounts {
                 try Self.apply(account, prune: prune, db: db, at: time, counts: &counts)

@@ -14,17 +14,35 @@ import GRDB
 /// When the journal cannot tell (the tracker is further behind than the journal keeps,
 /// or a write was too large to journal), it compiles everything again.
 ///
+/// Catching up is two steps, so that an owner can keep the tracker in one place and change
+/// it there without copying its records: ``changes(in:)`` reads the store (asynchronous,
+/// the tracker untouched), ``apply(_:)`` compiles (synchronous). ``catchUp(with:)`` does both.
+///
 /// At a million prefixes this is what turns an API write's way to the SIP path from a
 /// full recompile (most of a second) into milliseconds.
 public struct PolicyTracker: Sendable {
-    /// How ``catchUp(with:)`` brought the policy up to date.
+    /// How the policy was brought up to date.
     public enum Update: Hashable, Sendable {
-        /// The store was at the tracker's generation already.
+        /// The store was at the tracker's generation already (or the changes were read
+        /// for another generation than the tracker's, and ignored).
         case unchanged
         /// The journaled changes were applied: `changes` journal rows across the generations.
         case applied(changes: Int)
         /// Everything was read and compiled again.
         case reloaded
+    }
+
+    /// What the store holds beyond a tracker's generation, read by ``changes(in:)``.
+    public struct PendingChanges: Sendable {
+        fileprivate enum Content: Sendable {
+            case none
+            case everything(PolicySnapshot)
+            case journaled(PolicyJournal.Entries, records: PolicySnapshot?, generation: UInt64)
+        }
+
+        /// The generation the changes start from.
+        let base: UInt64
+        fileprivate let content: Content
     }
 
     /// The policy compiled from the store at ``generation``.
@@ -40,64 +58,91 @@ public struct PolicyTracker: Sendable {
         policy = records.policy()
     }
 
-    /// Reads and compiles the whole policy again, whatever the journal says (a reload's
-    /// safety net).
-    public mutating func reload(from store: PolicyStore) async throws {
-        records = try await store.read { db in try PolicySnapshot(db) }
-        policy = records.policy()
+    /// Reads the whole store, whatever the journal says (a reload's safety net), for
+    /// ``apply(_:)``.
+    public func everything(in store: PolicyStore) async throws -> PendingChanges {
+        PendingChanges(base: generation, content: .everything(try await store.read { db in try PolicySnapshot(db) }))
     }
 
-    /// Brings the policy up to the store's current generation.
+    /// Reads what changed in the store since the tracker's generation, for ``apply(_:)``.
     ///
-    /// - Returns: what it took.
-    /// - Throws: an error of the store's; the tracker is then unchanged.
-    public mutating func catchUp(with store: PolicyStore) async throws -> Update {
-        enum Read: Sendable {
-            case unchanged
-            case reload(PolicySnapshot)
-            case changes(PolicyJournal.Entries, records: PolicySnapshot?, generation: UInt64)
-        }
+    /// - Throws: an error of the store's.
+    public func changes(in store: PolicyStore) async throws -> PendingChanges {
         let known = records.generation
         let knownLists = Set(records.lists.map(\.id))
-        let read = try await store.read { db -> Read in
+        let content = try await store.read { db -> PendingChanges.Content in
             let current = try PolicyStore.readGeneration(db)
-            guard current != known else { return .unchanged }
+            guard current != known else { return .none }
             guard current > known, let entries = try PolicyJournal.entries(db, after: known) else {
-                return .reload(try PolicySnapshot(db))
+                return .everything(try PolicySnapshot(db))
             }
             // A list the tracker does not know came with a journaled `records` change;
             // re-read the records whenever one shows up, whatever the journal says.
             let unknownList = entries.addresses.contains { !knownLists.contains($0.list) }
             let records = entries.touchesRecords || unknownList ? try PolicySnapshot(db, prefixesByList: [:]) : nil
-            return .changes(entries, records: records, generation: current)
+            return .journaled(entries, records: records, generation: current)
         }
-        switch read {
-        case .unchanged:
+        return PendingChanges(base: known, content: content)
+    }
+
+    /// Applies changes read by ``changes(in:)`` or ``everything(in:)``: compiles the new
+    /// policy, changing the tracker's records in place.
+    ///
+    /// Changes read from another generation than the tracker's (another caller applied
+    /// something meanwhile) are ignored unless they are the whole store.
+    public mutating func apply(_ pending: PendingChanges) -> Update {
+        switch pending.content {
+        case .none:
             return .unchanged
-        case .reload(let snapshot):
+        case .everything(let snapshot):
+            guard snapshot.generation >= records.generation else { return .unchanged }
             records = snapshot
             policy = snapshot.policy()
             return .reloaded
-        case .changes(let entries, let reread, let generation):
+        case .journaled(let entries, let reread, let generation):
+            guard pending.base == records.generation else { return .unchanged }
             let changes = PolicyJournal.netChanges(entries.addresses)
-            var prefixesByList = Dictionary(uniqueKeysWithValues: records.lists.map { ($0.id, $0.prefixes) })
+            var position: [String: Int] = [:]
+            for (index, list) in records.lists.enumerated() { position[list.id] = index }
+            var newLists: [String: [IPPrefix]] = [:]
             for (list, change) in changes {
-                prefixesByList[list, default: []].apply(change)
+                if let index = position[list] {
+                    records.lists[index].prefixes.apply(change)  // in place: the policy keeps no prefixes
+                } else {
+                    newLists[list, default: []].apply(change)
+                }
             }
-            // The lists as they are now (names from the re-read records, when read), each
-            // with its changed prefixes.
-            var updated = reread ?? records
-            updated.generation = generation
-            updated.lists = updated.lists.map { list in
-                AccessList(id: list.id, name: list.name, prefixes: prefixesByList[list.id] ?? [])
+            if var reread {
+                // The lists as they are now (names from the store), each with its prefixes.
+                var prefixes = newLists
+                for index in records.lists.indices {
+                    swap(&prefixes[records.lists[index].id, default: []], &records.lists[index].prefixes)
+                }
+                for index in reread.lists.indices {
+                    reread.lists[index].prefixes = prefixes.removeValue(forKey: reread.lists[index].id) ?? []
+                }
+                records = reread
             }
+            records.generation = generation
             policy = Policy(
-                generation: generation, lists: updated.lists, mappings: updated.mappings,
-                credentialLists: updated.credentialLists, authentication: updated.authentication,
+                generation: generation, lists: records.lists, mappings: records.mappings,
+                credentialLists: records.credentialLists, authentication: records.authentication,
                 updating: policy, listChanges: changes)
-            records = updated
             return .applied(changes: entries.addresses.count + (entries.touchesRecords ? 1 : 0))
         }
+    }
+
+    /// Brings the policy up to the store's current generation: ``changes(in:)`` then
+    /// ``apply(_:)``.
+    ///
+    /// - Throws: an error of the store's; the tracker is then unchanged.
+    public mutating func catchUp(with store: PolicyStore) async throws -> Update {
+        apply(try await changes(in: store))
+    }
+
+    /// Reads and compiles the whole store again, whatever the journal says.
+    public mutating func reload(from store: PolicyStore) async throws {
+        _ = apply(try await everything(in: store))
     }
 }
 

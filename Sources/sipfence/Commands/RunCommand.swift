@@ -20,6 +20,7 @@ struct RunCommand: AsyncParsableCommand {
         let logLevel = LogLevelControl(configuration.logLevel)
         LoggingSetup.bootstrap(format: configuration.logFormat, control: logLevel)
         let registry = MetricsSetup.bootstrap()
+        MallocTuning.limitArenas()
         let daemon = Daemon(configurationPath: options.config, configuration: configuration, logLevel: logLevel, registry: registry)
         try await daemon.run()
     }

@@ -74,21 +74,16 @@ struct PolicyFollower: Service {
             self.tracker = tracker
         }
 
-        /// Updates a copy of the tracker (the actor may run another refresh meanwhile) and
-        /// keeps it unless a newer one was kept first.
+        /// Reads what changed (the store's part, during which another refresh may run) and
+        /// applies it to the tracker in place (no suspension: one refresh at a time).
         func refresh(from store: PolicyStore, reloading: Bool) async throws -> (Policy, PolicyTracker.Update) {
-            var copy = tracker
-            let update: PolicyTracker.Update
-            if reloading {
-                try await copy.reload(from: store)
-                update = .reloaded
-            } else {
-                update = try await copy.catchUp(with: store)
+            let pending = reloading ? try await tracker.everything(in: store) : try await tracker.changes(in: store)
+            var update = tracker.apply(pending)
+            if update == .unchanged, !reloading, try await store.generation() > tracker.generation {
+                // Another refresh applied changes while this one read: read again.
+                update = tracker.apply(try await tracker.changes(in: store))
             }
-            if copy.generation >= tracker.generation {
-                tracker = copy
-            }
-            return (copy.policy, update)
+            return (tracker.policy, update)
         }
     }
 }
