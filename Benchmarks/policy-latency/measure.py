@@ -14,12 +14,17 @@ largest sample during them (every 5 ms), its VmHWM, its CPU per change (the prob
 included) and the mean time of its policy updates (from /metrics), and the import's time
 and peak RSS. With --output, a store imported by an earlier run there is used again.
 
-Usage: measure.py SIPFENCE_BINARY [--prefixes 1000000] [--changes 200] [--output DIR]
+The baseline, in the same run: --reloads SIGHUPs, each of which compiles the whole policy
+from the store (what every change cost before the change journal); the ratio of the mean
+journal update to the mean whole compile is printed.
+
+Usage: measure.py SIPFENCE_BINARY [--prefixes 1000000] [--domains 1] [--changes 200] [--reloads 5] [--output DIR]
 """
 import argparse
 import os
 import random
 import select
+import signal
 import socket
 import statistics
 import subprocess
@@ -36,14 +41,27 @@ DOMAIN = "bench.example"
 PROBE = "127.0.0.2"
 
 
-def write_policy(path, prefixes):
-    rng = random.Random(f"sipfence-policy-latency-{prefixes}")
+def domain_name(index, domains):
+    return DOMAIN if domains == 1 else f"d{index + 1}.{DOMAIN}"
+
+
+def list_name(index, domains):
+    return "bulk" if domains == 1 else f"list{index + 1}"
+
+
+def write_policy(path, prefixes, domains):
+    """`domains` domains, each mapped to a list of its own; `prefixes` in all."""
+    rng = random.Random(f"sipfence-policy-latency-{prefixes}-{domains}")
     with open(path, "w") as policy:
         policy.write(f"accounts:\n  - sid: {lab.ACCOUNT_SID}\n    ip_access_control_lists:\n")
-        policy.write("      - friendly_name: bulk\n        ip_addresses:\n")
-        for network, length in lab.random_prefixes(rng, prefixes):
-            policy.write(f"          - ip_address: {lab.dotted(network)}/{length}\n")
-        policy.write(f"    domains:\n      - domain_name: {DOMAIN}\n        ip_access_control_list_mappings: [bulk]\n")
+        for d in range(domains):
+            policy.write(f"      - friendly_name: {list_name(d, domains)}\n        ip_addresses:\n")
+            for network, length in lab.random_prefixes(rng, prefixes // domains):
+                policy.write(f"          - ip_address: {lab.dotted(network)}/{length}\n")
+        policy.write("    domains:\n")
+        for d in range(domains):
+            policy.write(f"      - domain_name: {domain_name(d, domains)}\n"
+                         f"        ip_access_control_list_mappings: [{list_name(d, domains)}]\n")
 
 
 def status_kb(pid, key):
@@ -70,8 +88,9 @@ class RSSSampler(threading.Thread):
 class Prober:
     """INVITEs from 127.0.0.2 to the daemon; tells 403 from forwarded."""
 
-    def __init__(self, daemon_address, upstream):
+    def __init__(self, daemon_address, upstream, domain):
         self.daemon = daemon_address
+        self.domain = domain
         self.upstream = upstream
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind((PROBE, 0))
@@ -82,11 +101,11 @@ class Prober:
         self.sequence += 1
         tag = f"{os.getpid()}-{self.sequence}"
         return (
-            f"INVITE sip:bob@{DOMAIN} SIP/2.0\r\n"
+            f"INVITE sip:bob@{self.domain} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {PROBE}:{self.port};branch=z9hG4bK-{tag};rport\r\n"
             f"Max-Forwards: 70\r\n"
             f"From: <sip:probe@{PROBE}>;tag={tag}\r\n"
-            f"To: <sip:bob@{DOMAIN}>\r\n"
+            f"To: <sip:bob@{self.domain}>\r\n"
             f"Call-ID: latency-{tag}@{PROBE}\r\n"
             f"CSeq: 1 INVITE\r\n"
             f"Contact: <sip:probe@{PROBE}:{self.port}>\r\n"
@@ -153,7 +172,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
     parser.add_argument("--prefixes", type=int, default=1_000_000)
+    parser.add_argument("--domains", type=int, default=1,
+                        help="spread the prefixes over this many domains, each with a list of its own; "
+                             "the changes go to the middle domain's list")
     parser.add_argument("--changes", type=int, default=200)
+    parser.add_argument("--reloads", type=int, default=5,
+                        help="then SIGHUP this many times: each compiles the whole policy (the baseline)")
     parser.add_argument("--output", help="keep the store, configuration and logs here")
     options = parser.parse_args()
 
@@ -173,7 +197,7 @@ def main():
             lab.log(f"using the store in {store} (imported before)")
         else:
             lab.log(f"writing {options.prefixes} prefixes to {policy}")
-            write_policy(policy, options.prefixes)
+            write_policy(policy, options.prefixes, options.domains)
             started = time.monotonic()
             result = subprocess.run(
                 ["/usr/bin/time", "-f", "%M", options.binary, "policy", "import", "--config", config, policy],
@@ -185,9 +209,11 @@ def main():
 
         daemon = lab.Daemon(children, options.binary, config, directory).start(timeout=600, expect=("udp", "http"))
         api = lab.API(daemon.api)
-        status, lists = api.request("GET", "/IpAccessControlLists.json")
-        list_sid = next(item["sid"] for item in lists["ip_access_control_lists"] if item["friendly_name"] == "bulk")
-        prober = Prober(daemon.endpoint("udp"), upstream)
+        target = options.domains // 2
+        status, lists = api.request("GET", "/IpAccessControlLists.json?PageSize=1000")
+        list_sid = next(item["sid"] for item in lists["ip_access_control_lists"]
+                        if item["friendly_name"] == list_name(target, options.domains))
+        prober = Prober(daemon.endpoint("udp"), upstream, domain_name(target, options.domains))
         prober.wait_for("reject")
         time.sleep(1.0)  # let start-up work settle before measuring
         rss_before = status_kb(daemon.pid, "VmRSS")
@@ -215,12 +241,25 @@ def main():
             prober.wait_for(wanted)
             latencies[kind].append((time.perf_counter() - acknowledged) * 1000)
         cpu = lab.cpu_seconds(daemon.pid) - cpu_before
+        journal_peak = sampler.peak
+
+        # The baseline, same run: SIGHUP compiles the whole policy from the store, as every
+        # change did before the change journal.
+        for _ in range(options.reloads):
+            before = update_durations(daemon.api).get("reload", (0.0, 0))[1]
+            os.kill(daemon.pid, signal.SIGHUP)
+            deadline = time.monotonic() + 120
+            while update_durations(daemon.api).get("reload", (0.0, 0))[1] <= before:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("SIGHUP did not reload the policy within 120 s")
+                time.sleep(0.05)
         sampler.running = False
         sampler.join()
         hwm = status_kb(daemon.pid, "VmHWM")
 
         every = latencies["add"] + latencies["delete"]
-        print(f"\n{options.prefixes} prefixes, {len(every)} changes (API 2xx -> SIP verdict), ms:")
+        print(f"\n{options.prefixes} prefixes in {options.domains} domain(s), {len(every)} changes "
+              "(API 2xx -> SIP verdict), ms:")
         print("| change | n | p50 | p99 | max |")
         print("|---|---|---|---|---|")
         for name, values in (("add 127.0.0.2", latencies["add"]), ("delete it", latencies["delete"]), ("all", every)):
@@ -231,8 +270,13 @@ def main():
         for how, (total, count) in sorted(updates.items()):
             print(f"policy updates by {how}: {int(count)}, mean {total / count * 1000:.1f} ms "
                   "(sipfence_policy_update_duration_seconds)")
-        print(f"daemon RSS: {rss_before / 1024:.0f} MiB before, at most {sampler.peak / 1024:.0f} MiB during the changes; "
-              f"VmHWM {hwm / 1024:.0f} MiB")
+        print(f"daemon RSS: {rss_before / 1024:.0f} MiB before, at most {journal_peak / 1024:.0f} MiB during the changes, "
+              f"{sampler.peak / 1024:.0f} MiB with the reloads; VmHWM {hwm / 1024:.0f} MiB")
+        if "journal" in updates and "reload" in updates:
+            journal = updates["journal"][0] / updates["journal"][1]
+            reload = updates["reload"][0] / updates["reload"][1]
+            print(f"update from the journal / whole compile (SIGHUP): {journal * 1000:.1f} / {reload * 1000:.1f} ms "
+                  f"= {journal / reload:.3f}")
         if imported:
             print(f"policy import: {imported[0]:.1f} s, peak RSS {imported[1] / 1024:.0f} MiB")
     finally:

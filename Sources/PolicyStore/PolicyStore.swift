@@ -63,6 +63,7 @@ public final class PolicyStore: Sendable {
         // that returned is on disk. All writes go through this one connection.
         try writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
             guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
                 throw PolicyStoreError.setupFailed("SQLite did not accept PRAGMA synchronous = FULL")
             }

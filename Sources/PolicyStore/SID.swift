@@ -74,6 +74,18 @@ public struct SID: Hashable, Sendable, Comparable {
         return random(kind, using: &generator)
     }
 
+    /// `count` new SIDs of `kind` from the system's random source, in ascending order:
+    /// for inserting many records at the ends of the indexes keyed by SID. The SIDs are
+    /// made as they are read; only their 128-bit values are held meanwhile.
+    static func randomAscending(_ kind: Kind, count: Int) -> LazyMapSequence<[UInt128], SID> {
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<count).map { _ in UInt128(generator.next()) << 64 | UInt128(generator.next()) }.sorted()
+        // Fixed-width hex digits sort as the values do.
+        return values.lazy.map { value in
+            SID(kind: kind, uncheckedDigits: hex(UInt64(truncatingIfNeeded: value >> 64)) + hex(UInt64(truncatingIfNeeded: value)))
+        }
+    }
+
     private init(kind: Kind, uncheckedDigits digits: String) {
         self.rawValue = kind.rawValue + digits
         self.kind = kind
