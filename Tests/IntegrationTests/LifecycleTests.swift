@@ -142,6 +142,33 @@ struct LifecycleTests {
         }
     }
 
+    @Test("a policy import by another process into the running daemon's store is enforced without a reload")
+    func importIntoRunningDaemon() async throws {
+        try await withTemporaryDirectory { directory in
+            let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/captures/policy.yaml").path
+            try await SipfenceDaemon.run(configuration: configuration) { _, _, api in
+                let check = "/sipfence/v1/check?domain=trunk.sipfence.test&source=127.0.0.2"
+                #expect(try await api.request("GET", check).json["verdict"] as? String == "reject")
+                let (status, output) = try await ManagedProcess.run(
+                    SipfenceDaemon.executable, arguments: ["policy", "import", "--config", configuration, fixture]
+                ) { process in (try await process.waitForExit(), process.standardOutput + process.standardError) }
+                #expect(status == 0, "\(output)")
+                let imported = ContinuousClock.now
+                // The daemon reads the store's generation every 250 ms; allow for a slow machine.
+                var verdict: String?
+                while ContinuousClock.now - imported < .seconds(10) {
+                    verdict = try await api.request("GET", check).json["verdict"] as? String
+                    if verdict == "admit" { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(verdict == "admit", "the daemon did not pick up the import")
+                print("import by another process enforced after \(ContinuousClock.now - imported)")
+            }
+        }
+    }
+
     @Test("a write the API acknowledged survives kill -9")
     func durability() async throws {
         try await withTemporaryDirectory { directory in

@@ -5,9 +5,10 @@ import PolicyStore
 import ServiceLifecycle
 import SIPEdge
 
-/// Keeps the SIP path's policy current: after every committed store change it brings its
-/// ``PolicyTracker`` up to date — applying the change journal, so that only what changed
-/// is recompiled — and installs the new snapshot whole.
+/// Keeps the SIP path's policy current: after every committed store change — announced by
+/// this process's store, or seen in the store's generation when another process made it —
+/// it brings its ``PolicyTracker`` up to date, applying the change journal so that only
+/// what changed is recompiled, and installs the new snapshot whole.
 struct PolicyFollower: Service {
     let store: PolicyStore
     let live: LivePolicy
@@ -24,8 +25,30 @@ struct PolicyFollower: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            for await generation in store.changes() {
-                await refresh(reason: "generation \(generation)")
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await generation in store.changes() {
+                        await refresh(reason: "generation \(generation)")
+                    }
+                }
+                group.addTask { await watchOtherWriters() }
+            }
+        }
+    }
+
+    /// Catches up with commits made by other processes on the same store — another
+    /// `sipfence policy import`, a second daemon on the same file — which announce nothing
+    /// in this one: reads the store's generation every `interval` and refreshes when it
+    /// moved. Cheap (one single-row read), so a change by any writer is enforced within
+    /// about `interval`.
+    private func watchOtherWriters(every interval: Duration = .milliseconds(250)) async {
+        var seen = live.policy.generation
+        while true {
+            do { try await Task.sleep(for: interval) } catch { return }
+            guard let generation = try? await store.generation(), generation != seen else { continue }
+            seen = generation
+            if generation > live.policy.generation {
+                await refresh(reason: "generation \(generation), seen in the store")
             }
         }
     }
