@@ -10,13 +10,18 @@ public struct AccessListChange: Hashable, Sendable {
     public var added: [IPPrefix]
     /// Prefixes that were on the list and are not any more.
     public var removed: [IPPrefix]
+    /// Whether the list was deleted and made again under the same identifier: none of its
+    /// previous prefixes is left, `added` is all it holds and `removed` is empty.
+    public var replacesList: Bool
 
-    /// A change adding `added` and removing `removed`.
-    public init(added: [IPPrefix] = [], removed: [IPPrefix] = []) {
+    /// A change adding `added` and removing `removed` (or, with `replacesList`, a list
+    /// that now holds `added` only).
+    public init(added: [IPPrefix] = [], removed: [IPPrefix] = [], replacesList: Bool = false) {
         self.added = added
-        self.removed = removed
+        self.removed = replacesList ? [] : removed
+        self.replacesList = replacesList
     }
 
     /// Whether the change leaves the list as it was.
-    public var isEmpty: Bool { added.isEmpty && removed.isEmpty }
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && !replacesList }
 }

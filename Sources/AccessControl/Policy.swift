@@ -180,8 +180,10 @@ public struct Policy: Sendable {
     ) -> PrefixTrie {
         var position: [String: Int] = [:]
         for (index, list) in lists.enumerated() { position[list.id] = index }
-        let relabelling = previousLists.map { position[$0.id] }
-        let wasThere = Set(previousLists.map(\.id))
+        // A list deleted and made again keeps no prefix of its own past: its old entries
+        // are dropped and it is added whole, as a list new to the set.
+        let relabelling = previousLists.map { changes[$0.id]?.replacesList == true ? nil : position[$0.id] }
+        let wasThere = Set(previousLists.lazy.map(\.id).filter { changes[$0]?.replacesList != true })
         var removing: [(prefix: IPPrefix, label: Int)] = []
         var adding: [(prefix: IPPrefix, label: Int)] = []
         for (label, list) in lists.enumerated() {

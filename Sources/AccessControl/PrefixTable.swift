@@ -101,6 +101,8 @@ struct PrefixTable<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendabl
                         if entry.network > sweep.cursor {
                             sweep.assign(through: entry.network - 1, to: depth > 0 ? open[depth - 1].match : Self.noMatch)
                         }
+                        // Canonical prefixes nest at most one per length deep.
+                        precondition(depth < open.count, "prefixes nested deeper than the key is wide")
                         // The host bits: all ones under the prefix (`>>` by the full width is 0).
                         open[depth] = (entry.network | (Key.max >> entry.length), entry.label << 8 | UInt32(entry.length))
                         depth += 1

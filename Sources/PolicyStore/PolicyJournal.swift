@@ -13,12 +13,16 @@ import GRDB
 /// - a change to anything else a policy is compiled from — domains, lists, mappings,
 ///   credential lists, credentials — is one `records` row per generation: the reader
 ///   then re-reads those (small) tables, but never the addresses;
+/// - a deleted list is also a `list_deleted` row with its SID, so that a reader drops
+///   the list's prefixes even when a list with the same SID is made again (as
+///   `policy import` does with the SIDs of an export) before it catches up;
 /// - a write too large to journal address by address (more than ``collapseThreshold``
 ///   rows), and an import of a policy document with more addresses than that (marked up
 ///   front, so that the triggers skip its rows), leave one `reload` row: a reader
 ///   compiles everything again.
 ///
-/// The journal keeps the changes of the last ``retainedGenerations`` generations;
+/// The journal keeps the changes of the last ``retainedGenerations`` generations, and
+/// at most about ``maximumRows`` rows;
 /// `policy_generation.journal_floor` is the generation after which it is complete, so a
 /// reader further behind than that reloads.
 enum PolicyJournal {
@@ -27,6 +31,10 @@ enum PolicyJournal {
 
     /// Past this many rows, a write's journal collapses into one `reload` row.
     static let collapseThreshold = 10_000
+
+    /// Past this many rows in all, the oldest generations are forgotten (checked every
+    /// hundredth generation) until half remain.
+    static let maximumRows = 1_000_000
 
     /// The generation the running write transaction will commit at (the writer bumps the
     /// generation by one after the write's statements).
@@ -57,6 +65,14 @@ enum PolicyJournal {
             CREATE TRIGGER policy_change_address_delete AFTER DELETE ON ip_address
             WHEN \(notReloading) AND EXISTS (SELECT 1 FROM ip_access_control_list WHERE sid = OLD.ip_access_control_list_sid)
             BEGIN \(address("address_removed", "OLD")) END
+            """)
+        statements.append(
+            """
+            CREATE TRIGGER policy_change_list_deleted AFTER DELETE ON ip_access_control_list WHEN \(notReloading)
+            BEGIN
+                INSERT INTO policy_change (generation, kind, ip_access_control_list_sid)
+                VALUES (\(pending), 'list_deleted', OLD.sid);
+            END
             """)
         statements.append(
             """
@@ -112,43 +128,77 @@ enum PolicyJournal {
             try db.execute(
                 sql: "INSERT INTO policy_change (generation, kind) VALUES (?, 'reload')", arguments: [Int64(generation)])
         }
-        guard generation > retainedGenerations else { return }
-        let floor = Int64(generation - retainedGenerations)
-        try db.execute(sql: "DELETE FROM policy_change WHERE generation <= ?", arguments: [floor])
+        if generation > retainedGenerations {
+            try forget(db, through: Int64(generation - retainedGenerations))
+        }
+        // Every hundredth generation, bound the rows as well: many writes of nearly
+        // `collapseThreshold` rows each would otherwise keep up to 10⁸.
+        guard generation % 100 == 0,
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM policy_change") ?? 0 > maximumRows,
+            let cutoff = try Int64.fetchOne(
+                db, sql: "SELECT generation FROM policy_change ORDER BY generation DESC LIMIT 1 OFFSET ?",
+                arguments: [maximumRows / 2])
+        else { return }
+        try forget(db, through: cutoff)
+    }
+
+    /// Deletes the changes of generations up to `generation`, which the journal then no
+    /// longer tells.
+    private static func forget(_ db: Database, through generation: Int64) throws {
+        try db.execute(sql: "DELETE FROM policy_change WHERE generation <= ?", arguments: [generation])
         try db.execute(
-            sql: "UPDATE policy_generation SET journal_floor = max(journal_floor, ?) WHERE id = 1", arguments: [floor])
+            sql: "UPDATE policy_generation SET journal_floor = max(journal_floor, ?) WHERE id = 1", arguments: [generation])
     }
 }
 
 extension PolicyJournal {
     /// One journaled change of a list's prefixes.
-    struct AddressChange: Sendable {
-        var list: String
-        var isAddition: Bool
-        var prefix: IPPrefix
+    enum ListChange: Sendable {
+        /// `prefix` added to (`isAddition`) or removed from `list`.
+        case address(list: String, isAddition: Bool, prefix: IPPrefix)
+        /// `list` deleted, with all its prefixes.
+        case deleted(list: String)
+
+        var list: String {
+            switch self {
+            case .address(let list, _, _), .deleted(let list): list
+            }
+        }
     }
 
     /// What the journal holds for the generations after a reader's.
     struct Entries: Sendable {
-        /// The prefixes added and removed, in commit order.
-        var addresses: [AddressChange] = []
+        /// The changes of lists' prefixes, in commit order.
+        var lists: [ListChange] = []
         /// Whether any other record (domain, list, mapping, credential) changed.
         var touchesRecords = false
+
+        /// The journal rows read: list changes, and one for the other records.
+        var count: Int { lists.count + (touchesRecords ? 1 : 0) }
     }
 
-    /// The changes committed after `generation`, or `nil` when the journal cannot tell
-    /// them (it was pruned past `generation`, or a write left a `reload` row).
-    static func entries(_ db: Database, after generation: UInt64) throws -> Entries? {
+    /// Past this many rows behind, a reader compiles everything instead (one read of the
+    /// addresses costs less than applying so many changes one by one).
+    static let catchUpLimit = 100_000
+
+    /// The changes committed after `generation` up to `current` (the store's generation in
+    /// the same read), or `nil` when the journal cannot tell them: it was pruned past
+    /// `generation`, a write left a `reload` row, or there are more than ``catchUpLimit``.
+    static func entries(_ db: Database, after generation: UInt64, through current: UInt64) throws -> Entries? {
         let floor = try Int64.fetchOne(db, sql: "SELECT journal_floor FROM policy_generation WHERE id = 1") ?? .max
         guard floor <= Int64(generation) else { return nil }
+        let range: StatementArguments = [Int64(generation), Int64(current)]
+        let rowCount = try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM policy_change WHERE generation > ? AND generation <= ?", arguments: range) ?? 0
+        guard rowCount <= catchUpLimit else { return nil }
         var entries = Entries()
         let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT kind, ip_access_control_list_sid, network, prefix_length FROM policy_change
-                WHERE generation > ? ORDER BY generation, rowid
+                WHERE generation > ? AND generation <= ? ORDER BY generation, rowid
                 """,
-            arguments: [Int64(generation)])
+            arguments: range)
         while let row = try rows.next() {
             let kind: String = try row.decode(atIndex: 0)
             switch kind {
@@ -156,7 +206,9 @@ extension PolicyJournal {
                 let list: String = try row.decode(atIndex: 1)
                 let prefix = try StoredRows.prefix(
                     network: try row.decode(atIndex: 2), length: try row.decode(atIndex: 3), owner: list)
-                entries.addresses.append(AddressChange(list: list, isAddition: kind == "address_added", prefix: prefix))
+                entries.lists.append(.address(list: list, isAddition: kind == "address_added", prefix: prefix))
+            case "list_deleted":
+                entries.lists.append(.deleted(list: try row.decode(atIndex: 1)))
             case "records":
                 entries.touchesRecords = true
             default:
@@ -167,14 +219,26 @@ extension PolicyJournal {
     }
 
     /// The net change of each list's prefixes over `changes`: a prefix added and then
-    /// removed again is no change.
-    static func netChanges(_ changes: [AddressChange]) -> [String: AccessListChange] {
+    /// removed again is no change; a list deleted (and perhaps made again) is replaced.
+    static func netChanges(_ changes: [ListChange]) -> [String: AccessListChange] {
         var counts: [String: [IPPrefix: Int]] = [:]
+        var replaced: Set<String> = []
         for change in changes {
-            counts[change.list, default: [:]][change.prefix, default: 0] += change.isAddition ? 1 : -1
+            switch change {
+            case .address(let list, let isAddition, let prefix):
+                counts[list, default: [:]][prefix, default: 0] += isAddition ? 1 : -1
+            case .deleted(let list):
+                // Nothing of the list is left; whatever follows is a new list's.
+                counts[list] = nil
+                replaced.insert(list)
+            }
         }
         var net: [String: AccessListChange] = [:]
-        for (list, prefixes) in counts {
+        for list in replaced {
+            net[list] = AccessListChange(
+                added: counts[list, default: [:]].compactMap { $0.value > 0 ? $0.key : nil }, replacesList: true)
+        }
+        for (list, prefixes) in counts where !replaced.contains(list) {
             var change = AccessListChange()
             for (prefix, count) in prefixes {
                 if count > 0 { change.added.append(prefix) } else if count < 0 { change.removed.append(prefix) }

@@ -47,7 +47,7 @@ extension PolicyStore {
         // A large document is journaled as one reload, not address by address.
         let addressCount = accounts.reduce(0) { $0 + $1.lists.reduce(0) { $0 + $1.addresses.count } }
         let (counts, generation) = try await writeReportingGeneration(
-            journalingRecords: addressCount <= PolicyJournal.collapseThreshold
+            journaledAsReload: addressCount > PolicyJournal.collapseThreshold
         ) { db in
             var counts = ApplyCounts()
             for account in accounts {
@@ -398,9 +398,10 @@ extension PolicyStore {
             }
         }
         // New entries go in in prefix order, and their (random) SIDs are handed out in
-        // ascending order along it, so that all three indexes of `ip_address` (by SID, by
-        // list and SID, by list and prefix) grow at their ends instead of at random pages:
-        // at a million entries, random order made the import bound by SQLite's page writes.
+        // ascending order along it, so that the three indexes of `ip_address` (by SID, by
+        // list and SID, by list and prefix) are written in key order — at their ends for a
+        // new list, in runs between existing keys otherwise — instead of at random pages: at
+        // a million entries, random order made the import bound by SQLite's page writes.
         created.sort { list.addresses[$0].prefix < list.addresses[$1].prefix }
         for (sid, position) in zip(SID.randomAscending(.ipAddress, count: created.count), created) {
             let address = list.addresses[position]

@@ -135,18 +135,18 @@ public final class PolicyStore: Sendable {
 
     /// ``write(_:)``, also returning the generation the store is at after the transaction.
     ///
-    /// With `journalingRecords: false` the change journal gets one `reload` row for the
-    /// write instead of a row per address (see `PolicyJournal`): for writes of many
-    /// addresses, such as importing a large policy, which every reader compiles whole anyway.
+    /// With `journaledAsReload` the change journal gets one `reload` row for the write
+    /// instead of a row per change (see `PolicyJournal`): for writes of many addresses,
+    /// such as importing a large policy, which every reader compiles whole anyway.
     func writeReportingGeneration<T: Sendable>(
-        journalingRecords: Bool = true, _ body: @escaping @Sendable (Database) throws -> T
+        journaledAsReload: Bool = false, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> (value: T, generation: UInt64) {
         let (value, generation, changed) = try await writer.write { db -> (T, UInt64, Bool) in
-            if !journalingRecords { try PolicyJournal.markReload(db) }
+            if journaledAsReload { try PolicyJournal.markReload(db) }
             let changesBefore = db.totalChangesCount
             let value = try body(db)
             guard db.totalChangesCount != changesBefore else {
-                if !journalingRecords { try PolicyJournal.unmarkReload(db) }
+                if journaledAsReload { try PolicyJournal.unmarkReload(db) }
                 return (value, try Self.readGeneration(db), false)
             }
             try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")

@@ -185,8 +185,9 @@ enum PolicyStoreSchema {
         }
         // The change journal: what each committed write changed, so that a daemon
         // recompiles only that (see `PolicyJournal`). Triggers write it, so that no path —
-        // the API, policy import, a cascade, a hand-made SQL statement — can change what
-        // the SIP path enforces without the daemon learning of it.
+        // the API, policy import, a cascade, a hand-made SQL statement — changes the records
+        // without the journal saying so. (A daemon notices a write by the generation it
+        // bumps: every write of the store's does; hand-made SQL must too.)
         migrator.registerMigration("v5: the policy change journal") { db in
             try db.execute(
                 sql: """
@@ -195,7 +196,8 @@ enum PolicyStoreSchema {
 
                     CREATE TABLE policy_change (
                         generation INTEGER NOT NULL,
-                        kind TEXT NOT NULL CHECK (kind IN ('reload', 'records', 'address_added', 'address_removed')),
+                        kind TEXT NOT NULL
+                            CHECK (kind IN ('reload', 'records', 'address_added', 'address_removed', 'list_deleted')),
                         ip_access_control_list_sid TEXT,
                         network BLOB,
                         prefix_length INTEGER,

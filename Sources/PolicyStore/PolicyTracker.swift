@@ -15,8 +15,9 @@ import GRDB
 /// or a write was too large to journal), it compiles everything again.
 ///
 /// Catching up is two steps, so that an owner can keep the tracker in one place and change
-/// it there without copying its records: ``changes(in:)`` reads the store (asynchronous,
-/// the tracker untouched), ``apply(_:)`` compiles (synchronous). ``catchUp(with:)`` does both.
+/// it there without copying its records: ``changes(in:since:)`` reads the store from the
+/// tracker's ``baseline`` (asynchronous, no reference to the records held across the
+/// read), ``apply(_:)`` compiles (synchronous, in place). ``catchUp(with:)`` does both.
 ///
 /// At a million prefixes this is what turns an API write's way to the SIP path from a
 /// full recompile (most of a second) into milliseconds.
@@ -26,13 +27,20 @@ public struct PolicyTracker: Sendable {
         /// The store was at the tracker's generation already (or the changes were read
         /// for another generation than the tracker's, and ignored).
         case unchanged
-        /// The journaled changes were applied: `changes` journal rows across the generations.
+        /// The journaled changes were applied: `changes` is the number of list changes
+        /// (prefixes added or removed, lists deleted), plus one when other records changed.
         case applied(changes: Int)
         /// Everything was read and compiled again.
         case reloaded
     }
 
-    /// What the store holds beyond a tracker's generation, read by ``changes(in:)``.
+    /// What a read of the store's changes starts from: the tracker's generation and lists.
+    public struct Baseline: Sendable {
+        let generation: UInt64
+        let lists: Set<String>
+    }
+
+    /// What the store holds beyond a tracker's generation, read by ``changes(in:since:)``.
     public struct PendingChanges: Sendable {
         fileprivate enum Content: Sendable {
             case none
@@ -43,6 +51,11 @@ public struct PolicyTracker: Sendable {
         /// The generation the changes start from.
         let base: UInt64
         fileprivate let content: Content
+
+        /// Whether the store was still at the baseline's generation: nothing to apply.
+        public var isEmpty: Bool {
+            if case .none = content { true } else { false }
+        }
     }
 
     /// The policy compiled from the store at ``generation``.
@@ -58,35 +71,42 @@ public struct PolicyTracker: Sendable {
         policy = records.policy()
     }
 
-    /// Reads the whole store, whatever the journal says (a reload's safety net), for
-    /// ``apply(_:)``.
-    public func everything(in store: PolicyStore) async throws -> PendingChanges {
-        PendingChanges(base: generation, content: .everything(try await store.read { db in try PolicySnapshot(db) }))
+    /// Where the next read of the store's changes starts.
+    public var baseline: Baseline {
+        Baseline(generation: records.generation, lists: Set(records.lists.map(\.id)))
     }
 
-    /// Reads what changed in the store since the tracker's generation, for ``apply(_:)``.
+    /// Reads the whole store, whatever the journal says (a reload's safety net), for
+    /// ``apply(_:)``.
+    public static func everything(in store: PolicyStore) async throws -> PendingChanges {
+        let snapshot = try await store.read { db in try PolicySnapshot(db) }
+        return PendingChanges(base: snapshot.generation, content: .everything(snapshot))
+    }
+
+    /// Reads what changed in the store since `baseline` (a tracker's ``baseline``), for
+    /// ``apply(_:)``.
     ///
     /// - Throws: an error of the store's.
-    public func changes(in store: PolicyStore) async throws -> PendingChanges {
-        let known = records.generation
-        let knownLists = Set(records.lists.map(\.id))
+    public static func changes(in store: PolicyStore, since baseline: Baseline) async throws -> PendingChanges {
         let content = try await store.read { db -> PendingChanges.Content in
             let current = try PolicyStore.readGeneration(db)
-            guard current != known else { return .none }
-            guard current > known, let entries = try PolicyJournal.entries(db, after: known) else {
+            guard current != baseline.generation else { return .none }
+            guard current > baseline.generation,
+                let entries = try PolicyJournal.entries(db, after: baseline.generation, through: current)
+            else {
                 return .everything(try PolicySnapshot(db))
             }
             // A list the tracker does not know came with a journaled `records` change;
             // re-read the records whenever one shows up, whatever the journal says.
-            let unknownList = entries.addresses.contains { !knownLists.contains($0.list) }
+            let unknownList = entries.lists.contains { !baseline.lists.contains($0.list) }
             let records = entries.touchesRecords || unknownList ? try PolicySnapshot(db, prefixesByList: [:]) : nil
             return .journaled(entries, records: records, generation: current)
         }
-        return PendingChanges(base: known, content: content)
+        return PendingChanges(base: baseline.generation, content: content)
     }
 
-    /// Applies changes read by ``changes(in:)`` or ``everything(in:)``: compiles the new
-    /// policy, changing the tracker's records in place.
+    /// Applies changes read by ``changes(in:since:)`` or ``everything(in:)``: compiles the
+    /// new policy, changing the tracker's records in place.
     ///
     /// Changes read from another generation than the tracker's (another caller applied
     /// something meanwhile) are ignored unless they are the whole store.
@@ -101,7 +121,7 @@ public struct PolicyTracker: Sendable {
             return .reloaded
         case .journaled(let entries, let reread, let generation):
             guard pending.base == records.generation else { return .unchanged }
-            let changes = PolicyJournal.netChanges(entries.addresses)
+            let changes = PolicyJournal.netChanges(entries.lists)
             var position: [String: Int] = [:]
             for (index, list) in records.lists.enumerated() { position[list.id] = index }
             var newLists: [String: [IPPrefix]] = [:]
@@ -128,27 +148,26 @@ public struct PolicyTracker: Sendable {
                 generation: generation, lists: records.lists, mappings: records.mappings,
                 credentialLists: records.credentialLists, authentication: records.authentication,
                 updating: policy, listChanges: changes)
-            return .applied(changes: entries.addresses.count + (entries.touchesRecords ? 1 : 0))
+            return .applied(changes: entries.count)
         }
     }
 
-    /// Brings the policy up to the store's current generation: ``changes(in:)`` then
+    /// Brings the policy up to the store's current generation: ``changes(in:since:)`` then
     /// ``apply(_:)``.
     ///
     /// - Throws: an error of the store's; the tracker is then unchanged.
     public mutating func catchUp(with store: PolicyStore) async throws -> Update {
-        apply(try await changes(in: store))
-    }
-
-    /// Reads and compiles the whole store again, whatever the journal says.
-    public mutating func reload(from store: PolicyStore) async throws {
-        _ = apply(try await everything(in: store))
+        apply(try await Self.changes(in: store, since: baseline))
     }
 }
 
 extension Array where Element == IPPrefix {
     /// Applies a list's net change: the store keeps a prefix at most once per list.
     fileprivate mutating func apply(_ change: AccessListChange) {
+        if change.replacesList {
+            self = change.added
+            return
+        }
         if change.removed.count <= 16 {
             for prefix in change.removed {
                 guard let index = firstIndex(of: prefix) else { continue }

@@ -38,29 +38,36 @@ struct PolicyFollower: Service {
 
     /// Catches up with commits made by other processes on the same store — another
     /// `sipfence policy import`, a second daemon on the same file — which announce nothing
-    /// in this one: reads the store's generation every `interval` and refreshes when it
-    /// moved. Cheap (one single-row read), so a change by any writer is enforced within
-    /// about `interval`.
+    /// in this one: reads the store's generation every `interval` and refreshes while it is
+    /// ahead of the live policy. Cheap (one single-row read), so a change by any writer is
+    /// enforced within about `interval`. After a failed refresh it waits twice as long each
+    /// time, up to 30 s, so that a broken store is retried without flooding the log.
     private func watchOtherWriters(every interval: Duration = .milliseconds(250)) async {
-        var seen = live.policy.generation
+        var wait = interval
         while true {
-            do { try await Task.sleep(for: interval) } catch { return }
-            guard let generation = try? await store.generation(), generation != seen else { continue }
-            seen = generation
-            if generation > live.policy.generation {
-                await refresh(reason: "generation \(generation), seen in the store")
+            do { try await Task.sleep(for: wait) } catch { return }
+            guard let generation = try? await store.generation(), generation > live.policy.generation else {
+                continue
+            }
+            if await refresh(reason: "generation \(generation), seen in the store") {
+                wait = interval
+            } else {
+                wait = min(wait * 2, .seconds(30))
             }
         }
     }
 
     /// Brings the policy up to the store's generation and installs it; a failure keeps
     /// the old one. With `reloading`, everything is read and compiled again (SIGHUP).
-    func refresh(reason: String, reloading: Bool = false) async {
+    ///
+    /// - Returns: whether the policy is current (false: the store could not be read).
+    @discardableResult
+    func refresh(reason: String, reloading: Bool = false) async -> Bool {
         let clock = ContinuousClock()
         let started = clock.now
         do {
             let (policy, update) = try await tracking.refresh(from: store, reloading: reloading)
-            guard update != .unchanged else { return }
+            guard update != .unchanged else { return true }
             let how = update == .reloaded ? "reload" : "journal"
             Counter(label: "sipfence_policy_updates_total", dimensions: [("how", how)]).increment()
             let elapsed = (clock.now - started).components
@@ -76,8 +83,10 @@ struct PolicyFollower: Service {
                         "how": "\(how)", "milliseconds": "\((clock.now - started).milliseconds)",
                     ])
             }
+            return true
         } catch {
             logger.error("cannot compile the policy; keeping the previous one", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -97,16 +106,37 @@ struct PolicyFollower: Service {
             self.tracker = tracker
         }
 
-        /// Reads what changed (the store's part, during which another refresh may run) and
-        /// applies it to the tracker in place (no suspension: one refresh at a time).
+        /// Reads what changed (the store's part, during which another refresh may run: the
+        /// read holds only the tracker's baseline, not its records) and applies it to the
+        /// tracker in place (no suspension: one apply at a time). A read that another
+        /// refresh overtook is read again, so that a SIGHUP always ends in a whole compile
+        /// and a journal refresh in the store's generation.
         func refresh(from store: PolicyStore, reloading: Bool) async throws -> (Policy, PolicyTracker.Update) {
-            let pending = reloading ? try await tracker.everything(in: store) : try await tracker.changes(in: store)
-            var update = tracker.apply(pending)
-            if update == .unchanged, !reloading, try await store.generation() > tracker.generation {
-                // Another refresh applied changes while this one read: read again.
-                update = tracker.apply(try await tracker.changes(in: store))
+            for _ in 0..<3 {
+                let pending =
+                    reloading
+                    ? try await PolicyTracker.everything(in: store)
+                    : try await PolicyTracker.changes(in: store, since: tracker.baseline)
+                let update = tracker.apply(pending)
+                // Unchanged after a read of something: another refresh applied newer changes
+                // meanwhile, and this read is stale.
+                if update != .unchanged || (!reloading && pending.isEmpty) {
+                    return (tracker.policy, update)
+                }
             }
-            return (tracker.policy, update)
+            throw PolicyFollowerError.overtaken
+        }
+    }
+}
+
+/// Why the follower could not bring the policy up to date.
+enum PolicyFollowerError: Error, CustomStringConvertible {
+    /// Other refreshes kept applying newer changes while this one read the store.
+    case overtaken
+
+    var description: String {
+        switch self {
+        case .overtaken: "other policy refreshes overtook this one three times; it will be retried"
         }
     }
 }
