@@ -12,7 +12,7 @@ import Darwin
 #endif
 
 extension SIPEdge {
-    typealias StreamChannel = NIOAsyncChannel<SIPStreamEvent, ByteBuffer>
+    typealias StreamChannel = NIOAsyncChannel<SIPStreamWork, ByteBuffer>
 
     /// Binds `endpoint`, facing `side`, and starts serving it in `group`.
     @discardableResult
@@ -101,6 +101,7 @@ extension SIPEdge {
                     abuse.connection(expiry.rawValue, peer: peer.map { "\($0)" } ?? "-")
                 })
         )
+        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(edge: self))
         return try StreamChannel(wrappingChannelSynchronously: channel)
     }
 
@@ -191,6 +192,10 @@ extension SIPEdge {
     /// it goes through the pipeline with the connection as its flow and `interface` (the
     /// listener it belongs to) as the socket it arrived on. `first` is written as soon as
     /// the connection is registered. A connection whose source gets banned is closed.
+    ///
+    /// Once the connection is registered, its ``SIPStreamHandler`` decides each message on
+    /// the event loop and answers what goes back on the connection itself; this task sends
+    /// the rest (``SIPStreamWork/deliver(_:)``) and handles what was framed before.
     func serve(
         _ connection: StreamChannel, upstream: SIPEndpoint?, interface: SIPEndpoint?, slot: Registry.StreamSlot, first: ByteBuffer? = nil
     ) async {
@@ -221,7 +226,18 @@ extension SIPEdge {
                     )
                 )
                 if let first { try await outbound.write(first) }
-                for try await event in inbound {
+                // From here on the pipeline decides and answers each message itself
+                // (SIPStreamHandler); what it framed before comes through as events.
+                connection.channel.pipeline.fireUserInboundEventTriggered(SIPStreamHandler.Start(source: source))
+                for try await work in inbound {
+                    let event: SIPStreamEvent
+                    switch work {
+                    case .deliver(let delivery):
+                        await send(delivery)
+                        continue
+                    case .event(let unhandled):
+                        event = unhandled
+                    }
                     switch event {
                     case .ping:
                         metrics.keepAlive(.tcp)

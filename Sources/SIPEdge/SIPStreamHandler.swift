@@ -1,0 +1,116 @@
+import Admission
+import NIOCore
+import SIPCore
+
+/// What a stream connection's pipeline hands to the connection's task.
+enum SIPStreamWork: Sendable {
+    /// An event the handler did not act on: it arrived before the connection was
+    /// registered (see ``SIPStreamHandler/Start``), and the task handles it as a whole.
+    case event(SIPStreamEvent)
+    /// A message decided on the event loop whose sending may wait (a forward to the
+    /// upstream, a next hop named by DNS, another connection): the task sends it, in order.
+    case deliver(SIPEdge.Delivery)
+}
+
+/// Decides a stream connection's messages where they are framed: on its event loop, with
+/// no hop to the connection's task for what sipfence answers itself.
+///
+/// Each message is screened and decided (``SIPEdge/admit(_:from:oversized:)``) as it is
+/// framed. An answer that goes back on this connection — a 403, a 400, a 513 — and the
+/// pong to a keep-alive are written at once, with one flush per read burst; anything else
+/// goes to the connection's task (``SIPStreamWork/deliver(_:)``), which sends it in order.
+/// A source banned by its own message, and a stream that cannot go on (a message too
+/// large, a Content-Length that cannot frame it), are closed here.
+///
+/// The handler acts only once the connection's task has registered the connection and
+/// sent ``Start`` with the flow its messages come from; what arrives before passes to the
+/// task untouched (``SIPStreamWork/event(_:)``).
+///
+/// Why: each message hopped from the event loop to a Swift task and each answer back,
+/// which made a refused call over TCP cost more CPU than over UDP (see
+/// Benchmarks/README.md, "sipfence versus Kamailio").
+final class SIPStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = SIPStreamEvent
+    typealias InboundOut = SIPStreamWork
+    typealias OutboundOut = ByteBuffer
+
+    /// The user event that starts the handler: the connection is registered and its
+    /// messages come from `source`.
+    struct Start: Sendable {
+        let source: SIPSource
+    }
+
+    private let edge: SIPEdge
+    private var source: SIPSource?
+    private var isClosing = false
+    private var needsFlush = false
+
+    init(edge: SIPEdge) {
+        self.edge = edge
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let start = event as? Start {
+            source = start.source
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isClosing else { return }  // nothing more is decided on a closing connection
+        let event = unwrapInboundIn(data)
+        guard let source else {
+            context.fireChannelRead(wrapInboundOut(.event(event)))
+            return
+        }
+        switch event {
+        case .ping:
+            edge.metrics.keepAlive(.tcp)
+            context.write(wrapOutboundOut(ByteBuffer(string: "\r\n")), promise: nil)
+            needsFlush = true
+        case .message(let message):
+            let (screened, delivery) = edge.admit(Array(message.readableBytesView), from: source, oversized: false)
+            if let delivery { send(delivery, from: source, context: context) }
+            if screened.bansSource { close(context: context, because: "banned") }
+        case .oversized(let headerPrefix):
+            let (_, delivery) = edge.admit(Array(headerPrefix.readableBytesView), from: source, oversized: true)
+            if let delivery { send(delivery, from: source, context: context) }
+            close(context: context, because: "too_large")
+        case .unframable(let headers):
+            let (_, delivery) = edge.admit(Array(headers.readableBytesView), from: source, oversized: false)
+            if let delivery { send(delivery, from: source, context: context) }
+            close(context: context, because: "unframable")
+        case .started:
+            break  // consumed by StreamDeadlineHandler
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// Writes `delivery` now when it answers on this connection, else hands it to the
+    /// connection's task.
+    private func send(_ delivery: SIPEdge.Delivery, from source: SIPSource, context: ChannelHandlerContext) {
+        guard case .connection(let id) = delivery.outbound.destination, id == source.connection else {
+            context.fireChannelRead(wrapInboundOut(.deliver(delivery)))
+            return
+        }
+        context.write(wrapOutboundOut(ByteBuffer(bytes: delivery.outbound.bytes)), promise: nil)
+        needsFlush = true
+    }
+
+    /// Flushes what was written and closes the connection, counting why.
+    private func close(context: ChannelHandlerContext, because reason: String) {
+        edge.metrics.connectionClosed(because: reason)
+        isClosing = true
+        needsFlush = false
+        context.flush()
+        context.close(promise: nil)
+    }
+}
