@@ -104,10 +104,16 @@ extension UInt8 {
 }
 
 extension UInt64 {
-    /// 16 lower-case hexadecimal digits.
+    /// 16 lower-case hexadecimal digits, written in one allocation: every 403 and every
+    /// ACK to one makes a local tag of these.
     var paddedHex: String {
-        let digits = String(self, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { digits in
+            for index in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: self >> UInt64(60 - 4 * index)) & 0x0F
+                digits[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return 16
+        }
     }
 }
 

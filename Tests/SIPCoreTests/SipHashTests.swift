@@ -29,3 +29,15 @@ struct SipHashTests {
         #expect(split.finalize() == expected)
     }
 }
+
+@Suite("Hexadecimal tags")
+struct PaddedHexTests {
+    @Test("UInt64.paddedHex is 16 lower-case digits, as String(radix: 16) padded with zeros")
+    func matchesRadixFormatting() {
+        var random = SplitMix64(seed: 16)
+        for value in [0, 1, 0xF, 0x10, 0xABCDEF, UInt64.max, UInt64.max >> 4] + (0..<200).map({ _ in random.next() }) {
+            let digits = String(value, radix: 16)
+            #expect(value.paddedHex == String(repeating: "0", count: 16 - digits.count) + digits)
+        }
+    }
+}
