@@ -247,20 +247,25 @@ def dotted(value):
     return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
 
 
-def read_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+def status_value(pid, key):
+    """A number of /proc/PID/status (`VmRSS`, `VmHWM` in kB, `Threads`), 0 when absent or
+    when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0
+
+
+def read_rss_kb(pid):
+    return status_value(pid, "VmRSS")
 
 
 def read_threads(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return 0
+    return status_value(pid, "Threads")
 
 
 def count_fds(pid):

@@ -64,14 +64,6 @@ def write_policy(path, prefixes, domains):
                          f"        ip_access_control_list_mappings: [{list_name(d, domains)}]\n")
 
 
-def status_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 class RSSSampler(threading.Thread):
     def __init__(self, pid):
         super().__init__(daemon=True)
@@ -81,7 +73,7 @@ class RSSSampler(threading.Thread):
 
     def run(self):
         while self.running:
-            self.peak = max(self.peak, status_kb(self.pid, "VmRSS"))
+            self.peak = max(self.peak, lab.status_value(self.pid, "VmRSS"))
             time.sleep(0.005)
 
 
@@ -216,7 +208,7 @@ def main():
         prober = Prober(daemon.endpoint("udp"), upstream, domain_name(target, options.domains))
         prober.wait_for("reject")
         time.sleep(1.0)  # let start-up work settle before measuring
-        rss_before = status_kb(daemon.pid, "VmRSS")
+        rss_before = lab.status_value(daemon.pid, "VmRSS")
         sampler = RSSSampler(daemon.pid)
         sampler.start()
         cpu_before = lab.cpu_seconds(daemon.pid)
@@ -255,7 +247,7 @@ def main():
                 time.sleep(0.05)
         sampler.running = False
         sampler.join()
-        hwm = status_kb(daemon.pid, "VmHWM")
+        hwm = lab.status_value(daemon.pid, "VmHWM")
 
         every = latencies["add"] + latencies["delete"]
         print(f"\n{options.prefixes} prefixes in {options.domains} domain(s), {len(every)} changes "

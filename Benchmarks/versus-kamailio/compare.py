@@ -142,17 +142,6 @@ def pss_kb(pids):
     return total
 
 
-def status_kb(pid, key):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 class MemorySampler(threading.Thread):
     """The peak of the filter's summed Pss, sampled every 0.2 s while running."""
 
@@ -278,7 +267,7 @@ class Sipfence:
         self.daemon.stop()
 
     def peak_hwm_kb(self):
-        return status_kb(self.leader, "VmHWM")
+        return lab.status_value(self.leader, "VmHWM")
 
 
 class Kamailio:
@@ -368,7 +357,7 @@ class Floor:
         self.children.stop(self.process)
 
     def peak_hwm_kb(self):
-        return status_kb(self.leader, "VmHWM")
+        return lab.status_value(self.leader, "VmHWM")
 
 
 # ---- one measurement ---------------------------------------------------------------------

@@ -56,6 +56,14 @@ struct PolicyTrackerTests {
         return list
     }
 
+    /// Domain `a.example.com` and list `l`, mapped: the start of several tests.
+    func mappedList() async throws -> IPAccessControlListRecord {
+        let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("a.example.com"))
+        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
+        _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
+        return list
+    }
+
     @Test("each kind of write reaches the tracker through the journal, never by reading everything again")
     func everyWriteJournaled() async throws {
         var tracker = try await PolicyTracker(compiling: store)
@@ -133,9 +141,7 @@ struct PolicyTrackerTests {
     @Test("a tracker several writes behind applies them all at once")
     func batches() async throws {
         var tracker = try await PolicyTracker(compiling: store)
-        let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("a.example.com"))
-        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
-        _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
+        let list = try await mappedList()
         var added: [IPAddressRecord] = []
         for index in 0..<20 {
             added.append(
@@ -152,9 +158,7 @@ struct PolicyTrackerTests {
 
     @Test("a write the API does not make — SQL on the store's file — still reaches the tracker")
     func handMadeSQL() async throws {
-        let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("a.example.com"))
-        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
-        _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
+        let list = try await mappedList()
         var tracker = try await PolicyTracker(compiling: store)
         try await store.write { db in
             try db.execute(
@@ -216,9 +220,7 @@ struct PolicyTrackerTests {
 
     @Test("journal rows of a generation the store has not reached are not applied early")
     func futureRowsWait() async throws {
-        let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("a.example.com"))
-        let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
-        _ = try await store.createMapping(.legacy, domain: domain.sid, list: list.sid, account: Fixtures.alice)
+        let list = try await mappedList()
         var tracker = try await PolicyTracker(compiling: store)
         // As SQL that stamps rows for a later generation than it commits would leave them.
         let generation = try await store.generation()
