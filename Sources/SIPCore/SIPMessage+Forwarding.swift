@@ -7,7 +7,8 @@ extension SIPMessage {
     /// values are removed (they named this proxy, §16.4), and the remaining ones written as
     /// one Route field; with `strictRouting` (the Request-URI was this proxy's own
     /// Record-Route, so the previous hop is a strict router, §16.4) the Request-URI is
-    /// replaced by the last Route value, which is removed; `recordRoute` URIs are inserted
+    /// replaced by the last Route value, which is removed (its URI without headers,
+    /// which a Request-URI may not carry); `recordRoute` URIs are inserted
     /// as Record-Route values above any others, in the order given (§16.6 item 4,
     /// RFC 5658: the first is the one the next hop sees first); `path` URIs likewise as
     /// Path values (RFC 3327 §5.1); every `Proxy-Authorization` field holding Digest
@@ -34,7 +35,7 @@ extension SIPMessage {
         routeValues.removeFirst(min(removingFirstRoutes, routeValues.count))
         if strictRouting, case .request(let method, _) = startLine, let last = routes.last, !routeValues.isEmpty {
             routeValues.removeLast()
-            out.append("\(method) \(last.uri.text) SIP/2.0")
+            out.append("\(method) \(last.uri.requestURIText) SIP/2.0")
         } else {
             out.append(contentsOf: bytes[startLineRange])
         }

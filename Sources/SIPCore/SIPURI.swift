@@ -26,6 +26,14 @@ public struct SIPURI: Hashable, Sendable {
 
     /// Whether the URI carries `;lr` (a loose-routing proxy, RFC 3261 §16.4).
     public var isLooseRouter: Bool { parameters.contains(named: "lr") }
+
+    /// The URI as it may stand as a Request-URI: a SIP URI's headers component (`?…`),
+    /// which RFC 3261 §19.1.1 does not allow there, is stripped, as §12.2.1.1 strips what
+    /// a Request-URI may not carry when a route set URI becomes one. Other URIs as they are.
+    public var requestURIText: String {
+        guard isSIP, !headers.isEmpty, let question = text.firstIndex(of: "?") else { return text }
+        return String(text[..<question])
+    }
 }
 
 extension SIPURI: CustomStringConvertible {

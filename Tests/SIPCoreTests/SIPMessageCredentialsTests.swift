@@ -70,6 +70,26 @@ struct SIPMessageCredentialsTests {
         #expect(request.proxyDigestCredentials(forRealm: "example.com").isEmpty)
     }
 
+    @Test("a strict-route rewrite leaves a Route URI's headers out of the Request-URI (RFC 3261 §19.1.1)")
+    func strictRouteDropsURIHeaders() throws {
+        // Found by AdmissionDatagramFuzz (CI, issue 11): the last Route URI carried a headers
+        // component (`?ansport=…`), and the BYE forwarded with it as Request-URI did not parse.
+        let request = try message(
+            "BYE sip:10.0.0.1:5060;lr SIP/2.0\nVia: SIP/2.0/TCP 10.0.0.2:5060;branch=z9hG4bKkam2\n"
+                + "Route: <sip:203.0.113.1:5060;t?ansport=tcp;lr>\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>;tag=2\n"
+                + "Call-ID: 1\nCSeq: 1 BYE\nContent-Length: 0\n\n")
+        let proxyVia = SIPVia(
+            transport: "UDP", host: "127.0.0.1", port: 5060, parameters: [SIPParameter(name: "branch", value: "z9hG4bKsf0")])
+        let forwarded = try SIPMessage(
+            parsing: request.forwarded(proxyVia: proxyVia, receivedVia: request.topVia, strictRouting: true), framing: .datagram)
+        guard case .request(_, let uri) = forwarded.startLine else {
+            Issue.record("not a request")
+            return
+        }
+        #expect(uri.text == "sip:203.0.113.1:5060;t")
+        #expect(uri.headers.isEmpty)
+    }
+
     @Test("forwarding removes our realm's Proxy-Authorization and keeps every other byte")
     func forwarding() throws {
         let request = try message(Self.invite)
