@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "SIPEdge", "Admission", "SIPCore", "AccessControl", "SIPLocation",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSwift6

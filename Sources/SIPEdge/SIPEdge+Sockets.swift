@@ -195,7 +195,7 @@ extension SIPEdge {
     ///
     /// Once the connection is registered, its ``SIPStreamHandler`` decides each message on
     /// the event loop and answers what goes back on the connection itself; this task sends
-    /// the rest (``SIPStreamWork/deliver(_:)``) and handles what was framed before.
+    /// the rest.
     func serve(
         _ connection: StreamChannel, upstream: SIPEndpoint?, interface: SIPEndpoint?, slot: Registry.StreamSlot, first: ByteBuffer? = nil
     ) async {
@@ -226,38 +226,11 @@ extension SIPEdge {
                     )
                 )
                 if let first { try await outbound.write(first) }
-                // From here on the pipeline decides and answers each message itself
-                // (SIPStreamHandler); what it framed before comes through as events.
+                // The pipeline decides and answers each message itself (SIPStreamHandler),
+                // from here on; this task sends what may wait.
                 connection.channel.pipeline.fireUserInboundEventTriggered(SIPStreamHandler.Start(source: source))
-                for try await work in inbound {
-                    let event: SIPStreamEvent
-                    switch work {
-                    case .deliver(let delivery):
-                        await send(delivery)
-                        continue
-                    case .event(let unhandled):
-                        event = unhandled
-                    }
-                    switch event {
-                    case .ping:
-                        metrics.keepAlive(.tcp)
-                        try await outbound.write(ByteBuffer(string: "\r\n"))
-                    case .message(let message):
-                        if await handle(Array(message.readableBytesView), from: source).bansSource {
-                            metrics.connectionClosed(because: "banned")
-                            return
-                        }
-                    case .oversized(let headerPrefix):
-                        await handle(Array(headerPrefix.readableBytesView), from: source, oversized: true)
-                        metrics.connectionClosed(because: "too_large")
-                        return
-                    case .unframable(let headers):
-                        await handle(Array(headers.readableBytesView), from: source)
-                        metrics.connectionClosed(because: "unframable")
-                        return
-                    case .started:
-                        break  // consumed by StreamDeadlineHandler
-                    }
+                for try await delivery in inbound {
+                    await send(delivery)
                 }
             }
         } catch where !Task.isCancelled {

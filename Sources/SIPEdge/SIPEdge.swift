@@ -237,17 +237,6 @@ public final class SIPEdge: Service, Sendable {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    /// Screens one message against the flood limits, then — unless they drop it — runs it
-    /// through the pipeline and carries out the decision.
-    ///
-    /// - Returns: the flood limits' verdict.
-    @discardableResult
-    func handle(_ bytes: [UInt8], from source: SIPSource, oversized: Bool = false) async -> FloodVerdict {
-        let (screened, delivery) = admit(bytes, from: source, oversized: oversized)
-        if let delivery { await send(delivery) }
-        return screened
-    }
-
     /// Sends `delivery` from the calling task, or from a task of its own when it may wait
     /// on DNS or a new TCP connection, so that the caller's socket keeps being read.
     func send(_ delivery: Delivery) async {

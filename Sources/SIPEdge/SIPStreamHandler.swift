@@ -2,15 +2,10 @@ import Admission
 import NIOCore
 import SIPCore
 
-/// What a stream connection's pipeline hands to the connection's task.
-enum SIPStreamWork: Sendable {
-    /// An event the handler did not act on: it arrived before the connection was
-    /// registered (see ``SIPStreamHandler/Start``), and the task handles it as a whole.
-    case event(SIPStreamEvent)
-    /// A message decided on the event loop whose sending may wait (a forward to the
-    /// upstream, a next hop named by DNS, another connection): the task sends it, in order.
-    case deliver(SIPEdge.Delivery)
-}
+/// What a stream connection's pipeline hands to the connection's task: a message decided
+/// on the event loop whose sending may wait (a forward to the upstream, a next hop named by
+/// DNS, another connection). The task sends them in order.
+typealias SIPStreamWork = SIPEdge.Delivery
 
 /// Decides a stream connection's messages where they are framed: on its event loop, with
 /// no hop to the connection's task for what sipfence answers itself.
@@ -23,15 +18,17 @@ enum SIPStreamWork: Sendable {
 /// large, a Content-Length that cannot frame it), are closed here.
 ///
 /// The handler acts only once the connection's task has registered the connection and
-/// sent ``Start`` with the flow its messages come from; what arrives before passes to the
-/// task untouched (``SIPStreamWork/event(_:)``).
+/// sent ``Start`` with the flow its messages come from: what is framed before that is held
+/// (reading pauses once ``maximumHeldEvents`` wait) and decided in order when ``Start``
+/// arrives, so that every message on a stream is decided here and nowhere else.
 ///
 /// Why: each message hopped from the event loop to a Swift task and each answer back,
 /// which made a refused call over TCP cost more CPU than over UDP (see
 /// Benchmarks/README.md, "sipfence versus Kamailio").
-final class SIPStreamHandler: ChannelInboundHandler {
+final class SIPStreamHandler: ChannelDuplexHandler {
     typealias InboundIn = SIPStreamEvent
     typealias InboundOut = SIPStreamWork
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// The user event that starts the handler: the connection is registered and its
@@ -40,8 +37,16 @@ final class SIPStreamHandler: ChannelInboundHandler {
         let source: SIPSource
     }
 
+    /// How many framed events are held before the connection's task registers it (a
+    /// matter of microseconds, more under load) before reading pauses until it has.
+    static let maximumHeldEvents = 64
+
     private let edge: SIPEdge
     private var source: SIPSource?
+    /// Events framed before ``Start``, oldest first.
+    private var held: [SIPStreamEvent] = []
+    /// Whether a read was held back while events waited for ``Start``.
+    private var readPaused = false
     private var isClosing = false
     private var needsFlush = false
 
@@ -50,20 +55,51 @@ final class SIPStreamHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let start = event as? Start {
-            source = start.source
-        } else {
+        guard let start = event as? Start else {
             context.fireUserInboundEventTriggered(event)
+            return
         }
+        source = start.source
+        let events = held
+        held = []
+        for event in events where !isClosing {
+            decide(event, from: start.source, context: context)
+        }
+        // As after a read burst: flush the answers, and let the task see the deliveries
+        // (the async channel passes reads on at read-complete).
+        flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+        if readPaused {
+            readPaused = false
+            context.read()
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard source != nil || held.count < Self.maximumHeldEvents else {
+            readPaused = true
+            return
+        }
+        context.read()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosing else { return }  // nothing more is decided on a closing connection
         let event = unwrapInboundIn(data)
         guard let source else {
-            context.fireChannelRead(wrapInboundOut(.event(event)))
+            held.append(event)
             return
         }
+        decide(event, from: source, context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    /// Decides one framed event from `source`: answers, hands on, or closes.
+    private func decide(_ event: SIPStreamEvent, from source: SIPSource, context: ChannelHandlerContext) {
         switch event {
         case .ping:
             edge.metrics.keepAlive(.tcp)
@@ -86,19 +122,18 @@ final class SIPStreamHandler: ChannelInboundHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    private func flushIfNeeded(context: ChannelHandlerContext) {
         if needsFlush {
             needsFlush = false
             context.flush()
         }
-        context.fireChannelReadComplete()
     }
 
     /// Writes `delivery` now when it answers on this connection, else hands it to the
     /// connection's task.
     private func send(_ delivery: SIPEdge.Delivery, from source: SIPSource, context: ChannelHandlerContext) {
         guard case .connection(let id) = delivery.outbound.destination, id == source.connection else {
-            context.fireChannelRead(wrapInboundOut(.deliver(delivery)))
+            context.fireChannelRead(wrapInboundOut(delivery))
             return
         }
         context.write(wrapOutboundOut(ByteBuffer(bytes: delivery.outbound.bytes)), promise: nil)
