@@ -16,12 +16,22 @@ enum ParsedPolicyDocument {
         var sid: SID?
         var friendlyName: String
         var addresses: [Address]
+
+        /// The document path of the address at `index` (only built for messages: a list
+        /// may hold a million addresses).
+        func addressPath(_ index: Int) -> String {
+            "\(path).ip_addresses[\(index)]"
+        }
     }
 
     struct Address: Sendable {
-        var path: String
-        var friendlyName: String
+        /// The friendly name the document gives, `nil` for the prefix's text (kept unset
+        /// so that a large list does not hold a million copies of its prefixes as text).
+        var givenName: String?
         var prefix: IPPrefix
+
+        /// The entry's friendly name.
+        var friendlyName: String { givenName ?? prefix.description }
     }
 
     struct CredentialList: Sendable {
@@ -74,15 +84,18 @@ extension PolicyDocument {
                 try Self.checkFriendlyName(list.friendlyName, maximum: 255, path: "\(listPath).friendly_name")
                 var prefixes = Set<IPPrefix>()
                 var addresses: [ParsedPolicyDocument.Address] = []
+                addresses.reserveCapacity(list.ipAddresses.count)
+                prefixes.reserveCapacity(list.ipAddresses.count)
                 for (addressIndex, address) in list.ipAddresses.enumerated() {
-                    let addressPath = "\(listPath).ip_addresses[\(addressIndex)]"
+                    let addressPath = { "\(listPath).ip_addresses[\(addressIndex)]" }
                     let prefix = try Self.prefix(address, path: addressPath)
                     guard prefixes.insert(prefix).inserted else {
-                        throw .duplicate(path: addressPath, "prefix \(prefix)")
+                        throw .duplicate(path: addressPath(), "prefix \(prefix)")
                     }
-                    let friendlyName = address.friendlyName ?? prefix.description
-                    try Self.checkFriendlyName(friendlyName, maximum: 255, path: "\(addressPath).friendly_name")
-                    addresses.append(.init(path: addressPath, friendlyName: friendlyName, prefix: prefix))
+                    if let name = address.friendlyName {
+                        try Self.checkFriendlyName(name, maximum: 255, path: "\(addressPath()).friendly_name")
+                    }
+                    addresses.append(.init(givenName: address.friendlyName, prefix: prefix))
                 }
                 lists.append(.init(path: listPath, sid: listSID, friendlyName: list.friendlyName, addresses: addresses))
             }
@@ -177,7 +190,7 @@ extension PolicyDocument {
         }
     }
 
-    private static func prefix(_ address: Address, path: String) throws(PolicyDocumentError) -> IPPrefix {
+    private static func prefix(_ address: Address, path: () -> String) throws(PolicyDocumentError) -> IPPrefix {
         let text = address.ipAddress
         do {
             let prefix = try IPPrefix(text)
@@ -186,16 +199,16 @@ extension PolicyDocument {
             guard let length = address.cidrPrefixLength, length != 0 else { return prefix }
             if text.contains("/"), length != prefix.length {
                 throw PolicyDocumentError.invalidAddress(
-                    path: "\(path).cidr_prefix_length", text,
+                    path: "\(path()).cidr_prefix_length", text,
                     reason: "cidr_prefix_length \(length) disagrees with the length in ip_address")
             }
             return try IPPrefix(address: prefix.network, length: length)
         } catch let error as IPAddressParseError {
-            throw .invalidAddress(path: "\(path).ip_address", text, reason: error.description)
+            throw .invalidAddress(path: "\(path()).ip_address", text, reason: error.description)
         } catch let error as PolicyDocumentError {
             throw error
         } catch {
-            throw .invalidAddress(path: "\(path).ip_address", text, reason: "\(error)")
+            throw .invalidAddress(path: "\(path()).ip_address", text, reason: "\(error)")
         }
     }
 

@@ -34,10 +34,10 @@ extension PolicyStore {
         let minimums = prefixLengthMinimums
         for account in accounts {
             for list in account.lists {
-                for address in list.addresses {
+                for (index, address) in list.addresses.enumerated() {
                     guard let minimum = minimums.violation(by: address.prefix) else { continue }
                     throw PolicyDocumentError.invalidAddress(
-                        path: address.path, address.prefix.description,
+                        path: list.addressPath(index), address.prefix.description,
                         reason: "it is shorter than /\(minimum), the shortest \(address.prefix.canonical.family.name) prefix "
                             + "allowed (policy.min_prefix_length_ipv4 / _ipv6)")
                 }
@@ -390,8 +390,9 @@ extension PolicyStore {
         var created: [Int] = []  // positions in `list.addresses`
         for (position, address) in list.addresses.enumerated() {
             if var entry = stored.removeValue(forKey: address.prefix) {
-                guard entry.friendlyName != address.friendlyName else { continue }
-                entry.friendlyName = address.friendlyName
+                let friendlyName = address.friendlyName
+                guard entry.friendlyName != friendlyName else { continue }
+                entry.friendlyName = friendlyName
                 if try saveAddress(db, entry, at: time) { counts.updated += 1 }
             } else {
                 created.append(position)

@@ -84,20 +84,7 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                FileHandleOutput.standardError("sipfence: cannot read \(file): \(error.localizedDescription)\n")
-                throw ExitCode(2)
-            }
-            let document: PolicyDocument
-            do {
-                document = try YAMLDecoder().decode(PolicyDocument.self, from: text)
-            } catch {
-                FileHandleOutput.standardError("sipfence: \(file) is not a policy document: \(error)\n")
-                throw ExitCode(2)
-            }
+            let document = try Self.document(in: file)
             let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
             do {
                 let result = try await store.apply(document, prune: prune)
@@ -111,6 +98,27 @@ struct PolicyCommand: AsyncParsableCommand {
                 }
             } catch {
                 FileHandleOutput.standardError("sipfence: cannot apply \(file): \(error)\n")
+                throw ExitCode(2)
+            }
+        }
+
+        /// The policy document in `file`. The file's text and YAML tree are gone when it
+        /// returns, before the store is written (a million addresses are 40 MB of text).
+        ///
+        /// - Throws: `ExitCode(2)`, after saying why, when the file cannot be read or is not
+        ///   a policy document.
+        static func document(in file: String) throws -> PolicyDocument {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                FileHandleOutput.standardError("sipfence: cannot read \(file): \(error.localizedDescription)\n")
+                throw ExitCode(2)
+            }
+            do {
+                return try YAMLDecoder().decode(PolicyDocument.self, from: text)
+            } catch {
+                FileHandleOutput.standardError("sipfence: \(file) is not a policy document: \(error)\n")
                 throw ExitCode(2)
             }
         }
