@@ -172,7 +172,10 @@ let package = Package(
         .testTarget(name: "SIPLocationTests", dependencies: ["SIPLocation", "SIPCore", "AccessControl"], swiftSettings: strictSwift6),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl", "Capture"],
+            dependencies: [
+                "sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl", "Capture", "PolicyStore",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSwift6
         ),
         // Real processes: the sipfence binary, Kamailio and sipp, on loopback.

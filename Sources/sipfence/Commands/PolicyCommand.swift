@@ -102,21 +102,16 @@ struct PolicyCommand: AsyncParsableCommand {
             }
         }
 
-        /// The policy document in `file`. The file's text and YAML tree are gone when it
-        /// returns, before the store is written (a million addresses are 40 MB of text).
+        /// The policy document in `file`, read as it streams in (``PolicyDocumentReader``).
         ///
         /// - Throws: `ExitCode(2)`, after saying why, when the file cannot be read or is not
         ///   a policy document.
         static func document(in file: String) throws -> PolicyDocument {
-            let text: String
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                FileHandleOutput.standardError("sipfence: cannot read \(file): \(error.localizedDescription)\n")
+                return try PolicyDocumentReader.read(contentsOf: file)
+            } catch .cannotOpen(_, let reason) {
+                FileHandleOutput.standardError("sipfence: cannot read \(file): \(reason)\n")
                 throw ExitCode(2)
-            }
-            do {
-                return try YAMLDecoder().decode(PolicyDocument.self, from: text)
             } catch {
                 FileHandleOutput.standardError("sipfence: \(file) is not a policy document: \(error)\n")
                 throw ExitCode(2)

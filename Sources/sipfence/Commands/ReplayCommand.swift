@@ -5,7 +5,6 @@ import Capture
 import Foundation
 import PolicyStore
 import SIPCore
-import Yams
 
 /// `sipfence replay`: what a policy does to recorded traffic, decided by the daemon's own
 /// admission pipeline.
@@ -107,13 +106,7 @@ struct ReplayCommand: AsyncParsableCommand {
             return (try await store.compilePolicy(), settings, (sip.maxMessageBytes, sip.maxHeaderBytes), sip.flood)
         }
         let path = policy ?? ""
-        let document: PolicyDocument
-        do {
-            document = try YAMLDecoder().decode(PolicyDocument.self, from: try String(contentsOfFile: path, encoding: .utf8))
-        } catch {
-            FileHandleOutput.standardError("sipfence: \(path) is not a policy document: \(error)\n")
-            throw ExitCode(2)
-        }
+        let document = try PolicyCommand.Import.document(in: path)
         let store = try PolicyStore.inMemory(prefixLengthMinimums: .none)  // replay shows what the file says
         do {
             try await store.apply(document)
