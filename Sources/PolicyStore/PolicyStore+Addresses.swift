@@ -142,31 +142,41 @@ extension PolicyStore {
         }
     }
 
-    /// Inserts an entry. `checked: false` skips the existence and uniqueness queries for
-    /// callers that know the answers; the schema still enforces both.
+    /// Inserts an entry, after checking that its list exists and lacks the prefix (with
+    /// useful errors; the schema enforces both as well).
     static func insertAddress(
-        _ db: Database, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64,
-        checked: Bool = true
+        _ db: Database, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64
     ) throws {
         try sid.require(.ipAddress)
-        if checked {
-            _ = try fetchList(db, list, account: account)
-            try requireUnlistedPrefix(db, prefix, list: list, except: nil)
-        }
-        // A cached statement: compiling the INSERT (and the journal's trigger on it) for
-        // each entry was most of a large import's time.
+        _ = try fetchList(db, list, account: account)
+        try requireUnlistedPrefix(db, prefix, list: list, except: nil)
+        try insertAddress(
+            using: addressInsertion(db), sid: sid, account: account, list: list, friendlyName: friendlyName, prefix: prefix,
+            at: time)
+    }
+
+    /// The statement that inserts an address, compiled once per connection: compiling the
+    /// INSERT (and the journal's trigger on it) for each entry was most of a large import's
+    /// time. A large import holds it across its rows.
+    static func addressInsertion(_ db: Database) throws -> Statement {
         try db.cachedStatement(
             sql: """
                 INSERT INTO ip_address (
                     sid, account_sid, ip_access_control_list_sid, friendly_name, network, prefix_length, date_created,
                     date_updated)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                sid.rawValue, account.rawValue, list.rawValue, friendlyName, prefix.storedNetwork, prefix.length, time,
-                time,
-            ])
+                """)
+    }
+
+    /// Inserts an address with `statement` (``addressInsertion(_:)``), unchecked: the
+    /// caller knows the list exists and lacks the prefix; the schema still enforces both.
+    static func insertAddress(
+        using statement: Statement, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64
+    ) throws {
+        statement.setUncheckedArguments([
+            sid.rawValue, account.rawValue, list.rawValue, friendlyName, prefix.storedNetwork, prefix.length, time, time,
+        ])
+        try statement.execute()
     }
 
     /// Writes `entry`'s friendly name and prefix if they differ from what is stored.

@@ -404,13 +404,14 @@ extension PolicyStore {
         // new list, in runs between existing keys otherwise — instead of at random pages: at
         // a million entries, random order made the import bound by SQLite's page writes.
         created.sort { list.addresses[$0].prefix < list.addresses[$1].prefix }
+        let insertion = try addressInsertion(db)
         for (sid, position) in zip(SID.randomAscending(.ipAddress, count: created.count), created) {
             let address = list.addresses[position]
             // The list exists and lacks the prefix (checked above and in the document),
             // so the per-row checks of `insertAddress` would only slow large imports.
             try insertAddress(
-                db, sid: sid, account: account, list: listSID, friendlyName: address.friendlyName,
-                prefix: address.prefix, at: time, checked: false)
+                using: insertion, sid: sid, account: account, list: listSID, friendlyName: address.friendlyName,
+                prefix: address.prefix, at: time)
             counts.created += 1
         }
         if prune {

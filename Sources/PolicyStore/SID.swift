@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A Twilio-style string identifier: a two-letter prefix naming the kind of record
 /// followed by 32 lowercase hexadecimal digits, such as `SD0123456789abcdef0123456789abcdef`.
 ///
@@ -60,11 +64,9 @@ public struct SID: Hashable, Sendable, Comparable {
 
     /// A new SID of `kind` made from 128 bits of `generator`.
     public static func random(_ kind: Kind, using generator: inout some RandomNumberGenerator) -> SID {
-        let high = generator.next()
-        let low = generator.next()
-        let digits = hex(high) + hex(low)
-        // Two UInt64 always give 32 hex digits, which `init(_:kind:)` accepts.
-        return SID(kind: kind, uncheckedDigits: digits)
+        let high: UInt64 = generator.next()
+        let low: UInt64 = generator.next()
+        return SID(kind: kind, value: UInt128(high) << 64 | UInt128(low))
     }
 
     /// A new SID of `kind` from the system's cryptographic random source (`getrandom(2)` on
@@ -76,25 +78,34 @@ public struct SID: Hashable, Sendable, Comparable {
 
     /// `count` new SIDs of `kind` from the system's random source, in ascending order:
     /// for inserting many records at the ends of the indexes keyed by SID. The SIDs are
-    /// made as they are read; only their 128-bit values are held meanwhile.
+    /// made as they are read; only their 128-bit values are held meanwhile. The random
+    /// bits come in bulk from glibc's `arc4random_buf` (ChaCha20 keyed from `getrandom(2)`):
+    /// a value at a time was two system calls per SID, a second of a million-address import.
     static func randomAscending(_ kind: Kind, count: Int) -> LazyMapSequence<[UInt128], SID> {
-        var generator = SystemRandomNumberGenerator()
-        let values = (0..<count).map { _ in UInt128(generator.next()) << 64 | UInt128(generator.next()) }.sorted()
-        // Fixed-width hex digits sort as the values do.
-        return values.lazy.map { value in
-            SID(kind: kind, uncheckedDigits: hex(UInt64(truncatingIfNeeded: value >> 64)) + hex(UInt64(truncatingIfNeeded: value)))
+        var values = [UInt128](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { bytes in
+            if let start = bytes.baseAddress { arc4random_buf(start, bytes.count) }
         }
+        values.sort()
+        // Fixed-width hex digits sort as the values do.
+        return values.lazy.map { value in SID(kind: kind, value: value) }
     }
 
-    private init(kind: Kind, uncheckedDigits digits: String) {
-        self.rawValue = kind.rawValue + digits
+    /// The SID of `kind` whose digits are `value` in 32 hex digits.
+    private init(kind: Kind, value: UInt128) {
+        let prefix = kind.rawValue.utf8
+        self.rawValue = String(unsafeUninitializedCapacity: prefix.count + 32) { buffer in
+            var index = buffer.initialize(fromContentsOf: prefix)
+            for shift in stride(from: 124, through: 0, by: -4) {
+                buffer[index] = Self.hexDigits[Int(truncatingIfNeeded: value >> UInt128(shift)) & 0xF]
+                index += 1
+            }
+            return index
+        }
         self.kind = kind
     }
 
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Orders by text, which is the order lists are paged in.
     public static func < (lhs: SID, rhs: SID) -> Bool {
