@@ -6,12 +6,16 @@ extension IPAddress {
     /// one `::` and an optional trailing dotted quad; brackets and zone indexes are not
     /// part of an address and are refused.
     public init(_ text: some StringProtocol) throws(IPAddressParseError) {
-        let bytes = Array(text.utf8)
+        try self.init(utf8: Array(text.utf8)[...])
+    }
+
+    /// Parses an address from the UTF-8 of its text (see ``init(_:)``).
+    init(utf8 bytes: ArraySlice<UInt8>) throws(IPAddressParseError) {
         guard !bytes.isEmpty else { throw .empty }
         if bytes.contains(UInt8(ascii: ":")) {
-            self.init(ipv6: try Self.parseIPv6(bytes))
+            self.init(ipv6: try Self.parseIPv6(Array(bytes)))
         } else {
-            self.init(ipv4: try Self.parseIPv4(bytes[...], offset: 0))
+            self.init(ipv4: try Self.parseIPv4(bytes, offset: 0))
         }
     }
 
@@ -31,7 +35,9 @@ extension IPAddress {
             if atEnd || bytes[index] == UInt8(ascii: ".") {
                 let part = bytes[partStart..<index]
                 let position = offset + partStart - bytes.startIndex
-                let partText = String(decoding: part, as: UTF8.self)
+                // The part's text only for a message: this runs for each of a million
+                // addresses a policy import may hold.
+                var partText: String { String(decoding: part, as: UTF8.self) }
                 guard !part.isEmpty, part.count <= 3 else {
                     throw .invalidIPv4Octet(partText, position: position)
                 }

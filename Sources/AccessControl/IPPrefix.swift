@@ -38,17 +38,19 @@ public struct IPPrefix: Hashable, Sendable {
     ///
     /// Host bits set under the length are cleared (see the type's documentation).
     public init(_ text: some StringProtocol) throws(IPAddressParseError) {
-        guard let slash = text.firstIndex(of: "/") else {
-            self.init(host: try IPAddress(text))
+        // On the text's bytes: a policy import parses a million of these.
+        let bytes = Array(text.utf8)
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else {
+            self.init(host: try IPAddress(utf8: bytes[...]))
             return
         }
-        let address = try IPAddress(text[..<slash])
-        let lengthText = text[text.index(after: slash)...]
+        let address = try IPAddress(utf8: bytes[..<slash])
+        let lengthDigits = bytes[(slash + 1)...]
         let maximum = address.family.bitWidth
-        guard !lengthText.isEmpty, lengthText.count <= 3, lengthText.utf8.allSatisfy(isDecimalDigit),
-            let length = Int(lengthText), length <= maximum
+        guard !lengthDigits.isEmpty, lengthDigits.count <= 3, lengthDigits.allSatisfy(isDecimalDigit),
+            case let length = lengthDigits.reduce(0, { $0 * 10 + Int($1 - UInt8(ascii: "0")) }), length <= maximum
         else {
-            throw .invalidPrefixLength(String(lengthText), maximum: maximum)
+            throw .invalidPrefixLength(String(decoding: lengthDigits, as: UTF8.self), maximum: maximum)
         }
         try self.init(address: address, length: length)
     }

@@ -29,6 +29,8 @@ struct IPPrefixTests {
             ("10.0.0.0/2a", .invalidPrefixLength("2a", maximum: 32)),
             ("::/129", .invalidPrefixLength("129", maximum: 128)),
             ("::/1000", .invalidPrefixLength("1000", maximum: 128)),
+            ("10.0.0.0/99999999999999999999999", .invalidPrefixLength("99999999999999999999999", maximum: 32)),
+            ("10.0.0.0/8/8", .invalidPrefixLength("8/8", maximum: 32)),
             ("10.0.0/8", .wrongNumberOfIPv4Octets(3)),
         ]
     )
