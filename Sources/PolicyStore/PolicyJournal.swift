@@ -106,6 +106,49 @@ enum PolicyJournal {
         return statements
     }
 
+    /// The per-row address triggers, set aside for the rest of a write that is journaled
+    /// as one `reload` (``markReload(_:)``): they would journal nothing for it, yet SQLite
+    /// runs a trigger program for each row, which was a fifth of a million-address import.
+    ///
+    /// ``suspend()`` drops them the first time a bulk step is about to write addresses, and
+    /// ``restore()``, called before the write ends, creates them again from their stored
+    /// definitions. Both happen inside the write's transaction, so no other connection ever
+    /// sees the store without them; when the write fails, its rollback restores them.
+    final class AddressTriggerSuspension {
+        private static let names = [
+            "policy_change_address_insert", "policy_change_address_delete", "policy_change_address_update",
+        ]
+        private let db: Database
+        private var dropped: [String]?
+
+        /// A suspension for the write `db` is in, which must be marked as a reload.
+        init(_ db: Database) {
+            self.db = db
+        }
+
+        /// Drops the address triggers, once.
+        func suspend() throws {
+            guard dropped == nil else { return }
+            let reloading = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM policy_change WHERE generation = \(pending) AND kind = 'reload')")
+            guard reloading == true else { return }  // only a write the journal already calls a reload
+            let names = Self.names.map { "'\($0)'" }.joined(separator: ", ")
+            dropped = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(names))")
+            for name in Self.names {
+                try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)")
+            }
+        }
+
+        /// Creates the dropped triggers again.
+        func restore() throws {
+            guard let definitions = dropped else { return }
+            for definition in definitions {
+                try db.execute(sql: definition)
+            }
+            dropped = nil
+        }
+    }
+
     /// Leaves a `reload` row for the pending generation before a write's statements, so
     /// that the triggers journal nothing more for it.
     static func markReload(_ db: Database) throws {

@@ -46,13 +46,14 @@ extension PolicyStore {
         let time = timestamp()
         // A large document is journaled as one reload, not address by address.
         let addressCount = accounts.reduce(0) { $0 + $1.lists.reduce(0) { $0 + $1.addresses.count } }
-        let (counts, generation) = try await writeReportingGeneration(
-            journaledAsReload: addressCount > PolicyJournal.collapseThreshold
-        ) { db in
+        let journaledAsReload = addressCount > PolicyJournal.collapseThreshold
+        let (counts, generation) = try await writeReportingGeneration(journaledAsReload: journaledAsReload) { db in
+            let bulk = journaledAsReload ? PolicyJournal.AddressTriggerSuspension(db) : nil
             var counts = ApplyCounts()
             for account in accounts {
-                try Self.apply(account, prune: prune, db: db, at: time, counts: &counts)
+                try Self.apply(account, prune: prune, db: db, at: time, counts: &counts, bulk: bulk)
             }
+            try bulk?.restore()
             return counts
         }
         return PolicyApplyResult(
@@ -184,7 +185,8 @@ extension PolicyStore {
     }
 
     private static func apply(
-        _ account: ParsedPolicyDocument.Account, prune: Bool, db: Database, at time: Int64, counts: inout ApplyCounts
+        _ account: ParsedPolicyDocument.Account, prune: Bool, db: Database, at time: Int64, counts: inout ApplyCounts,
+        bulk: PolicyJournal.AddressTriggerSuspension?
     ) throws {
         let accountText = account.sid.rawValue
 
@@ -224,7 +226,8 @@ extension PolicyStore {
             }
             listSIDs.append(sid)
             claimedLists.insert(sid)
-            try applyAddresses(list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts)
+            try applyAddresses(
+                list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts, bulk: bulk)
         }
 
         let explicitCredentialListSIDs = Set(account.credentialLists.compactMap(\.sid))
@@ -377,7 +380,7 @@ extension PolicyStore {
 
     private static func applyAddresses(
         _ list: ParsedPolicyDocument.List, to listSID: SID, account: SID, prune: Bool, db: Database, at time: Int64,
-        counts: inout ApplyCounts
+        counts: inout ApplyCounts, bulk: PolicyJournal.AddressTriggerSuspension?
     ) throws {
         var stored: [IPPrefix: IPAddressRecord] = [:]
         for row in try Row.fetchAll(
@@ -404,6 +407,7 @@ extension PolicyStore {
         // new list, in runs between existing keys otherwise — instead of at random pages: at
         // a million entries, random order made the import bound by SQLite's page writes.
         created.sort { list.addresses[$0].prefix < list.addresses[$1].prefix }
+        if !created.isEmpty || (prune && !stored.isEmpty) { try bulk?.suspend() }
         let insertion = try addressInsertion(db)
         for (sid, position) in zip(SID.randomAscending(.ipAddress, count: created.count), created) {
             let address = list.addresses[position]

@@ -261,6 +261,53 @@ struct PolicyTrackerTests {
         #expect(tracker.policy.decide(domain: Fixtures.domain("bulk.example.com"), source: Fixtures.address("127.0.0.2")).isAdmitted)
     }
 
+    /// The address triggers' stored definitions, by name.
+    private func addressTriggers() async throws -> [String: String] {
+        try await store.read { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'policy_change_address_%'"
+                ).map { ($0[0] as String, $0[1] as String) })
+        }
+    }
+
+    @Test("a bulk write sets the address triggers aside only when it is journaled as a reload, and gets them back, even when it fails")
+    func addressTriggersComeBack() async throws {
+        let installed = try await addressTriggers()
+        #expect(installed.count == 3)
+        struct Abort: Error {}
+        // Failed after the triggers were dropped: the rollback brings them back.
+        await #expect(throws: Abort.self) {
+            try await store.write { db in
+                try PolicyJournal.markReload(db)
+                let suspension = PolicyJournal.AddressTriggerSuspension(db)
+                try suspension.suspend()
+                let left = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name LIKE 'policy_change_address_%'")
+                #expect(left == 0)
+                throw Abort()
+            }
+        }
+        #expect(try await addressTriggers() == installed)
+        // Not marked as a reload: nothing is set aside, so every row is still journaled.
+        try await store.write { db in
+            try PolicyJournal.AddressTriggerSuspension(db).suspend()
+            let left = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name LIKE 'policy_change_address_%'")
+            #expect(left == 3)
+        }
+        // A large import restores them as they were.
+        try await store.apply(
+            PolicyDocument(accounts: [
+                .init(
+                    sid: Fixtures.alice.rawValue,
+                    ipAccessControlLists: [
+                        .init(
+                            friendlyName: "bulk",
+                            ipAddresses: (0...PolicyJournal.collapseThreshold).map { PolicyDocument.Address(ipAddress: "10.0.\($0 >> 8).\($0 & 255)") })
+                    ])
+            ]))
+        #expect(try await addressTriggers() == installed)
+    }
+
     @Test("a tracker behind the journal's floor reloads")
     func prunedJournalReloads() async throws {
         var tracker = try await PolicyTracker(compiling: store)
