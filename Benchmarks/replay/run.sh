@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Measures `sipfence replay` (release build) on a synthetic capture of N messages
-# (default 200,000), beside `tcpdump -r` reading the same file as the same-run baseline.
+# (default 200,000) beside two same-run baselines on the same file: the C floor harness
+# (Benchmarks/versus-kamailio/floor, --pcap: sipfence's per-message work done in C with
+# libosip2, answers built but not sent) and `tcpdump -r`.
 # Replayed with --no-flood-limits: the synthetic load comes from few sources at a rate no caller has;
 # the figure is the admission pipeline's, not what the flood limits would drop.
+# Figures are CPU seconds (user + system, best of three) and their ratios.
 # Usage: Benchmarks/replay/run.sh [MESSAGES]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,22 +13,30 @@ messages=${1:-200000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 swift build -c release --product sipfence >/dev/null
+gcc -O2 -Wall -Wextra -o "$work/sipfence-floor" Benchmarks/versus-kamailio/floor/sipfence-floor.c -losipparser2 -losip2
 python3 Benchmarks/replay/make-capture.py "$work/bench.pcap" "$messages"
 policy=Tests/Fixtures/captures/policy.yaml
 
-seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N); echo "$end - $start" | bc; }
+cpu() {  # CPU seconds (user + system) of one run of "$@"
+    /usr/bin/time -f '%U %S' -o "$work/time" "$@" >/dev/null 2>&1
+    awk '{ printf "%.3f\n", $1 + $2 }' "$work/time"
+}
 best() {  # best of 3 runs
     local best=""
     for _ in 1 2 3; do
-        local t; t=$(seconds "$@")
+        local t; t=$(cpu "$@")
         if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
     done
     echo "$best"
 }
 replay=$(best .build/release/sipfence replay --no-flood-limits --policy "$policy" "$work/bench.pcap")
-baseline=$(best tcpdump -r "$work/bench.pcap" -n)
+# The floor admits the policy's one admitted caller (127.0.0.2) and answers the rest.
+floor=$(best "$work/sipfence-floor" --pcap "$work/bench.pcap" 127.0.0.2/32)
+tcpdump=$(best tcpdump -r "$work/bench.pcap" -n)
+per() { echo "scale=2; $1 * 1000000 / $messages" | bc; }
 echo "messages: $messages"
-echo "sipfence replay: ${replay}s, $(echo "$messages / $replay" | bc) messages/s"
-echo "baseline tcpdump -r: ${baseline}s, $(echo "$messages / $baseline" | bc) packets/s"
-echo "ratio replay/tcpdump time: $(echo "scale=2; $replay / $baseline" | bc)"
+echo "sipfence replay: ${replay} s CPU, $(per "$replay") us per message, $(echo "$messages / $replay" | bc) messages/s"
+echo "C floor --pcap:  ${floor} s CPU, $(per "$floor") us per message"
+echo "tcpdump -r:      ${tcpdump} s CPU, $(per "$tcpdump") us per packet"
+echo "ratio sipfence/floor: $(echo "scale=2; $replay / $floor" | bc)   sipfence/tcpdump: $(echo "scale=2; $replay / $tcpdump" | bc)"
 .build/release/sipfence replay --no-flood-limits --policy "$policy" "$work/bench.pcap" | tail -6

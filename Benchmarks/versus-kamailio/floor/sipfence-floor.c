@@ -17,6 +17,11 @@
  * Run:   ./sipfence-floor 127.0.0.1 5099 [allowed-prefix, default 192.0.2.0/24]
  *        prints "listening udp IP:PORT" once bound; SIGTERM/SIGINT stops it and
  *        prints "floor: N datagrams, M answered, K dropped, E malformed" on stderr.
+ * Or:    ./sipfence-floor --pcap FILE [allowed-prefix]
+ *        the same work on each IPv4 UDP packet of a classic pcap (Ethernet or raw IP
+ *        link), answers built but not sent: the floor of `sipfence replay` on the
+ *        same capture (Benchmarks/replay/run.sh). Prints the counts and the CPU time
+ *        per message (CLOCK_PROCESS_CPUTIME_ID, reading the file included).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +35,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <osipparser2/osip_parser.h>
@@ -395,7 +401,102 @@ static int parse_prefix(const char *s) {
     return 0;
 }
 
+/* ---------- replay of a capture ---------- */
+
+static uint32_t rd32(const unsigned char *p, int swap) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return swap ? __builtin_bswap32(v) : v;
+}
+
+static int replay_pcap(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror("floor: open");
+        return 1;
+    }
+    unsigned char header[24];
+    if (fread(header, 1, sizeof header, f) != sizeof header) {
+        fprintf(stderr, "floor: %s: too short for a pcap\n", path);
+        fclose(f);
+        return 1;
+    }
+    uint32_t magic;
+    memcpy(&magic, header, 4);
+    int swap;
+    if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du) swap = 0;
+    else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u) swap = 1;
+    else {
+        fprintf(stderr, "floor: %s: not a classic pcap\n", path);
+        fclose(f);
+        return 1;
+    }
+    uint32_t link = rd32(header + 20, swap) & 0xffff;
+    size_t link_header = link == 1 ? 14 : link == 101 ? 0 : (size_t)-1; /* Ethernet, raw IP */
+    if (link_header == (size_t)-1) {
+        fprintf(stderr, "floor: %s: link type %u is not Ethernet or raw IP\n", path, link);
+        fclose(f);
+        return 1;
+    }
+    static unsigned char packet[RECV_SIZE + 128];
+    static char out[OUT_SIZE];
+    unsigned long long n_messages = 0, n_other = 0;
+    for (;;) {
+        unsigned char record[16];
+        if (fread(record, 1, sizeof record, f) != sizeof record) break;
+        uint32_t caplen = rd32(record + 8, swap);
+        if (caplen > sizeof packet) {
+            fprintf(stderr, "floor: %s: a record of %u bytes\n", path, caplen);
+            break;
+        }
+        if (fread(packet, 1, caplen, f) != caplen) break;
+        const unsigned char *ip = packet + link_header;
+        size_t left = caplen > link_header ? caplen - link_header : 0;
+        if (link == 1 && (caplen < 14 || packet[12] != 0x08 || packet[13] != 0x00)) { n_other++; continue; }
+        if (left < 20 || (ip[0] >> 4) != 4 || ip[9] != 17) { n_other++; continue; }
+        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+        if (left < ihl + 8) { n_other++; continue; }
+        const unsigned char *udp = ip + ihl;
+        size_t udp_len = ((size_t)udp[4] << 8) | udp[5];
+        if (udp_len < 8 || udp_len > left - ihl) { n_other++; continue; }
+        struct sockaddr_in src = {0};
+        src.sin_family = AF_INET;
+        memcpy(&src.sin_addr.s_addr, ip + 12, 4);
+        memcpy(&src.sin_port, udp, 2);
+        n_messages++;
+        size_t out_len = 0;
+        switch (handle((const char *)(udp + 8), udp_len - 8, &src, out, &out_len)) {
+        case V_MALFORMED: n_malformed++; break;
+        case V_DROP:
+        case V_ABSORBED: n_dropped++; break;
+        case V_ANSWER: n_answered++; break;
+        }
+    }
+    fclose(f);
+    struct timespec cpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    double seconds = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+    printf("floor replay: %llu messages (%llu other packets), %llu answered, %llu dropped, %llu malformed\n",
+           n_messages, n_other, n_answered, n_dropped, n_malformed);
+    printf("floor replay: %.3f s CPU, %.2f us per message\n", seconds,
+           n_messages ? seconds * 1e6 / (double)n_messages : 0.0);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--pcap") == 0) {
+        if (argc > 4 || parse_prefix(argc == 4 ? argv[3] : "192.0.2.0/24") != 0) {
+            fprintf(stderr, "usage: %s --pcap FILE [ALLOWED_PREFIX]\n", argv[0]);
+            return 2;
+        }
+        for (int level = TRACE_LEVEL0; level < END_TRACE_LEVEL; level++)
+            osip_trace_disable_level((osip_trace_level_t)level);
+        if (parser_init() != 0) {
+            fprintf(stderr, "floor: parser_init failed\n");
+            return 1;
+        }
+        return replay_pcap(argv[2]);
+    }
     if (argc < 3 || argc > 4) {
         fprintf(stderr, "usage: %s IPV4 PORT [ALLOWED_PREFIX (default 192.0.2.0/24)]\n", argv[0]);
         return 2;
