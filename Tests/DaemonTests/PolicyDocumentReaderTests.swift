@@ -217,6 +217,43 @@ struct PolicyDocumentReaderTests {
         }
     }
 
+    /// A fixed-seed generator (SplitMix64), so that a failure names a reproducible case.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("mutated documents are read or refused, never crash, and agree with Yams whenever both read them")
+    func mutations() throws {
+        let seeds = Self.documents.keys.sorted().compactMap { Self.documents[$0] }.map { Array($0.utf8) }
+        let alphabet = Array(":-[]{},#&*!|>'\"\n \t?%@`~0123456789abcdefsyntrue".utf8)
+        var generator = SplitMix64(state: 11)
+        var read = 0
+        for round in 0..<3_000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = alphabet.randomElement(using: &generator) ?? 0x20
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0x20, at: index)
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let ours = try? PolicyDocumentReader.read(yaml: text)
+            guard let ours, let theirs = try? YAMLDecoder().decode(PolicyDocument.self, from: text) else { continue }
+            read += 1
+            #expect(ours == theirs, "round \(round): \(String(reflecting: text))")
+        }
+        #expect(read > 100, "most mutations still read: the comparison ran")
+    }
+
     @Test("a file that cannot be opened is named with the reason")
     func missingFile() {
         #expect(throws: PolicyDocumentReadError.cannotOpen("/nonexistent/policy.yaml", reason: "No such file or directory")) {

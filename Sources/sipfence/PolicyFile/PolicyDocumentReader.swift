@@ -6,7 +6,7 @@ import PolicyStore
 /// most of `policy import`'s time).
 ///
 /// It reads what Yams' decoding of ``PolicyDocument`` reads: every scalar is text where
-/// text is wanted; a null (`~`, `null`, nothing) is an absent value; booleans are
+/// text is wanted; a plain null (`~`, `null`, nothing) is an absent value; booleans are
 /// YAML 1.1's plain `true`/`yes`/`on` and `false`/`no`/`off` in any case; keys it does not
 /// know are skipped. Unlike it, aliases are refused, and every error names its line,
 /// column and document path.
@@ -269,7 +269,7 @@ struct PolicyDocumentReader {
     private mutating func optionalBool(_ event: YAMLEvent) throws(PolicyDocumentReadError) -> Bool? {
         let scalar = try scalar(event)
         if scalar.isNull { return nil }
-        if scalar.isPlainUntagged || scalar.tag == "tag:yaml.org,2002:bool" {
+        if scalar.mayBeBoolean {
             switch scalar.text.lowercased() {
             case "true", "yes", "on": return true
             case "false", "no", "off": return false

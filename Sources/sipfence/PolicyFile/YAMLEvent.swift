@@ -10,23 +10,28 @@ struct YAMLEvent {
     }
 
     /// A scalar's text and how it was written, which decides what it may mean (YAML 1.1
-    /// §10.3: only a plain scalar without a tag is a null, a boolean or a number).
+    /// §10.3: a quoted or block scalar is always text).
     struct Scalar {
         var text: String
-        /// Written plain (not quoted, not a block scalar) and without an explicit tag.
-        var isPlainUntagged: Bool
-        /// The explicit tag, if any (`tag:yaml.org,2002:null` for `!!null`).
+        /// Written plain: not quoted, not a block scalar.
+        var isPlain: Bool
+        /// The explicit tag, if any (`tag:yaml.org,2002:str` for `!!str`).
         var tag: String?
 
-        /// Whether the scalar is YAML's null: `~`, `null`, `Null`, `NULL`, nothing at all,
-        /// or tagged `!!null`.
+        /// Whether the scalar is YAML's null: a plain `~`, `null`, `Null`, `NULL` or
+        /// nothing at all (as Yams reads it, whatever its tag).
         var isNull: Bool {
-            if tag == "tag:yaml.org,2002:null" { return true }
-            guard isPlainUntagged else { return false }
+            guard isPlain else { return false }
             switch text {
             case "", "~", "null", "Null", "NULL": return true
             default: return false
             }
+        }
+
+        /// Whether the scalar may be a boolean: plain and not tagged `!!str`, or tagged
+        /// `!!bool` (as Yams reads it).
+        var mayBeBoolean: Bool {
+            (isPlain && tag != "tag:yaml.org,2002:str") || tag == "tag:yaml.org,2002:bool"
         }
     }
 

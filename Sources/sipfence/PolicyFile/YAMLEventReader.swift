@@ -80,8 +80,7 @@ final class YAMLEventReader {
                 String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
             } ?? ""
             let tag = scalar.tag.map { String(cString: $0) }
-            let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && tag == nil
-            kind = .scalar(YAMLEvent.Scalar(text: text, isPlainUntagged: plain, tag: tag))
+            kind = .scalar(YAMLEvent.Scalar(text: text, isPlain: scalar.style == YAML_PLAIN_SCALAR_STYLE, tag: tag))
         default:
             throw .syntax(mark, problem: "an event libyaml does not name")
         }
