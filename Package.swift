@@ -121,6 +121,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // YAML for the configuration and policy export; policy files are read event
+                // by event with Yams' own libyaml module (CYaml), which Yams offers no API for.
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSwift6
