@@ -48,12 +48,14 @@ extension PolicyStore {
         let addressCount = accounts.reduce(0) { $0 + $1.lists.reduce(0) { $0 + $1.addresses.count } }
         let journaledAsReload = addressCount > PolicyJournal.collapseThreshold
         let (counts, generation) = try await writeReportingGeneration(journaledAsReload: journaledAsReload) { db in
-            let bulk = journaledAsReload ? PolicyJournal.AddressTriggerSuspension(db) : nil
+            var context = ApplyContext(
+                newAddressSIDs: SID.randomAscending(.ipAddress, count: addressCount).makeIterator(),
+                triggers: journaledAsReload ? PolicyJournal.AddressTriggerSuspension(db) : nil)
             var counts = ApplyCounts()
             for account in accounts {
-                try Self.apply(account, prune: prune, db: db, at: time, counts: &counts, bulk: bulk)
+                try Self.apply(account, prune: prune, db: db, at: time, counts: &counts, context: &context)
             }
-            try bulk?.restore()
+            try context.triggers?.restore()
             return counts
         }
         return PolicyApplyResult(
@@ -178,6 +180,17 @@ extension PolicyStore {
 
     // MARK: - Apply
 
+    /// What one application of a document shares across its lists.
+    private struct ApplyContext {
+        /// The SIDs new addresses take, in order: ascending across the whole document, so
+        /// that the index by SID is written at its end even when the addresses come in a
+        /// thousand lists (SIDs ascending per list only landed each list's at random
+        /// places, and a 1,000 × 1,000 import spent most of its time there).
+        var newAddressSIDs: LazyMapSequence<[UInt128], SID>.Iterator
+        /// The address triggers, when the write is journaled as one reload.
+        let triggers: PolicyJournal.AddressTriggerSuspension?
+    }
+
     private struct ApplyCounts: Sendable {
         var created = 0
         var updated = 0
@@ -186,7 +199,7 @@ extension PolicyStore {
 
     private static func apply(
         _ account: ParsedPolicyDocument.Account, prune: Bool, db: Database, at time: Int64, counts: inout ApplyCounts,
-        bulk: PolicyJournal.AddressTriggerSuspension?
+        context: inout ApplyContext
     ) throws {
         let accountText = account.sid.rawValue
 
@@ -227,7 +240,7 @@ extension PolicyStore {
             listSIDs.append(sid)
             claimedLists.insert(sid)
             try applyAddresses(
-                list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts, bulk: bulk)
+                list, to: sid, account: account.sid, prune: prune, db: db, at: time, counts: &counts, context: &context)
         }
 
         let explicitCredentialListSIDs = Set(account.credentialLists.compactMap(\.sid))
@@ -380,7 +393,7 @@ extension PolicyStore {
 
     private static func applyAddresses(
         _ list: ParsedPolicyDocument.List, to listSID: SID, account: SID, prune: Bool, db: Database, at time: Int64,
-        counts: inout ApplyCounts, bulk: PolicyJournal.AddressTriggerSuspension?
+        counts: inout ApplyCounts, context: inout ApplyContext
     ) throws {
         var stored: [IPPrefix: IPAddressRecord] = [:]
         for row in try Row.fetchAll(
@@ -402,14 +415,18 @@ extension PolicyStore {
             }
         }
         // New entries go in in prefix order, and their (random) SIDs are handed out in
-        // ascending order along it, so that the three indexes of `ip_address` (by SID, by
-        // list and SID, by list and prefix) are written in key order — at their ends for a
-        // new list, in runs between existing keys otherwise — instead of at random pages: at
-        // a million entries, random order made the import bound by SQLite's page writes.
+        // ascending order along it and across the document's lists
+        // (``ApplyContext/newAddressSIDs``), so that the three indexes of `ip_address` (by
+        // SID, by list and SID, by list and prefix) are written in key order — at their ends
+        // for a new list, in runs between existing keys otherwise — instead of at random
+        // pages: at a million entries, random order made the import bound by SQLite's page
+        // writes.
         created.sort { list.addresses[$0].prefix < list.addresses[$1].prefix }
-        if !created.isEmpty || (prune && !stored.isEmpty) { try bulk?.suspend() }
+        if !created.isEmpty || (prune && !stored.isEmpty) { try context.triggers?.suspend() }
         let insertion = try addressInsertion(db)
-        for (sid, position) in zip(SID.randomAscending(.ipAddress, count: created.count), created) {
+        for position in created {
+            // The document has at least as many addresses as it creates.
+            let sid = context.newAddressSIDs.next() ?? SID.random(.ipAddress)
             let address = list.addresses[position]
             // The list exists and lacks the prefix (checked above and in the document),
             // so the per-row checks of `insertAddress` would only slow large imports.

@@ -1,5 +1,6 @@
 import AccessControl
 import Foundation
+import GRDB
 import Testing
 
 @testable import PolicyStore
@@ -51,6 +52,19 @@ struct PolicyDocumentTests {
         #expect(
             policy.decide(domain: Fixtures.domain("closed.example.com"), source: Fixtures.address("192.0.2.1"))
                 == .reject(.noListMapped))
+    }
+
+    @Test("new addresses take SIDs ascending in the order they are written, across lists (the SID index is appended to)")
+    func ascendingAddressSIDs() async throws {
+        let store = try PolicyStore.inMemory()
+        let lists = (0..<20).map { list in
+            PolicyDocument.IPAccessControlList(
+                friendlyName: "list \(list)", ipAddresses: (0..<50).map { .init(ipAddress: "10.\(list).\(($0 * 37) % 256).0/24") })
+        }
+        try await store.apply(PolicyDocument(accounts: [.init(sid: Fixtures.alice.rawValue, ipAccessControlLists: lists)]))
+        let sids = try await store.read { db in try String.fetchAll(db, sql: "SELECT sid FROM ip_address ORDER BY rowid") }
+        #expect(sids.count == 1_000)
+        #expect(sids == sids.sorted())
     }
 
     @Test("an export applied to a fresh store recreates the same records, SIDs included")
