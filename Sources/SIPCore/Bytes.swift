@@ -51,7 +51,19 @@ extension Collection<UInt8> {
 
     /// Whether the bytes equal `text` ignoring ASCII case.
     func equalsCaseInsensitive(_ text: String) -> Bool {
-        count == text.utf8.count && zip(self, text.utf8).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
+        // On the text's contiguous UTF-8 (a literal's, or a native string's): zipping with
+        // `String.UTF8View` was 2 % of a refused call's samples.
+        if let equal = text.utf8.withContiguousStorageIfAvailable({ other in
+            var index = other.startIndex
+            for byte in self {
+                guard index < other.endIndex, byte.asciiLowercased == other[index].asciiLowercased else { return false }
+                index += 1
+            }
+            return index == other.endIndex
+        }) {
+            return equal
+        }
+        return count == text.utf8.count && zip(self, text.utf8).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
     }
 
     /// The bytes as a String (invalid UTF-8 repaired; for display and comparison only).
