@@ -242,9 +242,16 @@ private struct Parser {
             bodyLength = available
         }
         let end = bodyStart + bodyLength
+        let (requestMethod, requestURI): (String?, SIPURI?) =
+            switch parsedStartLine {
+            case .request(let method, let uri): (method, uri)
+            case .response: (nil, nil)
+            }
         return SIPMessage(
             bytes: end == input.count ? input : Array(input[..<end]),
             startLine: parsedStartLine,
+            method: requestMethod,
+            requestURI: requestURI,
             startLineRange: startLine,
             headerFields: fields,
             bodyRange: bodyStart..<end,

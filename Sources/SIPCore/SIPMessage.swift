@@ -20,6 +20,13 @@ public struct SIPMessage: Sendable {
     public let bytes: [UInt8]
     /// The start line.
     public let startLine: StartLine
+    /// The method of a request, `nil` for a response.
+    ///
+    /// Stored beside ``startLine`` (as is ``requestURI``): reading them out of the enum
+    /// copied the whole start line, URI parts and all, at every use in the pipeline.
+    public let method: String?
+    /// The Request-URI of a request, `nil` for a response.
+    public let requestURI: SIPURI?
     /// Where the start line is in ``bytes`` (without its CRLF).
     public let startLineRange: Range<Int>
     /// Every header field, in order.
@@ -46,18 +53,6 @@ public struct SIPMessage: Sendable {
     public let routes: [SIPNameAddress]
     /// Record-Route values, in order.
     public let recordRoutes: [SIPNameAddress]
-
-    /// The method of a request, `nil` for a response.
-    public var method: String? {
-        if case .request(let method, _) = startLine { return method }
-        return nil
-    }
-
-    /// The Request-URI of a request, `nil` for a response.
-    public var requestURI: SIPURI? {
-        if case .request(_, let uri) = startLine { return uri }
-        return nil
-    }
 
     /// The status code of a response, `nil` for a request.
     public var statusCode: Int? {
