@@ -139,7 +139,29 @@ extension IPAddress: CustomStringConvertible {
     }
 
     static func dottedQuad(_ value: UInt32) -> String {
-        "\(value >> 24).\((value >> 16) & 0xFF).\((value >> 8) & 0xFF).\(value & 0xFF)"
+        // Written digit by digit into one buffer (at most 15 bytes: a small string, no
+        // allocation); interpolation built it from seven pieces for every Via stamped.
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var index = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = Int((value >> UInt32(shift)) & 0xFF)
+                if octet >= 100 {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(octet / 100)
+                    index += 1
+                }
+                if octet >= 10 {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(octet / 10 % 10)
+                    index += 1
+                }
+                buffer[index] = UInt8(ascii: "0") + UInt8(octet % 10)
+                index += 1
+                if shift > 0 {
+                    buffer[index] = UInt8(ascii: ".")
+                    index += 1
+                }
+            }
+            return index
+        }
     }
 
     static func rfc5952(_ value: UInt128) -> String {

@@ -29,6 +29,19 @@ struct IPAddressTests {
         #expect(try IPAddress(expected) == address)
     }
 
+    @Test("prints every octet width in every position as decimal without leading zeros")
+    func dottedQuadWidths() throws {
+        let octets: [UInt32] = [0, 1, 9, 10, 42, 99, 100, 101, 199, 200, 249, 255]
+        for a in octets {
+            for b in octets {
+                let value = a << 24 | b << 16 | (255 - a) << 8 | (255 - b)
+                let expected = "\(a).\(b).\(255 - a).\(255 - b)"
+                #expect(IPAddress(ipv4: value).description == expected)
+                #expect(try IPAddress(expected) == IPAddress(ipv4: value))
+            }
+        }
+    }
+
     @Test(
         "refuses malformed text with the reason and position",
         arguments: [
