@@ -12,32 +12,33 @@ import Foundation
 enum Base64URL {
     /// The encoding of `bytes` (a multiple of 3 bytes long, as nonces are).
     static func encode(_ bytes: [UInt8]) -> String {
-        String(
-            Data(bytes).base64EncodedString().lazy.map { character -> Character in
-                switch character {
-                case "+": "-"
-                case "/": "_"
-                default: character
-                }
+        // On the encoded bytes: mapping `Character`s was 1 % of an admitted INVITE's cost.
+        var encoded = [UInt8](Data(bytes).base64EncodedData())
+        for index in encoded.indices {
+            switch encoded[index] {
+            case UInt8(ascii: "+"): encoded[index] = UInt8(ascii: "-")
+            case UInt8(ascii: "/"): encoded[index] = UInt8(ascii: "_")
+            default: break
             }
-        )
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     /// The bytes `text` encodes, or `nil` when it is not unpadded base64url of a whole
     /// number of 3-byte groups (a character outside the alphabet — `+`, `/` and `=`
     /// included — or a length that is not a multiple of 4).
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var standard = ""
+        var standard: [UInt8] = []
         standard.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "-": standard.append("+")
-            case "_": standard.append("/")
-            case "+", "/", "=": return nil
-            default: standard.append(character)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"): standard.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): standard.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="): return nil
+            default: standard.append(byte)
             }
         }
-        guard standard.utf8.count % 4 == 0, let data = Data(base64Encoded: standard) else { return nil }
+        guard standard.count % 4 == 0, let data = Data(base64Encoded: Data(standard)) else { return nil }
         return Array(data)
     }
 }
