@@ -127,22 +127,37 @@ struct PolicyDocumentReader {
     private mutating func ipAccessControlList(_ start: YAMLEvent) throws(PolicyDocumentReadError)
         -> PolicyDocument.IPAccessControlList
     {
+        let list = try namedList(start, entriesKey: "ip_addresses") {
+            (reader: inout Self, event: YAMLEvent) throws(PolicyDocumentReadError) in try reader.address(event)
+        }
+        return PolicyDocument.IPAccessControlList(sid: list.sid, friendlyName: list.friendlyName, ipAddresses: list.entries)
+    }
+
+    private mutating func credentialList(_ start: YAMLEvent) throws(PolicyDocumentReadError) -> PolicyDocument.CredentialList {
+        let list = try namedList(start, entriesKey: "credentials") {
+            (reader: inout Self, event: YAMLEvent) throws(PolicyDocumentReadError) in try reader.credential(event)
+        }
+        return PolicyDocument.CredentialList(sid: list.sid, friendlyName: list.friendlyName, credentials: list.entries)
+    }
+
+    /// The shape both kinds of list share: an optional `sid`, a `friendly_name`, and the
+    /// entries under `entriesKey`, each read by `entry`.
+    private mutating func namedList<Entry>(
+        _ start: YAMLEvent, entriesKey: String, _ entry: (inout Self, YAMLEvent) throws(PolicyDocumentReadError) -> Entry
+    ) throws(PolicyDocumentReadError) -> (sid: String?, friendlyName: String, entries: [Entry]) {
+        var sid: String?
         var friendlyName: String?
-        var list = PolicyDocument.IPAccessControlList(friendlyName: "")
+        var entries: [Entry] = []
         try mapping(start) { (reader: inout Self, key: String, value: YAMLEvent) throws(PolicyDocumentReadError) in
             switch key {
-            case "sid": list.sid = try reader.optionalString(value)
+            case "sid": sid = try reader.optionalString(value)
             case "friendly_name": friendlyName = try reader.string(value)
-            case "ip_addresses":
-                list.ipAddresses = try reader.sequence(value) { (reader: inout Self, event: YAMLEvent) throws(PolicyDocumentReadError) in
-                    try reader.address(event)
-                }
+            case entriesKey: entries = try reader.sequence(value, entry)
             default: try reader.skip(value)
             }
         }
         guard let friendlyName else { throw missingKey("friendly_name", in: start) }
-        list.friendlyName = friendlyName
-        return list
+        return (sid, friendlyName, entries)
     }
 
     private mutating func address(_ start: YAMLEvent) throws(PolicyDocumentReadError) -> PolicyDocument.Address {
@@ -159,25 +174,6 @@ struct PolicyDocumentReader {
         }
         guard let ipAddress else { throw missingKey("ip_address", in: start) }
         return PolicyDocument.Address(friendlyName: friendlyName, ipAddress: ipAddress, cidrPrefixLength: length)
-    }
-
-    private mutating func credentialList(_ start: YAMLEvent) throws(PolicyDocumentReadError) -> PolicyDocument.CredentialList {
-        var friendlyName: String?
-        var list = PolicyDocument.CredentialList(friendlyName: "")
-        try mapping(start) { (reader: inout Self, key: String, value: YAMLEvent) throws(PolicyDocumentReadError) in
-            switch key {
-            case "sid": list.sid = try reader.optionalString(value)
-            case "friendly_name": friendlyName = try reader.string(value)
-            case "credentials":
-                list.credentials = try reader.sequence(value) { (reader: inout Self, event: YAMLEvent) throws(PolicyDocumentReadError) in
-                    try reader.credential(event)
-                }
-            default: try reader.skip(value)
-            }
-        }
-        guard let friendlyName else { throw missingKey("friendly_name", in: start) }
-        list.friendlyName = friendlyName
-        return list
     }
 
     private mutating func credential(_ start: YAMLEvent) throws(PolicyDocumentReadError) -> PolicyDocument.Credential {
