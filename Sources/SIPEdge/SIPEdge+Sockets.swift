@@ -12,7 +12,7 @@ import Darwin
 #endif
 
 extension SIPEdge {
-    typealias StreamChannel = NIOAsyncChannel<SIPStreamWork, ByteBuffer>
+    typealias StreamChannel = NIOAsyncChannel<Delivery, ByteBuffer>
 
     /// Binds `endpoint`, facing `side`, and starts serving it in `group`.
     @discardableResult

@@ -2,18 +2,13 @@ import Admission
 import NIOCore
 import SIPCore
 
-/// What a stream connection's pipeline hands to the connection's task: a message decided
-/// on the event loop whose sending may wait (a forward to the upstream, a next hop named by
-/// DNS, another connection). The task sends them in order.
-typealias SIPStreamWork = SIPEdge.Delivery
-
 /// Decides a stream connection's messages where they are framed: on its event loop, with
 /// no hop to the connection's task for what sipfence answers itself.
 ///
 /// Each message is screened and decided (``SIPEdge/admit(_:from:oversized:)``) as it is
 /// framed. An answer that goes back on this connection — a 403, a 400, a 513 — and the
 /// pong to a keep-alive are written at once, with one flush per read burst; anything else
-/// goes to the connection's task (``SIPStreamWork/deliver(_:)``), which sends it in order.
+/// goes to the connection's task (a ``SIPEdge/Delivery``), which sends it in order.
 /// A source banned by its own message, and a stream that cannot go on (a message too
 /// large, a Content-Length that cannot frame it), are closed here.
 ///
@@ -27,7 +22,9 @@ typealias SIPStreamWork = SIPEdge.Delivery
 /// Benchmarks/README.md, "sipfence versus Kamailio").
 final class SIPStreamHandler: ChannelDuplexHandler {
     typealias InboundIn = SIPStreamEvent
-    typealias InboundOut = SIPStreamWork
+    /// A message decided here whose sending may wait (a forward to the upstream, a next hop
+    /// named by DNS, another connection): the connection's task sends them in order.
+    typealias InboundOut = SIPEdge.Delivery
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 

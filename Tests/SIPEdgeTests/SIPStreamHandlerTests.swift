@@ -53,7 +53,7 @@ struct SIPStreamHandlerTests {
             let second = SIPEdgeTests.invite(via: "TCP 127.0.0.3:5062", callID: "held-2")
             try channel.writeInbound(ByteBuffer(string: first + "\r\n\r\n" + second))
             #expect(try Self.written(channel).isEmpty, "nothing is decided before the connection is registered")
-            #expect(try channel.readInbound(as: SIPStreamWork.self) == nil, "and nothing goes to the task")
+            #expect(try channel.readInbound(as: SIPEdge.Delivery.self) == nil, "and nothing goes to the task")
 
             channel.pipeline.fireUserInboundEventTriggered(SIPStreamHandler.Start(source: Self.refused))
             let answers = try Self.written(channel)

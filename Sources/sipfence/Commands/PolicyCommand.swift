@@ -84,7 +84,7 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let document = try Self.document(in: file)
+            let document = try PolicyDocumentReader.document(forCommand: file)
             let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
             do {
                 let result = try await store.apply(document, prune: prune)
@@ -98,22 +98,6 @@ struct PolicyCommand: AsyncParsableCommand {
                 }
             } catch {
                 FileHandleOutput.standardError("sipfence: cannot apply \(file): \(error)\n")
-                throw ExitCode(2)
-            }
-        }
-
-        /// The policy document in `file`, read as it streams in (``PolicyDocumentReader``).
-        ///
-        /// - Throws: `ExitCode(2)`, after saying why, when the file cannot be read or is not
-        ///   a policy document.
-        static func document(in file: String) throws -> PolicyDocument {
-            do {
-                return try PolicyDocumentReader.read(contentsOf: file)
-            } catch .cannotOpen(_, let reason) {
-                FileHandleOutput.standardError("sipfence: cannot read \(file): \(reason)\n")
-                throw ExitCode(2)
-            } catch {
-                FileHandleOutput.standardError("sipfence: \(file) is not a policy document: \(error)\n")
                 throw ExitCode(2)
             }
         }

@@ -106,7 +106,7 @@ struct ReplayCommand: AsyncParsableCommand {
             return (try await store.compilePolicy(), settings, (sip.maxMessageBytes, sip.maxHeaderBytes), sip.flood)
         }
         let path = policy ?? ""
-        let document = try PolicyCommand.Import.document(in: path)
+        let document = try PolicyDocumentReader.document(forCommand: path)
         let store = try PolicyStore.inMemory(prefixLengthMinimums: .none)  // replay shows what the file says
         do {
             try await store.apply(document)
