@@ -59,7 +59,7 @@ extension AdmissionPipeline {
         of message: SIPMessage, route: RouteSet, from source: SIPSource, policy: Policy, now: UInt64
     ) -> InDialogAdmission {
         var refusal = "in_dialog_no_token"
-        let tags = [message.from.tag, message.to.tag].compactMap { $0 }
+        let tags = [message.fromTag, message.toTag].compactMap { $0 }
         for text in route.tokens {
             do {
                 let token = try DialogToken(
@@ -95,7 +95,7 @@ extension AdmissionPipeline {
         var recordRoute: [String] = []
         var path: [String] = []
         let method = message.method ?? ""
-        let createsDialog = message.to.tag == nil && Self.dialogCreatingMethods.contains(method)
+        let createsDialog = message.toTag == nil && Self.dialogCreatingMethods.contains(method)
         if createsDialog || method == "REGISTER",
             let incoming = settings.interface(source.interface)
                 ?? settings.callerInterface(source.transport, family: source.address.canonical.family)
@@ -104,7 +104,7 @@ extension AdmissionPipeline {
                 transport: source.transport, local: incoming.endpoint, remoteAddress: source.address, remotePort: source.port)
             // A Path token routes requests to the registered agent, whatever their dialog.
             let token = DialogToken.mint(
-                flow: flow, callID: createsDialog ? message.callID : "", initiatorTag: createsDialog ? message.from.tag ?? "" : "",
+                flow: flow, callID: createsDialog ? message.callID : "", initiatorTag: createsDialog ? message.fromTag ?? "" : "",
                 now: DialogToken.issueTime(now: now, maximumAge: settings.dialogTokenMaxAge), keyring: settings.digest.keyring)
             // RFC 5658: the value the upstream reaches first, then the callers' one.
             var values = [recordRouteURI(incoming, token: token)]
@@ -143,7 +143,7 @@ extension AdmissionPipeline {
         // The upstream is trusted: its token is only checked for authenticity and binding —
         // to this dialog, or (a Path token) to no dialog at all — never for age.
         // (An RFC 2543 dialog has no tags: its token was made with an empty one.)
-        let tags = [message.from.tag, message.to.tag].compactMap { $0 } + [""]
+        let tags = [message.fromTag, message.toTag].compactMap { $0 } + [""]
         let keys = { (id: UInt8) in settings.keyring(for: id, at: now) }
         let token = route.tokens.lazy.compactMap { text in
             (try? DialogToken(verifying: text, callID: message.callID, tags: tags, keys: keys))
@@ -179,7 +179,7 @@ extension AdmissionPipeline {
 
         var recordRoute: [String] = []
         let method = message.method ?? ""
-        if message.to.tag == nil && Self.dialogCreatingMethods.contains(method), let incoming = settings.upstreamInterface {
+        if message.toTag == nil && Self.dialogCreatingMethods.contains(method), let incoming = settings.upstreamInterface {
             // The flow the request goes out on, when its address is known now.
             var flow: SIPFlow?
             if case .flow(let tokenFlow, _) = destination {
@@ -191,7 +191,7 @@ extension AdmissionPipeline {
             }
             let token = flow.map { flow in
                 DialogToken.mint(
-                    flow: flow, callID: message.callID, initiatorTag: message.from.tag ?? "",
+                    flow: flow, callID: message.callID, initiatorTag: message.fromTag ?? "",
                     now: DialogToken.issueTime(now: now, maximumAge: settings.dialogTokenMaxAge), keyring: settings.digest.keyring)
             }
             recordRoute = [recordRouteURI(outgoing, token: token)]

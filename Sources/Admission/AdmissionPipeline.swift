@@ -118,7 +118,7 @@ public struct AdmissionPipeline: Sendable {
         // Read only for requests that get this far: refused INVITEs never need it.
         lazy var route = RouteSet(of: message, settings: settings)
         var authenticatingRealm: String?
-        if !fromUpstream && message.to.tag != nil {
+        if !fromUpstream && message.toTag != nil {
             // In a dialog: the Request-URI names a Contact, not a domain (§12.2.1.1).
             switch inDialogAdmission(of: message, route: route, from: source, policy: policy, now: now) {
             case .token:

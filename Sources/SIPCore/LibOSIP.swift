@@ -1,4 +1,5 @@
 import COSIP
+import Glibc
 
 /// The bridge to libosip2's header parsers. The only code in sipfence that touches C.
 ///
@@ -77,6 +78,75 @@ enum LibOSIP {
             let parameters = parameters(from.pointee.gen_params)
         else { return nil }
         return SIPNameAddress(displayName: string(from.pointee.displayname), uri: uri, parameters: parameters)
+    }
+
+    /// Checks a From/To/Contact/Route/Record-Route value exactly as ``parseNameAddress(_:uriText:)``
+    /// does, without building its Swift value: `nil` when libosip2 cannot parse it or
+    /// ``parseNameAddress(_:uriText:)`` would refuse it, else the value of its `tag`
+    /// parameter (itself `nil` when there is none). The parser keeps only the tags of
+    /// From and To; their other parts are parsed again when asked for.
+    static func checkNameAddress(_ text: UnsafePointer<CChar>) -> String?? {
+        var pointer: UnsafeMutablePointer<osip_from_t>?
+        guard osip_from_init(&pointer) == 0, let from = pointer else { return nil }
+        defer { osip_from_free(from) }
+        guard osip_from_parse(from, text) == 0, let url = from.pointee.url, isAcceptableURI(url),
+            hasNamedParameters(from.pointee.gen_params)
+        else { return nil }
+        var tag: String?
+        forEachParameter(from.pointee.gen_params) { name, value in
+            guard strcasecmp(name, "tag") == 0 else { return true }
+            tag = value.map { String(cString: $0) }
+            return false
+        }
+        return .some(tag)
+    }
+
+    /// Whether ``uri(_:text:)`` would make a ``SIPURI`` of `url`.
+    private static func isAcceptableURI(_ url: UnsafeMutablePointer<osip_uri_t>) -> Bool {
+        guard let scheme = url.pointee.scheme else { return false }
+        if let port = url.pointee.port {
+            guard let value = Int(String(cString: port)), (1...65535).contains(value) else { return false }
+        }
+        guard hasNamedParameters(url.pointee.url_params), hasNamedParameters(url.pointee.url_headers) else {
+            return false
+        }
+        if strcasecmp(scheme, "sip") == 0 || strcasecmp(scheme, "sips") == 0 {
+            guard let host = url.pointee.host, host.pointee != 0 else { return false }
+        }
+        return true
+    }
+
+    /// Whether every parameter in `list` has a name, as ``parameters(_:)`` requires.
+    private static func hasNamedParameters(_ list: osip_list_t) -> Bool {
+        var named = true
+        forEachParameter(list) { name, _ in
+            named = name.pointee != 0
+            return named
+        }
+        return named
+    }
+
+    /// Calls `body` with each parameter's name and value, in order, until it returns `false`.
+    /// A parameter without a name is passed as an empty name.
+    private static func forEachParameter(
+        _ list: osip_list_t,
+        _ body: (UnsafePointer<CChar>, UnsafePointer<CChar>?) -> Bool
+    ) {
+        var node = list.node
+        var remaining = list.nb_elt
+        while let current = node, remaining > 0 {
+            if let element = current.pointee.element?.assumingMemoryBound(to: osip_uri_param_t.self) {
+                let keepGoing: Bool
+                if let name = element.pointee.gname {
+                    keepGoing = body(name, element.pointee.gvalue)
+                } else {
+                    keepGoing = "".withCString { body($0, element.pointee.gvalue) }
+                }
+                guard keepGoing else { return }
+            }
+            node = current.pointee.next
+            remaining -= 1
+        }
     }
 
     /// Parses a URI on its own (the Request-URI).

@@ -14,10 +14,34 @@ extension SIPMessage {
     /// Content-Length) and the headers that matter are parsed by libosip2, one value at a
     /// time. On failure the error carries what is needed to answer the request with a
     /// `400` when that is possible (see ``SIPMalformedMessage``).
-    public init(parsing input: [UInt8], framing: SIPFraming) throws(SIPMalformedMessage) {
+    public convenience init(parsing input: [UInt8], framing: SIPFraming) throws(SIPMalformedMessage) {
         LibOSIP.initialize()
         var parser = Parser(input: input, framing: framing)
-        self = try parser.parse()
+        let parts = try parser.parse()
+        self.init(parts)
+    }
+
+    /// The values of every `header` field (From, To, Contact, Route or Record-Route), in
+    /// order, parsed again from the message's bytes: the parser keeps only what the
+    /// pipeline reads (see ``fromTag``). Empty when there is no such field, or for a
+    /// Contact of `*`.
+    public func nameAddresses(_ header: SIPHeaderName) -> [SIPNameAddress] {
+        let parser = Parser(input: bytes, framing: .datagram)
+        var values: [SIPNameAddress] = []
+        for field in headerFields where field.name == header {
+            // Every value was checked when the message was parsed, so this cannot fail.
+            values += (try? parser.nameAddresses(field.valueRange, header: header)) ?? []
+        }
+        return values
+    }
+
+    private convenience init(_ parts: Parser.Parts) {
+        self.init(
+            bytes: parts.bytes, startLine: parts.startLine, method: parts.method, requestURI: parts.requestURI,
+            startLineRange: parts.startLineRange, headerFields: parts.headerFields, bodyRange: parts.bodyRange,
+            vias: parts.vias, topViaRange: parts.topViaRange, fromTag: parts.fromTag, toTag: parts.toTag,
+            callID: parts.callID, cseq: parts.cseq, maxForwards: parts.maxForwards,
+            contentLength: parts.contentLength, routes: parts.routes)
     }
 }
 
@@ -100,7 +124,27 @@ private struct Parser {
         return LibOSIP.withCString(input, range, { LibOSIP.parseURI($0, uriText: "") })?.host
     }
 
-    mutating func parse() throws(SIPMalformedMessage) -> SIPMessage {
+    /// What ``parse()`` found, for ``SIPMessage``'s initialiser.
+    struct Parts {
+        var bytes: [UInt8]
+        var startLine: SIPMessage.StartLine
+        var method: String?
+        var requestURI: SIPURI?
+        var startLineRange: Range<Int>
+        var headerFields: [SIPHeaderField]
+        var bodyRange: Range<Int>
+        var vias: [SIPVia]
+        var topViaRange: Range<Int>
+        var fromTag: String?
+        var toTag: String?
+        var callID: String
+        var cseq: SIPCSeq
+        var maxForwards: Int?
+        var contentLength: Int?
+        var routes: [SIPNameAddress]
+    }
+
+    mutating func parse() throws(SIPMalformedMessage) -> Parts {
         // 1. Frame: start line, header lines, body.
         var start = 0
         while start + 1 < input.count, input[start] == .cr, input[start + 1] == .lf { start += 2 }
@@ -193,8 +237,8 @@ private struct Parser {
         guard let callIDField = single[.callID] else { throw fail(.missingHeader(.callID)) }
         guard let cseqField = single[.cseq] else { throw fail(.missingHeader(.cseq)) }
 
-        let from = try nameAddress(fromField.valueRange, header: .from)
-        let to = try nameAddress(toField.valueRange, header: .to)
+        let fromTag = try nameAddressTag(fromField.valueRange, header: .from)
+        let toTag = try nameAddressTag(toField.valueRange, header: .to)
         let callID = try parseCallID(callIDField.valueRange)
         let cseq = try parseCSeq(cseqField.valueRange)
         if case .request(let method, _) = parsedStartLine, cseq.method != method {
@@ -204,17 +248,16 @@ private struct Parser {
         if let field = single[.maxForwards] { maxForwards = try parseMaxForwards(field.valueRange) }
 
         var routes: [SIPNameAddress] = []
-        var recordRoutes: [SIPNameAddress] = []
         var contentLength: Int?
         for field in fields {
             switch field.name {
             case .route:
                 routes += try nameAddresses(field.valueRange, header: .route)
             case .recordRoute:
-                recordRoutes += try nameAddresses(field.valueRange, header: .recordRoute)
+                try checkNameAddresses(field.valueRange, header: .recordRoute)
             case .contact:
                 if input[field.valueRange] != [UInt8(ascii: "*")] {
-                    _ = try nameAddresses(field.valueRange, header: .contact)
+                    try checkNameAddresses(field.valueRange, header: .contact)
                 }
             case .date:
                 guard isRFC1123Date(field.valueRange) else {
@@ -247,7 +290,7 @@ private struct Parser {
             case .request(let method, let uri): (method, uri)
             case .response: (nil, nil)
             }
-        return SIPMessage(
+        return Parts(
             bytes: end == input.count ? input : Array(input[..<end]),
             startLine: parsedStartLine,
             method: requestMethod,
@@ -257,14 +300,13 @@ private struct Parser {
             bodyRange: bodyStart..<end,
             vias: vias,
             topViaRange: topViaRange,
-            from: from,
-            to: to,
+            fromTag: fromTag,
+            toTag: toTag,
             callID: callID,
             cseq: cseq,
             maxForwards: maxForwards,
             contentLength: contentLength,
-            routes: routes,
-            recordRoutes: recordRoutes
+            routes: routes
         )
     }
 
@@ -444,6 +486,26 @@ private struct Parser {
     /// libosip2 lets through: an unterminated or unquoted display name with separators,
     /// whitespace inside `<…>`, and a URI with `?`, `,` or `>` outside angle brackets.
     func nameAddress(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> SIPNameAddress {
+        let uriText = input[try nameAddressURI(range, header: header)].text
+        guard let value = LibOSIP.withCString(input, range, { LibOSIP.parseNameAddress($0, uriText: uriText) }) else {
+            throw fail(.malformedHeader(header, "unparsable value"))
+        }
+        return value
+    }
+
+    /// Checks a From/To/Contact/Record-Route value as ``nameAddress(_:header:)`` does and
+    /// returns only its `tag` parameter: what the pipeline reads of those headers.
+    func nameAddressTag(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> String? {
+        _ = try nameAddressURI(range, header: header)
+        guard let tag = LibOSIP.withCString(input, range, LibOSIP.checkNameAddress) else {
+            throw fail(.malformedHeader(header, "unparsable value"))
+        }
+        return tag
+    }
+
+    /// The checks of a name-addr or addr-spec value libosip2 does not make (see
+    /// ``nameAddress(_:header:)``); returns where its URI is.
+    func nameAddressURI(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> Range<Int> {
         guard !range.isEmpty else { throw fail(.malformedHeader(header, "empty value")) }
         var index = range.lowerBound
         var uriRange: Range<Int>
@@ -497,11 +559,7 @@ private struct Parser {
                 throw fail(.malformedHeader(header, "malformed parameter"))
             }
         }
-        let uriText = input[uriRange].text
-        guard let value = LibOSIP.withCString(input, range, { LibOSIP.parseNameAddress($0, uriText: uriText) }) else {
-            throw fail(.malformedHeader(header, "unparsable value"))
-        }
-        return value
+        return uriRange
     }
 
     /// Whether `range` is `*( SEMI generic-param )` (RFC 3261 §25.1): each parameter a
@@ -566,6 +624,13 @@ private struct Parser {
             values.append(try nameAddress(part, header: header))
         }
         return values
+    }
+
+    /// Checks each value of a Contact or Record-Route field, keeping nothing.
+    func checkNameAddresses(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) {
+        for part in input.splitHeaderValues(range) {
+            _ = try nameAddressTag(part, header: header)
+        }
     }
 
     func parseCallID(_ range: Range<Int>) throws(SIPMalformedMessage) -> String {

@@ -18,7 +18,7 @@ extension SIPMessage {
         }
         return secret.legacyBranch(
             via: via,
-            fromTag: from.tag ?? "",
+            fromTag: fromTag ?? "",
             callID: callID,
             cseqNumber: cseq.number,
             requestURI: requestURI?.text ?? ""
@@ -37,7 +37,7 @@ extension SIPMessage {
     /// credentials. So the part hashes only what the three have in common.
     public func loopDetectionPart(secret: SIPStatelessSecret) -> String {
         secret.loopDetectionPart(
-            fromTag: from.tag ?? "", callID: callID, requestURI: requestURI?.text ?? "", cseqNumber: cseq.number)
+            fromTag: fromTag ?? "", callID: callID, requestURI: requestURI?.text ?? "", cseqNumber: cseq.number)
     }
 
     /// Whether this request is coming back to a proxy that forwarded it before

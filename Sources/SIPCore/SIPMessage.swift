@@ -2,12 +2,17 @@
 ///
 /// The message keeps its bytes and the position of every header field, so that
 /// sipfence forwards and answers with header values copied byte-exact, and it keeps the
-/// parsed values admission and proxying need: the Request-URI, every Via, From, To,
-/// Call-ID, CSeq, Max-Forwards, Content-Length, Route and Record-Route.
+/// parsed values admission and proxying need: the Request-URI, every Via, the From and
+/// To tags, Call-ID, CSeq, Max-Forwards, Content-Length and Route. Every From, To, Contact
+/// and Record-Route value is checked too; ``nameAddresses(_:)`` reads them when asked.
 ///
 /// Create one with ``init(parsing:framing:)``; only messages that pass sipfence's
 /// validation (stricter than libosip2's, see ``SIPParseError``) become values of this type.
-public struct SIPMessage: Sendable {
+///
+/// A class, not a struct: a message is immutable once parsed, and the admission pipeline
+/// passes it through several stages; a copy is then one reference, not one retain per
+/// header value, URI and parameter list.
+public final class SIPMessage: Sendable {
     /// The first line: a request's method and Request-URI, or a response's status.
     public enum StartLine: Hashable, Sendable {
         /// A request: method (case-sensitive) and Request-URI.
@@ -37,10 +42,14 @@ public struct SIPMessage: Sendable {
     public let vias: [SIPVia]
     /// Where the top Via value is in ``bytes``.
     let topViaRange: Range<Int>
-    /// The From header.
-    public let from: SIPNameAddress
-    /// The To header.
-    public let to: SIPNameAddress
+    /// The From header's `tag` parameter (RFC 3261 §8.1.1.3), if it has one.
+    ///
+    /// From and To are checked in full when the message is parsed, but only their tags are
+    /// kept: nothing else of them decides or routes. ``nameAddresses(_:)`` parses them again.
+    public let fromTag: String?
+    /// The To header's `tag` parameter, if it has one: a request with one is inside a
+    /// dialog (RFC 3261 §12.2).
+    public let toTag: String?
     /// The Call-ID.
     public let callID: String
     /// The CSeq header.
@@ -51,8 +60,31 @@ public struct SIPMessage: Sendable {
     public let contentLength: Int?
     /// Route values, in order.
     public let routes: [SIPNameAddress]
-    /// Record-Route values, in order.
-    public let recordRoutes: [SIPNameAddress]
+
+    /// A message from its parsed parts; only the parser makes one.
+    init(
+        bytes: [UInt8], startLine: StartLine, method: String?, requestURI: SIPURI?, startLineRange: Range<Int>,
+        headerFields: [SIPHeaderField], bodyRange: Range<Int>, vias: [SIPVia], topViaRange: Range<Int>,
+        fromTag: String?, toTag: String?, callID: String, cseq: SIPCSeq, maxForwards: Int?,
+        contentLength: Int?, routes: [SIPNameAddress]
+    ) {
+        self.bytes = bytes
+        self.startLine = startLine
+        self.method = method
+        self.requestURI = requestURI
+        self.startLineRange = startLineRange
+        self.headerFields = headerFields
+        self.bodyRange = bodyRange
+        self.vias = vias
+        self.topViaRange = topViaRange
+        self.fromTag = fromTag
+        self.toTag = toTag
+        self.callID = callID
+        self.cseq = cseq
+        self.maxForwards = maxForwards
+        self.contentLength = contentLength
+        self.routes = routes
+    }
 
     /// The status code of a response, `nil` for a request.
     public var statusCode: Int? {

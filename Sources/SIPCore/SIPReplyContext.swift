@@ -95,7 +95,7 @@ extension SIPMessage {
             to: single(.to),
             callID: single(.callID),
             cseq: single(.cseq),
-            fromTag: from.tag ?? ""
+            fromTag: fromTag ?? ""
         )
     }
 
@@ -141,7 +141,7 @@ extension SIPMessage {
             status: status.code,
             reasonPhrase: status.reasonPhrase,
             receivedVia: receivedVia,
-            toTag: to.tag == nil ? context.localTag(secret: secret) : nil,
+            toTag: toTag == nil ? context.localTag(secret: secret) : nil,
             headers: headers
         )
     }
@@ -150,7 +150,7 @@ extension SIPMessage {
     /// is the one ``response(_:receivedVia:secret:)`` gave the INVITE it acknowledges,
     /// under `secret` or, during a key rotation, the `previous` one.
     public func isAcknowledgingLocalResponse(secret: SIPStatelessSecret, previous: SIPStatelessSecret? = nil) -> Bool {
-        guard method == "ACK", let tag = to.tag else { return false }
+        guard method == "ACK", let tag = toTag else { return false }
         let context = replyContext
         if tag == context.localTag(secret: secret) { return true }
         guard let previous else { return false }

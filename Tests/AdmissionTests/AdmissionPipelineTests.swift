@@ -33,7 +33,7 @@ struct AdmissionPipelineTests {
             parsing: message.response(.forbidden, receivedVia: message.topVia, secret: Fixtures.secret),
             framing: .datagram
         )
-        return try #require(response.to.tag)
+        return try #require(response.toTag)
     }
 
     // MARK: Refusals

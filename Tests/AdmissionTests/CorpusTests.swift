@@ -78,7 +78,7 @@ struct CorpusTests {
             switch corpus.section {
             case .valid:
                 let parsed = try SIPMessage(parsing: bytes, framing: .datagram)
-                if parsed.method == "INVITE" && parsed.to.tag != nil {
+                if parsed.method == "INVITE" && parsed.toTag != nil {
                     // In a dialog: no domain to check, no token, so judged by its source.
                     #expect(decision.verdict == (source == Fixtures.allowed ? .forwarded : .rejected), "\(sent)")
                 } else if parsed.method == "INVITE" {

@@ -241,7 +241,7 @@ struct DigestAdmissionTests {
 
         let challenge = Self.decide(Self.request())
         let response = try SIPMessage(parsing: try #require(challenge.outbound?.bytes), framing: .datagram)
-        let tag = try #require(response.to.tag)
+        let tag = try #require(response.toTag)
         let ack = Self.request("ACK").replacingOccurrences(
             of: "To: <sip:+14155550100@digest.example.com>", with: "To: <sip:+14155550100@digest.example.com>;tag=\(tag)"
         )

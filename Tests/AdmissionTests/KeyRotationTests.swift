@@ -35,7 +35,7 @@ struct KeyRotationTests {
         #expect(Fixtures.text(forwarded.bytes).contains("branch=z9hG4bKsf\(keyID)"))
         let refused = try #require(Self.decide(Self.before, AdmissionPipelineTests.invite, from: Fixtures.refused).outbound)
         let response = try SIPMessage(parsing: refused.bytes, framing: .datagram)
-        #expect(response.to.tag?.hasPrefix(keyID) == true)
+        #expect(response.toTag?.hasPrefix(keyID) == true)
     }
 
     @Test("a response to a request forwarded before the rotation is relayed until the rotation ends")
@@ -56,7 +56,7 @@ struct KeyRotationTests {
     @Test("the ACK of a 403 sent before the rotation is absorbed until the rotation ends")
     func ackAcrossRotation() throws {
         let refused = try #require(Self.decide(Self.before, AdmissionPipelineTests.invite, from: Fixtures.refused).outbound)
-        let tag = try #require(try SIPMessage(parsing: refused.bytes, framing: .datagram).to.tag)
+        let tag = try #require(try SIPMessage(parsing: refused.bytes, framing: .datagram).toTag)
         let ack = AdmissionPipelineTests.invite
             .replacingOccurrences(of: "INVITE sip:", with: "ACK sip:")
             .replacingOccurrences(of: "To: <sip:+14155550100@trunk.example.com>", with: "To: <sip:+14155550100@trunk.example.com>;tag=\(tag)")

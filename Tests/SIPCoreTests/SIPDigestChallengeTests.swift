@@ -67,7 +67,7 @@ struct SIPDigestChallengeTests {
         let challenges = SIPDigestChallenge.challenges(realm: "example.com", nonce: "N1", algorithms: ["SHA-256", "MD5"])
         let bytes = request.proxyAuthenticationRequired(challenges, receivedVia: via, secret: secret)
         let forbidden = String(decoding: request.response(.forbidden, receivedVia: via, secret: secret), as: UTF8.self)
-        let tag = try #require(try SIPMessage(parsing: bytes, framing: .datagram).to.tag)
+        let tag = try #require(try SIPMessage(parsing: bytes, framing: .datagram).toTag)
         #expect(
             String(decoding: bytes, as: UTF8.self) == """
                 SIP/2.0 407 Proxy Authentication Required\r

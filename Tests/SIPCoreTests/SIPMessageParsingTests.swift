@@ -47,14 +47,16 @@ struct SIPMessageParsingTests {
         #expect(message.vias[0].received == "2001:db8::9" && message.vias[0].responsePort == .absent)
         #expect(message.vias[1].host == "proxy.example.net" && message.vias[1].port == nil && message.vias[1].knownTransport == .tcp)
         #expect(message.vias[2].responsePort == .filled(5999))
-        #expect(message.from.displayName == "\"Bob, \\\"the\\\" builder\"" || message.from.displayName?.contains("Bob") == true)
-        #expect(message.from.tag == "abc" && message.to.tag == nil)
-        #expect(message.to.uri.user == "alice")
+        let from = try #require(message.nameAddresses(.from).first)
+        #expect(from.displayName == "\"Bob, \\\"the\\\" builder\"" || from.displayName?.contains("Bob") == true)
+        #expect(from.tag == message.fromTag)
+        #expect(message.fromTag == "abc" && message.toTag == nil)
+        #expect(message.nameAddresses(.to).map(\.uri.user) == ["alice"])
         #expect(message.callID == "1234@example.net")
         #expect(message.cseq == SIPCSeq(number: 7, method: "OPTIONS"))
         #expect(message.maxForwards == 9 && message.contentLength == 0)
         #expect(message.routes.map(\.uri.host) == ["p1.example.net", "p2.example.net"])
-        #expect(message.recordRoutes.first?.uri.text == "sip:rr.example.net;lr")
+        #expect(message.nameAddresses(.recordRoute).first?.uri.text == "sip:rr.example.net;lr")
         #expect(message.vias[0].description == "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;received=2001:db8::9")
     }
 
@@ -74,7 +76,7 @@ struct SIPMessageParsingTests {
 
             """)
         #expect(message.vias.first?.received == "2001:db8::9")
-        #expect(message.from.tag == "1")
+        #expect(message.fromTag == "1")
     }
 
     @Test("a response parses with its status and reason")
@@ -190,5 +192,33 @@ struct SIPMessageParsingTests {
         #expect(message.statelessBranch(secret: secret).hasPrefix("z9hG4bKsf"))
         #expect(SIPStatelessSecret(hex: "000000000000000100000000000000ff") == SIPStatelessSecret(1, 255))
         #expect(SIPStatelessSecret(hex: "xyz") == nil)
+    }
+
+    /// The parser keeps only the tags of From and To and checks Contact and Record-Route
+    /// without building their values (`LibOSIP.checkNameAddress`); it must accept, refuse
+    /// and read tags exactly as the full parse does, or a message would pass or fail on
+    /// which path read it.
+    @Test("checking a name-addr for its tag agrees with parsing it in full (8,000 generated values)")
+    func nameAddressCheckAgreesWithParse() {
+        let pieces = [
+            "sip:", "sips:", "tel:", "alice", "@", "example.com", "[2001:db8::1]", ":5060", ":0", ":99999", ":x",
+            "<", ">", "\"Bob\" ", "Bob ", ";tag=", ";TAG=", "abc", ";lr", ";=", ";transport=tcp", "?h=v", "&", "=",
+            " ", ";tag", "\\", "\"", ",", "%41", "",
+        ]
+        var generator = SplitMix64(seed: 23)
+        var accepted = 0
+        for _ in 0..<8_000 {
+            var text = ""
+            for _ in 0..<(2 + Int(generator.next() % 9)) { text += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            let bytes = Array(text.utf8)
+            let checked = LibOSIP.withCString(bytes, 0..<bytes.count, LibOSIP.checkNameAddress)
+            let parsed = LibOSIP.withCString(bytes, 0..<bytes.count) { LibOSIP.parseNameAddress($0, uriText: text) }
+            #expect((checked == nil) == (parsed == nil), "\(text)")
+            if let checked, let parsed {
+                #expect(checked == parsed.tag, "\(text)")
+                accepted += 1
+            }
+        }
+        #expect(accepted > 250, "the generator should produce values libosip2 accepts")
     }
 }

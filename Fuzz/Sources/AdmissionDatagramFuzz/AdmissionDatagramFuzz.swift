@@ -90,5 +90,5 @@ public func initialize(
 func hasShortToURI(_ bytes: [UInt8], source: SIPSource) -> Bool {
     let framing: SIPFraming = source.transport.isStream ? .stream : .datagram
     guard let request = try? SIPMessage(parsing: bytes, framing: framing) else { return false }
-    return request.to.uri.text.utf8.count < 6
+    return (request.nameAddresses(.to).first?.uri.text.utf8.count ?? 0) < 6
 }
