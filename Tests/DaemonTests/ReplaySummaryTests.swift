@@ -78,4 +78,24 @@ struct ReplaySummaryTests {
         #expect(decision.domain?.normalized == domain)
         #expect(summary.invites[.malformed] == 1)
     }
+
+    @Test("report lines write each time as iso8601 does, within one second and across seconds")
+    func lineTimes() {
+        var formatter = ReplayTimeFormatter()
+        let times = [
+            CaptureTimestamp(seconds: 1_800_000_000, nanoseconds: 0),
+            CaptureTimestamp(seconds: 1_800_000_000, nanoseconds: 999_999_999),
+            CaptureTimestamp(seconds: 1_800_000_000, nanoseconds: 1_000),
+            CaptureTimestamp(seconds: 1_800_000_001, nanoseconds: 123_456_789),
+            CaptureTimestamp(seconds: 0, nanoseconds: 7_000),
+            CaptureTimestamp(seconds: 1_800_000_001, nanoseconds: 500),
+            CaptureTimestamp(seconds: 951_782_400, nanoseconds: 42_000),  // 2000-02-29
+        ]
+        for time in times {
+            var buffer = Array("x ".utf8)
+            formatter.append(time, to: &buffer)
+            #expect(String(decoding: buffer, as: UTF8.self) == "x " + ReplayReport.iso8601(time))
+        }
+        #expect(ReplayReport.iso8601(times[1]) == "2027-01-15T08:00:00.999999Z")
+    }
 }

@@ -20,6 +20,7 @@ struct ReplayReport {
     let json: Bool
     let filter: Filter
     private var buffer: [UInt8] = []
+    private var times = ReplayTimeFormatter()
 
     init(json: Bool, filter: Filter) {
         self.json = json
@@ -36,9 +37,9 @@ struct ReplayReport {
         case .admitted: guard decision.verdict == .admitted else { return }
         case .rejected: guard decision.verdict != .admitted else { return }
         }
-        let time = Self.iso8601(outcome.time)
         let transport = outcome.transport.rawValue.lowercased()
         if json {
+            let time = Self.iso8601(outcome.time)
             let object: [String: Any] = [
                 "time": time,
                 "transport": transport,
@@ -55,13 +56,24 @@ struct ReplayReport {
             ]
             appendJSON(object)
         } else {
-            var line = "\(time) \(transport) \(outcome.source) -> \(outcome.destination)"
-            line += " call-id=\(decision.callID ?? "-") domain=\(decision.domain?.normalized ?? "-")"
-            line += " verdict=\(decision.verdict) reason=\(decision.reason)"
-            if let match = decision.match {
-                line += " list=\(match.listID) (\(match.listName)) prefix=\(match.prefix)"
+            // Written piece by piece into the output buffer, not as one interpolated line.
+            times.append(outcome.time, to: &buffer)
+            buffer.append(UInt8(ascii: " "))
+            for piece in [transport, " ", outcome.source.description, " -> ", outcome.destination.description] {
+                buffer.append(contentsOf: piece.utf8)
             }
-            append(line)
+            for piece in [" call-id=", decision.callID ?? "-", " domain=", decision.domain?.normalized ?? "-"] {
+                buffer.append(contentsOf: piece.utf8)
+            }
+            for piece in [" verdict=", decision.verdict.description, " reason=", decision.reason] {
+                buffer.append(contentsOf: piece.utf8)
+            }
+            if let match = decision.match {
+                for piece in [" list=", match.listID, " (", match.listName, ") prefix=", match.prefix.description] {
+                    buffer.append(contentsOf: piece.utf8)
+                }
+            }
+            buffer.append(UInt8(ascii: "\n"))
         }
         if buffer.count >= 1 << 16 { flush() }
     }
