@@ -41,7 +41,7 @@ extension SIPMessage {
             startLineRange: parts.startLineRange, headerFields: parts.headerFields, bodyRange: parts.bodyRange,
             vias: parts.vias, topViaRange: parts.topViaRange, fromTag: parts.fromTag, toTag: parts.toTag,
             callID: parts.callID, cseq: parts.cseq, maxForwards: parts.maxForwards,
-            contentLength: parts.contentLength, routes: parts.routes)
+            contentLength: parts.contentLength, routes: parts.routes, replyContext: parts.replyContext)
     }
 }
 
@@ -142,6 +142,7 @@ private struct Parser {
         var maxForwards: Int?
         var contentLength: Int?
         var routes: [SIPNameAddress]
+        var replyContext: SIPReplyContext
     }
 
     mutating func parse() throws(SIPMalformedMessage) -> Parts {
@@ -231,7 +232,7 @@ private struct Parser {
                 throw fail(.conflictingHeaders(field.name))
             }
         }
-        guard let topViaRange else { throw fail(.missingHeader(.via)) }
+        guard let topViaRange, let topVia = vias.first else { throw fail(.missingHeader(.via)) }
         guard let fromField = single[.from] else { throw fail(.missingHeader(.from)) }
         guard let toField = single[.to] else { throw fail(.missingHeader(.to)) }
         guard let callIDField = single[.callID] else { throw fail(.missingHeader(.callID)) }
@@ -290,8 +291,9 @@ private struct Parser {
             case .request(let method, let uri): (method, uri)
             case .response: (nil, nil)
             }
+        let bytes = end == input.count ? input : Array(input[..<end])
         return Parts(
-            bytes: end == input.count ? input : Array(input[..<end]),
+            bytes: bytes,
             startLine: parsedStartLine,
             method: requestMethod,
             requestURI: requestURI,
@@ -306,7 +308,18 @@ private struct Parser {
             cseq: cseq,
             maxForwards: maxForwards,
             contentLength: contentLength,
-            routes: routes
+            routes: routes,
+            replyContext: SIPReplyContext(
+                bytes: bytes,
+                viaFields: viaFields,
+                topVia: topVia,
+                topViaRange: topViaRange,
+                from: fromField,
+                to: toField,
+                callID: callIDField,
+                cseq: cseqField,
+                fromTag: fromTag ?? ""
+            )
         )
     }
 

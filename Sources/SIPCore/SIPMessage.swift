@@ -60,13 +60,15 @@ public final class SIPMessage: Sendable {
     public let contentLength: Int?
     /// Route values, in order.
     public let routes: [SIPNameAddress]
+    /// What a response to this message copies, found while parsing.
+    let replyContext: SIPReplyContext
 
     /// A message from its parsed parts; only the parser makes one.
     init(
         bytes: [UInt8], startLine: StartLine, method: String?, requestURI: SIPURI?, startLineRange: Range<Int>,
         headerFields: [SIPHeaderField], bodyRange: Range<Int>, vias: [SIPVia], topViaRange: Range<Int>,
         fromTag: String?, toTag: String?, callID: String, cseq: SIPCSeq, maxForwards: Int?,
-        contentLength: Int?, routes: [SIPNameAddress]
+        contentLength: Int?, routes: [SIPNameAddress], replyContext: SIPReplyContext
     ) {
         self.bytes = bytes
         self.startLine = startLine
@@ -84,6 +86,7 @@ public final class SIPMessage: Sendable {
         self.maxForwards = maxForwards
         self.contentLength = contentLength
         self.routes = routes
+        self.replyContext = replyContext
     }
 
     /// The status code of a response, `nil` for a request.

@@ -83,22 +83,6 @@ struct SIPReplyContext: Sendable {
 }
 
 extension SIPMessage {
-    /// What a response to this message copies.
-    var replyContext: SIPReplyContext {
-        let single = { (name: SIPHeaderName) in self.headerFields.first { $0.name == name } }
-        return SIPReplyContext(
-            bytes: bytes,
-            viaFields: fields(.via),
-            topVia: topVia,
-            topViaRange: topViaRange,
-            from: single(.from),
-            to: single(.to),
-            callID: single(.callID),
-            cseq: single(.cseq),
-            fromTag: fromTag ?? ""
-        )
-    }
-
     /// A response to this request, built per RFC 3261 §8.2.6: Via values in order (the
     /// top one stamped with the source, RFC 3581), From, To (with a tag added when it has
     /// none), Call-ID, CSeq and `Content-Length: 0`.

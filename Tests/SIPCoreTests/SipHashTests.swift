@@ -40,4 +40,22 @@ struct PaddedHexTests {
             #expect(value.paddedHex == String(repeating: "0", count: 16 - digits.count) + digits)
         }
     }
+
+    @Test("local tags and branches are the prefix, the key ID's 2 digits and the hash's 16", arguments: [0, 9, 10, 171, 255] as [UInt8])
+    func keyedIdentifiers(keyID: UInt8) {
+        let secret = SIPStatelessSecret(0x0123_4567_89AB_CDEF, 0x0FED_CBA9_8765_4321, keyID: keyID)
+        let callID = Array("a84b4c76e66710@pc33.atlanta.com".utf8)
+        var hasher = SipHash24(k0: 0x0123_4567_89AB_CDEF, k1: 0x0FED_CBA9_8765_4321)
+        hasher.combine(field: "tag")
+        hasher.combine(field: callID[...])
+        hasher.combine(field: "1928301774".utf8)
+        hasher.combine(field: "z9hG4bK776asdhds".utf8)
+        let keyDigits = String(keyID, radix: 16)
+        let keyText = keyDigits.count == 1 ? "0" + keyDigits : keyDigits
+        let tag = secret.localTag(callID: callID[...], from: "1928301774".utf8, branch: "z9hG4bK776asdhds".utf8)
+        #expect(tag == keyText + hasher.finalize().paddedHex)
+        let branch = secret.verifiableBranch(clientBranch: "z9hG4bK1", sentBy: "192.0.2.1:5060", callID: "c", cseqNumber: 1)
+        #expect(branch.hasPrefix("z9hG4bKsf" + keyText) && branch.utf8.count == 27)
+        #expect(branch.utf8.dropFirst(11).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+    }
 }
