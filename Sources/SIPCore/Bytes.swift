@@ -141,15 +141,31 @@ extension Array where Element == UInt8 {
     /// is trimmed; empty parts are kept so that the caller can refuse them.
     func splitHeaderValues(_ range: Range<Int>) -> [Range<Int>] {
         var parts: [Range<Int>] = []
+        forEachHeaderValue(range) { parts.append($0) }
+        return parts
+    }
+
+    /// Calls `body` with each part ``splitHeaderValues(_:)`` would return, in order,
+    /// without collecting them: the parser visits every Via, Contact, Route and
+    /// Record-Route value of every message this way.
+    func forEachHeaderValue<Failure: Error>(
+        _ range: Range<Int>,
+        _ body: (Range<Int>) throws(Failure) -> Void
+    ) throws(Failure) {
         var start = range.lowerBound
+        var failure: Failure?
         forEachSeparatorPosition(in: range) { index in
-            if self[index] == .comma {
-                parts.append(trimmingWhitespace(start..<index))
-                start = index + 1
+            guard self[index] == .comma else { return true }
+            do throws(Failure) {
+                try body(trimmingWhitespace(start..<index))
+            } catch {
+                failure = error
+                return false
             }
+            start = index + 1
             return true
         }
-        parts.append(trimmingWhitespace(start..<range.upperBound))
-        return parts
+        if let failure { throw failure }
+        try body(trimmingWhitespace(start..<range.upperBound))
     }
 }

@@ -28,21 +28,23 @@ enum LibOSIP {
         _ range: Range<Int>,
         _ body: (UnsafePointer<CChar>) -> Result?
     ) -> Result? {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: range.count + 1) { buffer in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count + 1) { buffer in
             guard let base = buffer.baseAddress else { return nil }
-            var index = 0
-            for byte in bytes[range] {
-                let safe: UInt8
-                switch byte {
-                case .cr, .lf: safe = .space
-                case 0: safe = UInt8(ascii: "0")
-                default: safe = byte
-                }
-                buffer[index] = CChar(bitPattern: safe)
-                index += 1
+            bytes.withUnsafeBufferPointer { source in
+                precondition(range.lowerBound >= 0 && range.upperBound <= source.count, "range outside the message")
+                guard let from = source.baseAddress, !range.isEmpty else { return }
+                base.update(from: from + range.lowerBound, count: range.count)
             }
-            buffer[index] = 0
-            return body(UnsafePointer(base))
+            // Only CR, LF and NUL are rewritten; every other byte is copied as is.
+            for index in 0..<range.count where buffer[index] <= .cr {
+                switch buffer[index] {
+                case .cr, .lf: buffer[index] = .space
+                case 0: buffer[index] = UInt8(ascii: "0")
+                default: break
+                }
+            }
+            buffer[range.count] = 0
+            return base.withMemoryRebound(to: CChar.self, capacity: range.count + 1) { body(UnsafePointer($0)) }
         }
     }
 

@@ -189,8 +189,9 @@ private struct Parser {
         let otherVersion = method != nil && !input[startLine].suffix(8).equalsCaseInsensitive(" SIP/2.0")
         var vias: [SIPVia] = []
         var topViaRange: Range<Int>?
+        let input = self.input
         for field in viaFields {
-            for part in input.splitHeaderValues(field.valueRange) {
+            try input.forEachHeaderValue(field.valueRange) { (part) throws(SIPMalformedMessage) in
                 guard !part.isEmpty else { throw fail(.malformedHeader(.via, "empty value")) }
                 // `SIP / 2.0 / UDP` may be spread out by whitespace and folds (RFC 3261 SLASH).
                 let compact = input[part].lazy.filter { !($0.isWhitespace || $0 == .cr || $0 == .lf) }
@@ -633,7 +634,7 @@ private struct Parser {
 
     func nameAddresses(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) -> [SIPNameAddress] {
         var values: [SIPNameAddress] = []
-        for part in input.splitHeaderValues(range) {
+        try input.forEachHeaderValue(range) { (part) throws(SIPMalformedMessage) in
             values.append(try nameAddress(part, header: header))
         }
         return values
@@ -641,7 +642,7 @@ private struct Parser {
 
     /// Checks each value of a Contact or Record-Route field, keeping nothing.
     func checkNameAddresses(_ range: Range<Int>, header: SIPHeaderName) throws(SIPMalformedMessage) {
-        for part in input.splitHeaderValues(range) {
+        try input.forEachHeaderValue(range) { (part) throws(SIPMalformedMessage) in
             _ = try nameAddressTag(part, header: header)
         }
     }
