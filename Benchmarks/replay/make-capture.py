@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 """Writes a pcap of N SIP messages over UDP on loopback, for measuring `sipfence replay`.
 
-The traffic is a mix an edge sees: INVITEs (about 900 bytes, with SDP) from callers in
-and out of the policy's lists, each followed by an ACK, plus OPTIONS keep-alives.
-Usage: make-capture.py OUTPUT.pcap [MESSAGES]   (default 200000)
+By default the traffic is a mix an edge sees: INVITEs (about 900 bytes, with SDP) from
+callers in and out of the policy's lists, each followed by an ACK, plus OPTIONS
+keep-alives. With --refused it is only the versus-Kamailio benchmark's refused scenario:
+INVITEs from 127.0.0.3, outside every list of trunk.sipfence.test, each followed by its
+ACK. That is the work the C floor harness does too (it forwards nothing), so the ratio
+to the floor compares equal work.
+Usage: make-capture.py OUTPUT.pcap [MESSAGES] [--refused]   (default 200000)
 """
 import struct
 import sys
 
-out = sys.argv[1]
-count = int(sys.argv[2]) if len(sys.argv) > 2 else 200_000
-callers = [b"127.0.0.2", b"127.0.0.3", b"127.0.0.4", b"127.0.0.5"]
-domains = [b"trunk.sipfence.test", b"closed.sipfence.test", b"nobody.sipfence.test"]
+args = [a for a in sys.argv[1:] if a != "--refused"]
+refused = "--refused" in sys.argv[1:]
+out = args[0]
+count = int(args[1]) if len(args) > 1 else 200_000
+callers = [b"127.0.0.3"] if refused else [b"127.0.0.2", b"127.0.0.3", b"127.0.0.4", b"127.0.0.5"]
+domains = [b"trunk.sipfence.test"] if refused else [b"trunk.sipfence.test", b"closed.sipfence.test", b"nobody.sipfence.test"]
 
 
 def invite(i, caller, domain):
@@ -76,7 +82,8 @@ with open(out, "wb") as f:
         caller = callers[i % len(callers)]
         domain = domains[i % len(domains)]
         seconds, micros = 1_790_000_000 + i // 1000, (i % 1000) * 1000
-        for payload in (invite(i, caller, domain), ack(i, caller, domain), options(i, caller)):
+        call = (invite(i, caller, domain), ack(i, caller, domain))
+        for payload in call if refused else call + (options(i, caller),):
             if written < count:
                 f.write(frame(payload, caller, seconds, micros))
                 written += 1
