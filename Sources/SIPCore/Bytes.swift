@@ -99,6 +99,24 @@ extension Array where Element == UInt8 {
         }
     }
 
+    /// Whether the bytes of `range`, with every SP, HTAB, CR and LF left out, start with
+    /// `prefix` (ASCII, compared case-insensitively).
+    func startsIgnoringWhitespace(_ range: Range<Int>, with prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { expected in
+            var matched = 0
+            var index = range.lowerBound
+            while matched < expected.count {
+                guard index < range.upperBound else { return false }
+                let byte = self[index]
+                index += 1
+                if byte.isWhitespace || byte == .cr || byte == .lf { continue }
+                guard byte.asciiLowercased == expected[matched].asciiLowercased else { return false }
+                matched += 1
+            }
+            return true
+        }
+    }
+
     /// The range of `range` without leading and trailing whitespace (SP, HTAB, CR, LF).
     func trimmingWhitespace(_ range: Range<Int>) -> Range<Int> {
         var lower = range.lowerBound

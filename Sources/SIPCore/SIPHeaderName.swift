@@ -58,32 +58,26 @@ public enum SIPHeaderName: Hashable, Sendable {
             }
             return
         }
-        for candidate in Self.longNames where candidate.bytes.count == name.count {
-            if zip(candidate.bytes, name).allSatisfy({ $0 == $1.asciiLowercased }) {
-                self = candidate.name
-                return
-            }
+        // Long forms: only the names of the same length are compared.
+        func named(_ text: String) -> Bool { name.equalsCaseInsensitive(text) }
+        switch name.count {
+        case 2 where named("to"): self = .to
+        case 3 where named("via"): self = .via
+        case 4 where named("from"): self = .from
+        case 4 where named("cseq"): self = .cseq
+        case 4 where named("date"): self = .date
+        case 5 where named("route"): self = .route
+        case 7 where named("call-id"): self = .callID
+        case 7 where named("contact"): self = .contact
+        case 12 where named("max-forwards"): self = .maxForwards
+        case 12 where named("record-route"): self = .recordRoute
+        case 13 where named("authorization"): self = .authorization
+        case 14 where named("content-length"): self = .contentLength
+        case 18 where named("proxy-authenticate"): self = .proxyAuthenticate
+        case 19 where named("proxy-authorization"): self = .proxyAuthorization
+        default: self = .other
         }
-        self = .other
     }
-
-    /// Long names in lower case.
-    private static let longNames: [(bytes: [UInt8], name: SIPHeaderName)] = [
-        (Array("via".utf8), .via),
-        (Array("from".utf8), .from),
-        (Array("to".utf8), .to),
-        (Array("call-id".utf8), .callID),
-        (Array("cseq".utf8), .cseq),
-        (Array("max-forwards".utf8), .maxForwards),
-        (Array("content-length".utf8), .contentLength),
-        (Array("route".utf8), .route),
-        (Array("record-route".utf8), .recordRoute),
-        (Array("contact".utf8), .contact),
-        (Array("date".utf8), .date),
-        (Array("proxy-authorization".utf8), .proxyAuthorization),
-        (Array("proxy-authenticate".utf8), .proxyAuthenticate),
-        (Array("authorization".utf8), .authorization),
-    ]
 }
 
 /// One header field of a parsed message: what it is and where its bytes are.

@@ -164,10 +164,19 @@ private struct Parser {
             throw fail(.missingEndOfHeaders)
         }
 
-        let lines = try splitLines(start..<headerEnd)
-        let startLine = lines[0]
+        let startLine: Range<Int>
+        let fields: [SIPHeaderField]
+        switch frameHeader(start..<headerEnd) {
+        case .framed(let line, let framedFields):
+            startLine = line
+            fields = framedFields
+        case .invalidControlCharacter(let line):
+            throw fail(.invalidControlCharacter(line: line))
+        case .malformedHeaderLine(let line, let number):
+            self.startLine = line
+            throw fail(.malformedHeaderLine(line: number))
+        }
         self.startLine = startLine
-        let fields = try headerFields(lines.dropFirst())
 
         // 2. Find the headers a reply needs, so that later errors can be answered.
         var viaFields: [SIPHeaderField] = []
@@ -193,13 +202,12 @@ private struct Parser {
         for field in viaFields {
             try input.forEachHeaderValue(field.valueRange) { (part) throws(SIPMalformedMessage) in
                 guard !part.isEmpty else { throw fail(.malformedHeader(.via, "empty value")) }
-                // `SIP / 2.0 / UDP` may be spread out by whitespace and folds (RFC 3261 SLASH).
-                let compact = input[part].lazy.filter { !($0.isWhitespace || $0 == .cr || $0 == .lf) }
                 let lenient = otherVersion && vias.isEmpty
                 // sipfence writes the top Via back from its parsed parameters (stamped), so
                 // they must be generic-params it can read again; libosip2 accepts more.
                 let parameters = (input[part].firstIndex(of: .semicolon) ?? part.upperBound)..<part.upperBound
-                guard compact.prefix(lenient ? 4 : 8).equalsCaseInsensitive(lenient ? "SIP/" : "SIP/2.0/"),
+                // `SIP / 2.0 / UDP` may be spread out by whitespace and folds (RFC 3261 SLASH).
+                guard input.startsIgnoringWhitespace(part, with: lenient ? "SIP/" : "SIP/2.0/"),
                     areGenericParameters(parameters),
                     let via = LibOSIP.withCString(input, part, { LibOSIP.parseVia($0, anyVersion: lenient) })
                 else {
@@ -326,13 +334,81 @@ private struct Parser {
 
     // MARK: Framing
 
-    /// Splits the header section into lines (without their CRLFs). A CR or LF outside a
-    /// CRLF pair, or a NUL that is not escaped by a backslash, is refused.
-    func splitLines(_ range: Range<Int>) throws(SIPMalformedMessage) -> [Range<Int>] {
-        var lines: [Range<Int>] = []
-        lines.reserveCapacity(24)
-        // nil when the section is well formed; else the line with a stray control character.
-        let badLine: Int? = input.withUnsafeBufferPointer { bytes in
+    /// What ``frameHeader(_:)`` found.
+    enum HeaderFraming {
+        /// The start line (without its CRLF) and the header fields, in order.
+        case framed(startLine: Range<Int>, fields: [SIPHeaderField])
+        /// A CR or LF outside a CRLF pair, or an unescaped NUL, on line `line` (1-based,
+        /// the start line being 1).
+        case invalidControlCharacter(line: Int)
+        /// Header line `number` is neither a continuation nor `token ":"`; the section is
+        /// otherwise free of stray control characters.
+        case malformedHeaderLine(startLine: Range<Int>, number: Int)
+    }
+
+    /// Splits the header section into the start line and header fields, in one pass.
+    ///
+    /// A CR or LF outside a CRLF pair, or a NUL that is not escaped by a backslash, is
+    /// refused wherever it is (and is reported before a malformed line above it). A line
+    /// starting with whitespace continues the field above it (RFC 3261 §7.3.1 folding);
+    /// any other header line must be a token, optional whitespace and a colon.
+    func frameHeader(_ range: Range<Int>) -> HeaderFraming {
+        input.withUnsafeBufferPointer { bytes in
+            var fields: [SIPHeaderField] = []
+            fields.reserveCapacity(24)
+            var startLine: Range<Int>?
+            var lineCount = 0
+            var malformedLine: Int?
+            // The field being read: its name, where its value starts, its last line.
+            var current: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)?
+
+            func finish(_ field: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)) {
+                var lower = field.valueStart
+                var upper = field.lastLine.upperBound
+                func isSpace(_ byte: UInt8) -> Bool { byte.isWhitespace || byte == .cr || byte == .lf }
+                while lower < upper, isSpace(bytes[lower]) { lower += 1 }
+                while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+                fields.append(
+                    SIPHeaderField(
+                        name: SIPHeaderName(bytes[field.nameRange]),
+                        nameRange: field.nameRange,
+                        valueRange: lower == upper ? field.lastLine.upperBound..<field.lastLine.upperBound : lower..<upper,
+                        // The field runs through the CRLF of its last line.
+                        fieldRange: field.nameRange.lowerBound..<(field.lastLine.upperBound + 2)
+                    )
+                )
+            }
+
+            func take(_ line: Range<Int>) {
+                lineCount += 1
+                guard lineCount > 1 else {
+                    startLine = line
+                    return
+                }
+                guard malformedLine == nil else { return }
+                if line.lowerBound < line.upperBound, bytes[line.lowerBound].isWhitespace {
+                    guard current != nil else {
+                        malformedLine = lineCount
+                        return
+                    }
+                    current?.lastLine = line
+                    return
+                }
+                if let field = current { finish(field) }
+                current = nil
+                guard let colon = bytes[line].firstIndex(of: .colon) else {
+                    malformedLine = lineCount
+                    return
+                }
+                var nameEnd = colon
+                while nameEnd > line.lowerBound, bytes[nameEnd - 1].isWhitespace { nameEnd -= 1 }
+                guard bytes[line.lowerBound..<nameEnd].isToken else {
+                    malformedLine = lineCount
+                    return
+                }
+                current = (line.lowerBound..<nameEnd, colon + 1, line)
+            }
+
             var lineStart = range.lowerBound
             var index = range.lowerBound
             while index < range.upperBound {
@@ -344,68 +420,31 @@ private struct Parser {
                 }
                 switch byte {
                 case .cr:
-                    guard index + 1 < range.upperBound, bytes[index + 1] == .lf else { return lines.count + 1 }
-                    lines.append(lineStart..<index)
+                    guard index + 1 < range.upperBound, bytes[index + 1] == .lf else {
+                        return .invalidControlCharacter(line: lineCount + 1)
+                    }
+                    take(lineStart..<index)
                     index += 2
                     lineStart = index
                     continue
                 case .lf:
-                    return lines.count + 1
+                    return .invalidControlCharacter(line: lineCount + 1)
                 case 0:
-                    guard index > lineStart, bytes[index - 1] == .backslash else { return lines.count + 1 }
+                    guard index > lineStart, bytes[index - 1] == .backslash else {
+                        return .invalidControlCharacter(line: lineCount + 1)
+                    }
                 default:
                     break
                 }
                 index += 1
             }
-            if lineStart < range.upperBound { lines.append(lineStart..<range.upperBound) }
-            return nil
+            if lineStart < range.upperBound { take(lineStart..<range.upperBound) }
+            // The range is never empty, so there is a start line.
+            let firstLine = startLine ?? range.lowerBound..<range.lowerBound
+            if let malformedLine { return .malformedHeaderLine(startLine: firstLine, number: malformedLine) }
+            if let field = current { finish(field) }
+            return .framed(startLine: firstLine, fields: fields)
         }
-        if let badLine { throw fail(.invalidControlCharacter(line: badLine)) }
-        return lines
-    }
-
-    /// Groups header lines into fields: a line starting with whitespace continues the
-    /// field above it (RFC 3261 §7.3.1 folding).
-    func headerFields(_ lines: ArraySlice<Range<Int>>) throws(SIPMalformedMessage) -> [SIPHeaderField] {
-        var fields: [SIPHeaderField] = []
-        fields.reserveCapacity(lines.count)
-        var lineNumber = 1
-        var current: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)?
-
-        func finish(_ current: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)) {
-            let value = input.trimmingWhitespace(current.valueStart..<current.lastLine.upperBound)
-            fields.append(
-                SIPHeaderField(
-                    name: SIPHeaderName(input[current.nameRange]),
-                    nameRange: current.nameRange,
-                    valueRange: value.isEmpty ? current.lastLine.upperBound..<current.lastLine.upperBound : value,
-                    // The field runs through the CRLF of its last line.
-                    fieldRange: current.nameRange.lowerBound..<(current.lastLine.upperBound + 2)
-                )
-            )
-        }
-
-        for line in lines {
-            lineNumber += 1
-            if let first = line.first.map({ input[$0] }), first.isWhitespace {
-                guard current != nil else { throw fail(.malformedHeaderLine(line: lineNumber)) }
-                current?.lastLine = line
-                continue
-            }
-            if let current { finish(current) }
-            guard let colon = input[line].firstIndex(of: .colon) else {
-                throw fail(.malformedHeaderLine(line: lineNumber))
-            }
-            var nameEnd = colon
-            while nameEnd > line.lowerBound, input[nameEnd - 1].isWhitespace { nameEnd -= 1 }
-            guard input[line.lowerBound..<nameEnd].isToken else {
-                throw fail(.malformedHeaderLine(line: lineNumber))
-            }
-            current = (line.lowerBound..<nameEnd, colon + 1, line)
-        }
-        if let current { finish(current) }
-        return fields
     }
 
     // MARK: Start line

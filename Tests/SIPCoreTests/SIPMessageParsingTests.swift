@@ -149,6 +149,43 @@ struct SIPMessageParsingTests {
         #expect(throws: Never.self) { try SIPMessage(parsing: Array(escaped.utf8), framing: .datagram) }
     }
 
+    @Test(
+        "a stray control character anywhere in the header is reported before a malformed line above it, with its line",
+        arguments: [
+            ("OPTIONS sip:a@b SIP/2.0\r\nBroken\r\nX: a\nb\r\n\r\n", SIPParseError.invalidControlCharacter(line: 3)),
+            ("OPTIONS sip:a@b SIP/2.0\r\nBroken\r\nX: a\r\n\r\n", .malformedHeaderLine(line: 2)),
+            ("OPTIONS sip:a@b SIP/2.0\r\n folded first\r\nX: a\r\n\r\n", .malformedHeaderLine(line: 2)),
+            ("OPTIONS sip:a@b SIP/2.0\r\nX: 1\r\nBad Name: 2\r\nY: a\u{0}b\r\n\r\n", .invalidControlCharacter(line: 4)),
+            ("OPTIONS sip:a@b SIP/2.0\r\nX: 1\r\nBad Name: 2\r\n\r\n", .malformedHeaderLine(line: 3)),
+            ("OPTIONS sip:a@b\rSIP/2.0\r\nX: 1\r\n\r\n", .invalidControlCharacter(line: 1)),
+        ]
+    )
+    func controlCharacterPrecedence(text: String, expected: SIPParseError) {
+        do {
+            _ = try SIPMessage(parsing: Array(text.utf8), framing: .datagram)
+            Issue.record("parsed: \(text)")
+        } catch {
+            #expect(error.error == expected)
+        }
+    }
+
+    @Test(
+        "header names are recognised in any case, long and compact, and near misses are other headers",
+        arguments: [
+            ("Via", SIPHeaderName.via), ("v", .via), ("FROM", .from), ("f", .from), ("to", .to), ("T", .to),
+            ("call-ID", .callID), ("i", .callID), ("CSeq", .cseq), ("Max-Forwards", .maxForwards),
+            ("content-length", .contentLength), ("L", .contentLength), ("Route", .route), ("RECORD-route", .recordRoute),
+            ("Contact", .contact), ("m", .contact), ("Date", .date), ("Proxy-Authorization", .proxyAuthorization),
+            ("proxy-authenticate", .proxyAuthenticate), ("Authorization", .authorization),
+            ("Vias", .other), ("Tp", .other), ("Call-IE", .other), ("Contacts", .other), ("Content-Type", .other),
+            ("x", .other), ("Record-Routes", .other), ("Proxy-Authorisation", .other), ("", .other),
+        ]
+    )
+    func headerNames(text: String, expected: SIPHeaderName) {
+        #expect(SIPHeaderName(Array(text.utf8)) == expected)
+        #expect(expected == .other || SIPHeaderName(Array(expected.canonicalName.utf8)) == expected)
+    }
+
     @Test("streams require Content-Length; datagrams drop what follows it")
     func framing() throws {
         // A datagram may end right after its last header line: the empty line is implied.
