@@ -10,6 +10,15 @@ public struct DomainName: Hashable, Sendable, Comparable {
 
     /// Normalises `text` without judging it; any Request-URI host can be looked up.
     public init(normalizing text: some StringProtocol) {
+        // Most names arrive normalised already (every INVITE's Request-URI host is looked
+        // up): keep the text as it is, without copying it twice.
+        let text = String(text)
+        if text.utf8.count <= 1 || text.utf8.last != UInt8(ascii: "."),
+            !text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+        {
+            self.normalized = text
+            return
+        }
         var bytes = Array(text.utf8)
         if bytes.count > 1, bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
         for index in bytes.indices where bytes[index] >= UInt8(ascii: "A") && bytes[index] <= UInt8(ascii: "Z") {

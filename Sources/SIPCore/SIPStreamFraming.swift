@@ -105,8 +105,12 @@ public enum SIPStreamFraming {
     /// Whether a datagram is a keep-alive rather than a message: nothing but CR, LF, SP
     /// or NUL (RFC 5626 CRLF keep-alives, and the NUL bytes some phones send). Keep-alives
     /// get no answer.
-    public static func isKeepAlive(_ datagram: some Collection<UInt8>) -> Bool {
-        datagram.allSatisfy { $0 == .cr || $0 == .lf || $0 == .space || $0 == 0 }
+    public static func isKeepAlive(_ datagram: [UInt8]) -> Bool {
+        // On the array itself: the generic form, called from other modules unspecialised,
+        // allocated once per datagram.
+        datagram.withUnsafeBufferPointer { bytes in
+            bytes.allSatisfy { $0 == .cr || $0 == .lf || $0 == .space || $0 == 0 }
+        }
     }
 
     /// The length of the complete lines at the front of `bytes` (through the last CRLF).

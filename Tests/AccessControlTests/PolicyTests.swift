@@ -68,6 +68,10 @@ struct PolicyTests {
             ("a_b.c", "a_b.c", false),
             (".", ".", false),
             ("", "", false),
+            ("x.", "x", true),
+            ("X", "x", true),
+            ("sip.example.com..", "sip.example.com.", false),
+            ("ünïcode.Example", "ünïcode.example", false),
         ]
     )
     func domainNames(text: String, normalized: String, valid: Bool) {
