@@ -101,7 +101,7 @@ public final class SIPEdge: Service, Sendable {
 
     /// Messages handled so far, by verdict (for status lines).
     public var verdictCounts: [AdmissionVerdict: Int] {
-        metrics.verdictCounts.withLock { $0 }
+        metrics.verdictCounts
     }
 
     /// Open TCP connections, inbound and upstream.

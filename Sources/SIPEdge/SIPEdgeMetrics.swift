@@ -45,7 +45,64 @@ final class SIPEdgeMetrics: Sendable {
         }
     }
 
-    private let messages = CounterFamily("sipfence_sip_messages_total")
+    /// `sipfence_sip_messages_total`, and the counts per verdict, for every message.
+    ///
+    /// Counted once per message, so kept apart from ``CounterFamily``: a slot is found by
+    /// position (method, transport, verdict), without building and hashing the label
+    /// values, and both counts are updated under one lock.
+    private final class MessageCounters: Sendable {
+        /// The `method` label values: the registered methods, `other` and `unknown`.
+        private static let methods = SIPMessage.registeredMethods.sorted() + ["other", "unknown"]
+        private static let methodPositions = Dictionary(uniqueKeysWithValues: methods.enumerated().map { ($1, $0) })
+        private static let transports = SIPTransport.allCases
+        private static let verdicts = AdmissionVerdict.allCases
+
+        private struct State {
+            /// One counter per (method, transport, verdict), made on first use (a metric is
+            /// exported only once it has counted something).
+            var counters: [CoreMetrics.Counter?]
+            /// Messages per verdict, in `verdicts` order.
+            var perVerdict: [Int]
+        }
+
+        private let state = Mutex(
+            State(
+                counters: Array(repeating: nil, count: methods.count * transports.count * verdicts.count),
+                perVerdict: Array(repeating: 0, count: verdicts.count)))
+
+        /// Counts one message; `method` is `nil` for a response or an unreadable message.
+        func increment(method: String?, transport: SIPTransport, verdict: AdmissionVerdict) {
+            let methodPosition =
+                method.map { Self.methodPositions[$0] ?? Self.methods.count - 2 } ?? Self.methods.count - 1
+            guard let transportPosition = Self.transports.firstIndex(of: transport),
+                let verdictPosition = Self.verdicts.firstIndex(of: verdict)
+            else { return }
+            let slot = (methodPosition * Self.transports.count + transportPosition) * Self.verdicts.count + verdictPosition
+            let counter = state.withLock { state in
+                state.perVerdict[verdictPosition] += 1
+                if let counter = state.counters[slot] { return counter }
+                let counter = CoreMetrics.Counter(
+                    label: "sipfence_sip_messages_total",
+                    dimensions: [
+                        ("method", Self.methods[methodPosition]), ("transport", transport.label),
+                        ("verdict", verdict.rawValue),
+                    ])
+                state.counters[slot] = counter
+                return counter
+            }
+            counter.increment()
+        }
+
+        /// Messages per verdict so far (verdicts not seen are absent).
+        var perVerdict: [AdmissionVerdict: Int] {
+            let counts = state.withLock { $0.perVerdict }
+            var result: [AdmissionVerdict: Int] = [:]
+            for (position, count) in counts.enumerated() where count > 0 { result[Self.verdicts[position]] = count }
+            return result
+        }
+    }
+
+    private let messages = MessageCounters()
     private let upstreamErrors = CounterFamily("sipfence_upstream_errors_total")
     private let sendFailures = CounterFamily("sipfence_send_failures_total")
     private let keepAlives = CounterFamily("sipfence_keepalives_total")
@@ -58,12 +115,10 @@ final class SIPEdgeMetrics: Sendable {
     private let openConnections = Atomic<Int>(0)
 
     /// Counts per verdict, for the daemon's status line.
-    let verdictCounts = Mutex<[AdmissionVerdict: Int]>([:])
+    var verdictCounts: [AdmissionVerdict: Int] { messages.perVerdict }
 
     func record(_ decision: AdmissionDecision, transport: SIPTransport, duration: Duration) {
-        let method = decision.method.map { SIPMessage.registeredMethods.contains($0) ? $0 : "other" } ?? "unknown"
-        messages.increment(["method": method, "transport": transport.label, "verdict": decision.verdict.rawValue])
-        verdictCounts.withLock { $0[decision.verdict, default: 0] += 1 }
+        messages.increment(method: decision.method, transport: transport, verdict: decision.verdict)
         let (seconds, attoseconds) = duration.components
         decisionDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

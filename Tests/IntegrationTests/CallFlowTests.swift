@@ -96,6 +96,37 @@ struct CallFlowTests {
         }
     }
 
+    @Test("messages count by registered method; other methods count as other, unreadable messages as unknown")
+    func messageCounterLabels() async throws {
+        try await World.with { world in
+            let caller = try UDPSocket(bindingTo: "127.0.0.3")
+            let port = world.listening.port(world.listening.udp4)
+            func request(_ method: String, _ index: Int) -> [UInt8] {
+                Array(
+                    ("\(method) sip:1@\(World.domain) SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3:5060;rport;branch=z9hG4bKlabel\(index)\r\n"
+                        + "Max-Forwards: 70\r\nFrom: <sip:a@127.0.0.3>;tag=1\r\nTo: <sip:1@\(World.domain)>\r\n"
+                        + "Call-ID: label-\(index)\r\nCSeq: 1 \(method)\r\nContent-Length: 0\r\n\r\n").utf8)
+            }
+            try caller.send(request("INVITE", 1), to: "127.0.0.1", port: port)
+            #expect(caller.receive(within: 5) != nil, "the INVITE was not answered")
+            try caller.send(request("FROBNICATE", 2), to: "127.0.0.1", port: port)
+            try caller.send(request("XYZZY", 3), to: "127.0.0.1", port: port)
+            // No method can be read from this one.
+            try caller.send(Array("<<< >>>\r\n\r\n".utf8), to: "127.0.0.1", port: port)
+            try await Task.sleep(for: .milliseconds(300))
+            /// The sum of the message counter's samples whose labels start with `labels`.
+            func count(_ labels: String) async throws -> Double {
+                let prefix = "sipfence_sip_messages_total{\(labels)"
+                return try await world.api.metrics().split(separator: "\n").filter { $0.hasPrefix(prefix) }
+                    .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+            }
+            #expect(try await count("method=\"INVITE\",transport=\"udp\",verdict=\"rejected\"") == 1)
+            #expect(try await count("method=\"other\",transport=\"udp\"") == 2, "two requests of unregistered methods")
+            #expect(try await count("method=\"unknown\",transport=\"udp\"") == 1)
+            #expect(try await count("method=\"FROBNICATE\"") == 0)
+        }
+    }
+
     /// Regression: `CidrPrefixLength=0` (Twilio's default, "the entire IP address") was
     /// stored as /0 and admitted every source.
     @Test("an entry created with CidrPrefixLength=0 admits its own address only")
