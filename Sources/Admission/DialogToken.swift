@@ -56,7 +56,7 @@ public struct DialogToken: Hashable, Sendable {
         flow: SIPFlow, callID: String, initiatorTag: String, now: UInt64, keyring: SIPKeyring
     ) -> String {
         var bytes = header(keyID: keyring.keyID, issued: UInt32(clamping: now), flow: flow)
-        bytes += mac(bytes, callID: callID, initiatorTag: initiatorTag, key: keyring.dialogTokenKey)
+        bytes += mac(bytes, callID: callID, initiatorTag: initiatorTag, keyed: keyring.dialogTokenMAC)
         return Base64URL.encode(bytes)
     }
 
@@ -86,7 +86,7 @@ public struct DialogToken: Hashable, Sendable {
         let signed = Array(bytes[..<signedLength])
         let presented = bytes[signedLength...]
         let verified = tags.contains { tag in
-            presented.equalsInConstantTime(Self.mac(signed, callID: callID, initiatorTag: tag, key: keyring.dialogTokenKey))
+            presented.equalsInConstantTime(Self.mac(signed, callID: callID, initiatorTag: tag, keyed: keyring.dialogTokenMAC))
         }
         guard verified else { throw .badMAC }
         func port(at offset: Int) -> Int { Int(bytes[offset]) << 8 | Int(bytes[offset + 1]) }
@@ -132,11 +132,13 @@ public struct DialogToken: Hashable, Sendable {
 
     /// The truncated HMAC over the signed bytes, the Call-ID and the initiator's tag
     /// (length-prefixed, so no two inputs run together).
-    private static func mac(_ signed: [UInt8], callID: String, initiatorTag: String, key: SymmetricKey) -> [UInt8] {
+    private static func mac(_ signed: [UInt8], callID: String, initiatorTag: String, keyed hmac: HMAC<SHA256>) -> [UInt8] {
         var message = label + signed
         message.appendLengthPrefixed(Array(callID.utf8))
         message.appendLengthPrefixed(Array(initiatorTag.utf8))
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(macLength))
+        var hmac = hmac
+        hmac.update(data: message)
+        return Array(hmac.finalize().prefix(macLength))
     }
 }
 

@@ -22,6 +22,10 @@ public struct SIPKeyring: Hashable, Sendable {
     public let nonceKey: SymmetricKey
     /// The key of dialog tokens (HMAC-SHA256, 256 bits).
     public let dialogTokenKey: SymmetricKey
+    /// HMAC-SHA256 already keyed with ``dialogTokenKey``: every in-dialog request is
+    /// verified with it and every dialog-creating request forwarded mints with it, so
+    /// the key's two padded blocks are hashed once, not per token.
+    let dialogTokenMAC: HMAC<SHA256>
     /// The short identifier signed values carry to name this keyring.
     public let keyID: UInt8
 
@@ -45,6 +49,7 @@ public struct SIPKeyring: Hashable, Sendable {
         }
         self.nonceKey = derive("digest-nonce", bytes: 32)
         self.dialogTokenKey = derive("dialog-token", bytes: 32)
+        self.dialogTokenMAC = HMAC<SHA256>(key: dialogTokenKey)
         self.keyID = keyID
     }
 
