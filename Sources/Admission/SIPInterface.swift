@@ -54,6 +54,6 @@ public struct SIPInterface: Hashable, Sendable {
 
     /// The host as written in a URI or Via: IPv6 in brackets.
     public var hostText: String {
-        advertisedHost.contains(":") ? "[\(advertisedHost)]" : advertisedHost
+        advertisedHost.utf8.contains(UInt8(ascii: ":")) ? "[\(advertisedHost)]" : advertisedHost
     }
 }

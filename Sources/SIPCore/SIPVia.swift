@@ -65,7 +65,7 @@ public struct SIPVia: Hashable, Sendable {
 
     /// The sent-by as written in a header: IPv6 hosts in brackets, then `:port` if any.
     public var sentBy: String {
-        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        let host = self.host.utf8.contains(.colon) ? "[\(self.host)]" : self.host
         return port.map { "\(host):\($0)" } ?? host
     }
 }
