@@ -103,7 +103,8 @@ enum LibOSIP {
         return .some(tag)
     }
 
-    /// Whether ``uri(_:text:)`` would make a ``SIPURI`` of `url`.
+    /// Whether `url` is a URI sipfence accepts: a scheme, a port (if any) from 1 to 65535,
+    /// named parameters and headers, and a host for `sip` and `sips`.
     private static func isAcceptableURI(_ url: UnsafeMutablePointer<osip_uri_t>) -> Bool {
         guard let scheme = url.pointee.scheme else { return false }
         if let port = url.pointee.port {
@@ -173,24 +174,16 @@ enum LibOSIP {
     }
 
     private static func uri(_ url: UnsafeMutablePointer<osip_uri_t>, text: String) -> SIPURI? {
-        guard let scheme = string(url.pointee.scheme)?.lowercased() else { return nil }
-        var port: Int?
-        if let portText = string(url.pointee.port) {
-            guard let value = Int(portText), (1...65535).contains(value) else { return nil }
-            port = value
-        }
-        guard let uriParameters = parameters(url.pointee.url_params),
+        // What is acceptable is decided once, by isAcceptableURI (checkNameAddress uses it too).
+        guard isAcceptableURI(url), let scheme = string(url.pointee.scheme)?.lowercased(),
+            let uriParameters = parameters(url.pointee.url_params),
             let headers = parameters(url.pointee.url_headers)
         else { return nil }
-        let host = string(url.pointee.host)
-        if scheme == "sip" || scheme == "sips" {
-            guard let host, !host.isEmpty else { return nil }
-        }
         return SIPURI(
             scheme: scheme,
             user: string(url.pointee.username),
-            host: host,
-            port: port,
+            host: string(url.pointee.host),
+            port: string(url.pointee.port).flatMap { Int($0) },
             parameters: uriParameters,
             headers: headers,
             text: text

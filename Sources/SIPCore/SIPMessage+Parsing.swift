@@ -17,8 +17,7 @@ extension SIPMessage {
     public convenience init(parsing input: [UInt8], framing: SIPFraming) throws(SIPMalformedMessage) {
         LibOSIP.initialize()
         var parser = Parser(input: input, framing: framing)
-        let parts = try parser.parse()
-        self.init(parts)
+        self.init(try parser.parse())
     }
 
     /// The values of every `header` field (From, To, Contact, Route or Record-Route), in
@@ -33,15 +32,6 @@ extension SIPMessage {
             values += (try? parser.nameAddresses(field.valueRange, header: header)) ?? []
         }
         return values
-    }
-
-    private convenience init(_ parts: Parser.Parts) {
-        self.init(
-            bytes: parts.bytes, startLine: parts.startLine, method: parts.method, requestURI: parts.requestURI,
-            startLineRange: parts.startLineRange, headerFields: parts.headerFields, bodyRange: parts.bodyRange,
-            vias: parts.vias, topViaRange: parts.topViaRange, fromTag: parts.fromTag, toTag: parts.toTag,
-            callID: parts.callID, cseq: parts.cseq, maxForwards: parts.maxForwards,
-            contentLength: parts.contentLength, routes: parts.routes, replyContext: parts.replyContext)
     }
 }
 
@@ -124,28 +114,7 @@ private struct Parser {
         return LibOSIP.withCString(input, range, { LibOSIP.parseURI($0, uriText: "") })?.host
     }
 
-    /// What ``parse()`` found, for ``SIPMessage``'s initialiser.
-    struct Parts {
-        var bytes: [UInt8]
-        var startLine: SIPMessage.StartLine
-        var method: String?
-        var requestURI: SIPURI?
-        var startLineRange: Range<Int>
-        var headerFields: [SIPHeaderField]
-        var bodyRange: Range<Int>
-        var vias: [SIPVia]
-        var topViaRange: Range<Int>
-        var fromTag: String?
-        var toTag: String?
-        var callID: String
-        var cseq: SIPCSeq
-        var maxForwards: Int?
-        var contentLength: Int?
-        var routes: [SIPNameAddress]
-        var replyContext: SIPReplyContext
-    }
-
-    mutating func parse() throws(SIPMalformedMessage) -> Parts {
+    mutating func parse() throws(SIPMalformedMessage) -> SIPMessage.Parts {
         // 1. Frame: start line, header lines, body.
         var start = 0
         while start + 1 < input.count, input[start] == .cr, input[start + 1] == .lf { start += 2 }
@@ -301,7 +270,7 @@ private struct Parser {
             case .response: (nil, nil)
             }
         let bytes = end == input.count ? input : Array(input[..<end])
-        return Parts(
+        return SIPMessage.Parts(
             bytes: bytes,
             startLine: parsedStartLine,
             method: requestMethod,
@@ -363,16 +332,12 @@ private struct Parser {
             var current: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)?
 
             func finish(_ field: (nameRange: Range<Int>, valueStart: Int, lastLine: Range<Int>)) {
-                var lower = field.valueStart
-                var upper = field.lastLine.upperBound
-                func isSpace(_ byte: UInt8) -> Bool { byte.isWhitespace || byte == .cr || byte == .lf }
-                while lower < upper, isSpace(bytes[lower]) { lower += 1 }
-                while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+                let value = input.trimmingWhitespace(field.valueStart..<field.lastLine.upperBound)
                 fields.append(
                     SIPHeaderField(
                         name: SIPHeaderName(bytes[field.nameRange]),
                         nameRange: field.nameRange,
-                        valueRange: lower == upper ? field.lastLine.upperBound..<field.lastLine.upperBound : lower..<upper,
+                        valueRange: value.isEmpty ? field.lastLine.upperBound..<field.lastLine.upperBound : value,
                         // The field runs through the CRLF of its last line.
                         fieldRange: field.nameRange.lowerBound..<(field.lastLine.upperBound + 2)
                     )

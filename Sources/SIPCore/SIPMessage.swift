@@ -63,30 +63,46 @@ public final class SIPMessage: Sendable {
     /// What a response to this message copies, found while parsing.
     let replyContext: SIPReplyContext
 
+    /// Everything the parser found, in the order of the stored properties above.
+    struct Parts {
+        var bytes: [UInt8]
+        var startLine: StartLine
+        var method: String?
+        var requestURI: SIPURI?
+        var startLineRange: Range<Int>
+        var headerFields: [SIPHeaderField]
+        var bodyRange: Range<Int>
+        var vias: [SIPVia]
+        var topViaRange: Range<Int>
+        var fromTag: String?
+        var toTag: String?
+        var callID: String
+        var cseq: SIPCSeq
+        var maxForwards: Int?
+        var contentLength: Int?
+        var routes: [SIPNameAddress]
+        var replyContext: SIPReplyContext
+    }
+
     /// A message from its parsed parts; only the parser makes one.
-    init(
-        bytes: [UInt8], startLine: StartLine, method: String?, requestURI: SIPURI?, startLineRange: Range<Int>,
-        headerFields: [SIPHeaderField], bodyRange: Range<Int>, vias: [SIPVia], topViaRange: Range<Int>,
-        fromTag: String?, toTag: String?, callID: String, cseq: SIPCSeq, maxForwards: Int?,
-        contentLength: Int?, routes: [SIPNameAddress], replyContext: SIPReplyContext
-    ) {
-        self.bytes = bytes
-        self.startLine = startLine
-        self.method = method
-        self.requestURI = requestURI
-        self.startLineRange = startLineRange
-        self.headerFields = headerFields
-        self.bodyRange = bodyRange
-        self.vias = vias
-        self.topViaRange = topViaRange
-        self.fromTag = fromTag
-        self.toTag = toTag
-        self.callID = callID
-        self.cseq = cseq
-        self.maxForwards = maxForwards
-        self.contentLength = contentLength
-        self.routes = routes
-        self.replyContext = replyContext
+    init(_ parts: Parts) {
+        bytes = parts.bytes
+        startLine = parts.startLine
+        method = parts.method
+        requestURI = parts.requestURI
+        startLineRange = parts.startLineRange
+        headerFields = parts.headerFields
+        bodyRange = parts.bodyRange
+        vias = parts.vias
+        topViaRange = parts.topViaRange
+        fromTag = parts.fromTag
+        toTag = parts.toTag
+        callID = parts.callID
+        cseq = parts.cseq
+        maxForwards = parts.maxForwards
+        contentLength = parts.contentLength
+        routes = parts.routes
+        replyContext = parts.replyContext
     }
 
     /// The status code of a response, `nil` for a request.
