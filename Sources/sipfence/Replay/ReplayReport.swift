@@ -58,21 +58,15 @@ struct ReplayReport {
         } else {
             // Written piece by piece into the output buffer, not as one interpolated line.
             times.append(outcome.time, to: &buffer)
-            buffer.append(UInt8(ascii: " "))
-            for piece in [transport, " ", outcome.source.description, " -> ", outcome.destination.description] {
-                buffer.append(contentsOf: piece.utf8)
-            }
-            for piece in [" call-id=", decision.callID ?? "-", " domain=", decision.domain?.normalized ?? "-"] {
-                buffer.append(contentsOf: piece.utf8)
-            }
-            for piece in [" verdict=", decision.verdict.description, " reason=", decision.reason] {
-                buffer.append(contentsOf: piece.utf8)
-            }
+            var pieces = [
+                " ", transport, " ", outcome.source.description, " -> ", outcome.destination.description,
+                " call-id=", decision.callID ?? "-", " domain=", decision.domain?.normalized ?? "-",
+                " verdict=", decision.verdict.description, " reason=", decision.reason,
+            ]
             if let match = decision.match {
-                for piece in [" list=", match.listID, " (", match.listName, ") prefix=", match.prefix.description] {
-                    buffer.append(contentsOf: piece.utf8)
-                }
+                pieces += [" list=", match.listID, " (", match.listName, ") prefix=", match.prefix.description]
             }
+            for piece in pieces { buffer.append(contentsOf: piece.utf8) }
             buffer.append(UInt8(ascii: "\n"))
         }
         if buffer.count >= 1 << 16 { flush() }
