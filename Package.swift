@@ -128,8 +128,10 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
-        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strictSwift6),
-        .testTarget(name: "AccessControlTests", dependencies: ["AccessControl"], swiftSettings: strictSwift6),
+        // What several test targets share: the seeded generator of the randomised tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSwift6),
+        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "TestSupport"], swiftSettings: strictSwift6),
         .testTarget(
             name: "AdmissionTests",
             dependencies: ["Admission", "SIPCore", "AccessControl", .product(name: "Crypto", package: "swift-crypto")],
@@ -168,14 +170,17 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .testTarget(
-            name: "CaptureTests", dependencies: ["Capture", "AccessControl"], exclude: ["Captures"], swiftSettings: strictSwift6
+            name: "CaptureTests", dependencies: ["Capture", "AccessControl", "TestSupport"], exclude: ["Captures"],
+            swiftSettings: strictSwift6
         ),
         // Starts a real DNS server (Debian's dnsmasq) on a loopback port.
-        .testTarget(name: "SIPLocationTests", dependencies: ["SIPLocation", "SIPCore", "AccessControl"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "SIPLocationTests", dependencies: ["SIPLocation", "SIPCore", "AccessControl", "TestSupport"],
+            swiftSettings: strictSwift6),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl", "Capture", "PolicyStore",
+                "sipfence", "Admission", "SIPCore", "SIPEdge", "AccessControl", "Capture", "PolicyStore", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSwift6

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import AccessControl
@@ -96,18 +97,5 @@ struct IPAddressTests {
         #expect(mapped.unmappedIPv4 == (try IPAddress("10.1.2.3")))
         #expect(mapped.canonical.family == .ipv4)
         #expect((try IPAddress("::1")).unmappedIPv4 == nil)
-    }
-}
-
-/// A small, seeded generator so that random tests are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import PolicyStore
+import TestSupport
 import Testing
 import Yams
 
@@ -217,23 +218,11 @@ struct PolicyDocumentReaderTests {
         }
     }
 
-    /// A fixed-seed generator (SplitMix64), so that a failure names a reproducible case.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("mutated documents are read or refused, never crash, and agree with Yams whenever both read them")
     func mutations() throws {
         let seeds = Self.documents.keys.sorted().compactMap { Self.documents[$0] }.map { Array($0.utf8) }
         let alphabet = Array(":-[]{},#&*!|>'\"\n \t?%@`~0123456789abcdefsyntrue".utf8)
-        var generator = SplitMix64(state: 11)
+        var generator = SplitMix64(seed: 11)
         var read = 0
         for round in 0..<3_000 {
             var bytes = seeds[round % seeds.count]

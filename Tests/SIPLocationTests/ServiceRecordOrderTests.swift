@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import SIPLocation
@@ -9,18 +10,6 @@ struct ServiceRecordOrderTests {
     struct Constant: RandomNumberGenerator {
         var value: UInt64
         mutating func next() -> UInt64 { value }
-    }
-
-    /// SplitMix64: a small seeded generator, for repeatable statistics.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     private static func record(_ target: String, priority: Int, weight: Int) -> ServiceRecord {
@@ -58,7 +47,7 @@ struct ServiceRecordOrderTests {
     @Test("Weights share out first choices in proportion")
     func proportions() {
         let records = [Self.record("ninety", priority: 1, weight: 90), Self.record("ten", priority: 1, weight: 10)]
-        var generator = SplitMix(state: 2782)
+        var generator = SplitMix64(seed: 2782)
         let firsts = (0..<2000).filter { _ in ServiceRecord.ordered(records, using: &generator).first?.target == "ninety" }.count
         #expect((1700...1900).contains(firsts), "\(firsts) of 2000")
     }
