@@ -6,12 +6,17 @@ import Musl
 import Darwin
 #endif
 
-/// Reads a whole file into memory with POSIX calls, so that decoding works on one
-/// contiguous array and failures carry the operating system's reason.
+/// Opens capture files with POSIX calls, so that decoding works on one contiguous run of
+/// bytes and failures carry the operating system's reason.
 enum CaptureFile {
     /// The bytes of the file at `path`, or the reason it cannot be read.
-    static func contents(of path: String) -> Result<[UInt8], CaptureError> {
-        func failure(_ reason: String) -> Result<[UInt8], CaptureError> {
+    ///
+    /// A regular file is mapped read-only (``CaptureBytes/mapped(_:)``): replaying a
+    /// capture of several gigabytes then costs page cache, not that much process memory,
+    /// and no copy. Other files (pipes, devices, `/dev/stdin`) and empty files are read
+    /// until their end into an array.
+    static func contents(of path: String) -> Result<CaptureBytes, CaptureError> {
+        func failure(_ reason: String) -> Result<CaptureBytes, CaptureError> {
             .failure(CaptureError(file: path, location: .file, offset: 0, problem: .unreadable(reason)))
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -21,22 +26,12 @@ enum CaptureFile {
         guard fstat(descriptor, &status) == 0 else { return failure(systemReason()) }
         if (status.st_mode & S_IFMT) == S_IFDIR { return failure("it is a directory") }
 
-        // A regular file is read straight into an array of its size, in one pass; other
-        // files (pipes, devices) are read in chunks until their end.
         let size = Int(status.st_size)
         if (status.st_mode & S_IFMT) == S_IFREG, size > 0 {
-            var readError: Int32 = 0
-            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                while initialized < size {
-                    let count = read(descriptor, buffer.baseAddress?.advanced(by: initialized), size - initialized)
-                    if count < 0, errno == EINTR { continue }
-                    if count < 0 { readError = errno }
-                    guard count > 0 else { break }
-                    initialized += count
-                }
+            guard let mapping = MappedCaptureFile(descriptor: descriptor, size: size) else {
+                return failure(systemReason())
             }
-            if readError != 0 { return failure(systemReason(readError)) }
-            return .success(bytes)
+            return .success(.mapped(mapping))
         }
         var bytes: [UInt8] = []
         let chunkLength = 1 << 20
@@ -57,11 +52,59 @@ enum CaptureFile {
             }
             bytes.removeLast(chunkLength - received)
             if readError != 0 { return failure(systemReason(readError)) }
-            if received == 0 { return .success(bytes) }
+            if received == 0 { return .success(.array(bytes)) }
         }
     }
 
-    private static func systemReason(_ code: Int32 = errno) -> String {
+    static func systemReason(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))
+    }
+}
+
+/// The bytes a ``CaptureReader`` decodes: a capture held in memory, or a file mapped
+/// read-only.
+enum CaptureBytes: Sendable {
+    /// Bytes in an array: a capture handed over in memory, or read from a pipe.
+    case array([UInt8])
+    /// A regular file, mapped.
+    case mapped(MappedCaptureFile)
+
+    /// Calls `body` with the capture's bytes; they stay valid only during the call.
+    func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        switch self {
+        case .array(let bytes): bytes.withUnsafeBytes(body)
+        case .mapped(let file): body(file.bytes)
+        }
+    }
+}
+
+/// A regular file mapped read-only and privately into memory, unmapped when the last
+/// reference goes.
+///
+/// `@unchecked Sendable`: the mapping is never written and never changes after `init`,
+/// so any thread may read it. A capture file that another process truncates while it is
+/// being replayed makes reads past the new end fault (`SIGBUS`), as it would for any
+/// program that maps its input; files that grow (a capture still being written) are read
+/// up to the size they had when opened.
+final class MappedCaptureFile: @unchecked Sendable {
+    /// The file's bytes, as they were when it was opened.
+    let bytes: UnsafeRawBufferPointer
+
+    /// Maps `size` bytes of the open file `descriptor`; `nil` (with `errno` set) when the
+    /// kernel refuses.
+    init?(descriptor: Int32, size: Int) {
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+            return nil
+        }
+        // Captures are read front to back: ask for read-ahead, and for pages behind the
+        // reader to be dropped first under memory pressure.
+        _ = madvise(address, size, MADV_SEQUENTIAL)
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
     }
 }

@@ -20,8 +20,8 @@
 /// (SLL, SLL2), raw IP and BSD loopback; IPv4 and IPv6 with their fragments reassembled;
 /// UDP, and TCP reassembled per direction (see ``CaptureEvent``).
 ///
-/// The whole file is read into memory once; decoding then allocates only the payload of
-/// each event. A file whose structure is broken (``CaptureError``) stops the reader at the
+/// A capture file is mapped into memory, not read into it (see ``init(path:)``); decoding
+/// allocates only the payload of each event. A file whose structure is broken (``CaptureError``) stops the reader at the
 /// broken record, after every event before it; packets that are not IP, UDP or TCP, or are
 /// cut short by the snapshot length, are skipped and counted in ``statistics``.
 public struct CaptureReader: Sendable {
@@ -35,7 +35,7 @@ public struct CaptureReader: Sendable {
     /// Whether the file is pcap or pcapng.
     public let format: CaptureFormat
 
-    private let bytes: [UInt8]
+    private let bytes: CaptureBytes
     private var records: Records
     private var decoder = PacketDecoder()
     private var pending: [CaptureEvent] = []
@@ -45,16 +45,23 @@ public struct CaptureReader: Sendable {
 
     /// Opens the capture file at `path` and reads its header.
     ///
+    /// A regular file is mapped read-only, so a capture of any size replays in little
+    /// memory; a pipe or device is read to its end first.
+    ///
     /// - Throws: ``CaptureError`` when the file cannot be read, is empty, or is not a pcap
     ///   or pcapng file.
     public init(path: String) throws(CaptureError) {
-        try self.init(bytes: CaptureFile.contents(of: path).get(), name: path)
+        try self.init(contents: CaptureFile.contents(of: path).get(), name: path)
     }
 
     /// Reads a capture held in memory; `name` is what errors call it.
     ///
     /// - Throws: ``CaptureError`` when the bytes are empty or not a pcap or pcapng file.
     public init(bytes: [UInt8], name: String) throws(CaptureError) {
+        try self.init(contents: .array(bytes), name: name)
+    }
+
+    private init(contents bytes: CaptureBytes, name: String) throws(CaptureError) {
         self.name = name
         self.bytes = bytes
         let records = try bytes.withUnsafeBytes { file in

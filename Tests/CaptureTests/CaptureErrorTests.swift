@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 @testable import Capture
@@ -146,5 +151,43 @@ struct CaptureErrorTests {
         var directory: CaptureError?
         do { _ = try CaptureReader(path: "/tmp") } catch { directory = error }
         #expect(directory?.description == "/tmp: cannot read the file: it is a directory")
+    }
+
+    /// Every event of the capture at `path`, in order.
+    static func events(at path: String) throws -> [CaptureEvent] {
+        var reader = try CaptureReader(path: path)
+        var events: [CaptureEvent] = []
+        while let event = try reader.next() { events.append(event) }
+        return events
+    }
+
+    @Test(
+        "reads a capture from a pipe as it reads the same file mapped",
+        arguments: ["lo-and-any.pcapng", "lo-ethernet.pcap", "any-sll2-ns.pcap"])
+    func pipesAndFiles(name: String) throws {
+        let path = TestFiles.capturesDirectory() + "/" + name
+        let mapped = try Self.events(at: path)
+        #expect(mapped.count > 10)
+
+        // The whole (small) capture fits in the pipe's buffer, so it is written before
+        // the reader opens the pipe's read end by path.
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let bytes = try TestFiles.read(path)
+        let written = bytes.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        close(ends[1])
+        #expect(written == bytes.count)
+        #expect(try Self.events(at: "/dev/fd/\(ends[0])") == mapped)
+    }
+
+    @Test("an empty file is reported as empty, not mapped")
+    func emptyFile() throws {
+        let path = "/tmp/sipfence-empty-\(getpid()).pcap"
+        try TestFiles.write([], to: path)
+        defer { TestFiles.remove(path) }
+        var empty: CaptureError?
+        do { _ = try CaptureReader(path: path) } catch { empty = error }
+        #expect(empty?.problem == .empty)
     }
 }
