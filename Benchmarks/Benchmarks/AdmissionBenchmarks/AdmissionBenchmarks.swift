@@ -199,7 +199,34 @@ let typicalInvite: [UInt8] = {
 struct PipelineWorkload: Sendable {
     let pipeline: AdmissionPipeline
     let policy: Policy
+    /// The ACK the caller sends for sipfence's 403 to `typicalInvite`.
+    let ackOf403: [UInt8]
 }
+
+/// The clock the pipeline is run at (seconds since the Unix epoch): fixed, as in replay.
+let benchmarkNow: UInt64 = 1_800_000_000
+
+/// The ACK a caller sends for a non-2xx final response to `typicalInvite` (RFC 3261
+/// §17.1.1.3): the INVITE's Request-URI, top Via, From, Call-ID and CSeq number, and the
+/// response's To, which carries sipfence's tag.
+func acknowledgement(of response: [UInt8]) -> [UInt8] {
+    let text = String(decoding: response, as: UTF8.self)
+    let to = text.components(separatedBy: "\r\n").first { $0.hasPrefix("To: ") } ?? "To: <sip:+14155550100@trunk.example.com;user=phone>"
+    let lines = [
+        "ACK sip:+14155550100@trunk.example.com;user=phone SIP/2.0",
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---8d4d6b2a9f3c1e77;rport",
+        "Max-Forwards: 70",
+        to,
+        "From: \"Carrier Caller\" <sip:+12125550123@carrier.example.net;user=phone>;tag=a73kszlfl",
+        "Call-ID: 4f1c2d3e5a6b7c8d9e0f1a2b3c4d5e6f@192.0.2.10",
+        "CSeq: 1 ACK",
+        "Content-Length: 0",
+    ]
+    return Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
+}
+
+let refused = SIPSource(transport: .udp, address: IPAddress(ipv4: 0xCB00_7109), port: 5060)  // 203.0.113.9
+let admitted = SIPSource(transport: .udp, address: IPAddress(ipv4: 0xC000_020A), port: 5060)  // 192.0.2.10
 
 func pipelineBenchmarks() {
     let setup: @Sendable () async throws -> PipelineWorkload = {
@@ -222,22 +249,31 @@ func pipelineBenchmarks() {
             interfaces: [SIPInterface(endpoint: try SIPEndpoint("udp:127.0.0.1:5060"), advertisedHost: "127.0.0.1", side: .both)],
             secret: .random()
         )
-        return PipelineWorkload(pipeline: AdmissionPipeline(settings: settings), policy: Policy(generation: 1, lists: lists, mappings: mappings))
+        let pipeline = AdmissionPipeline(settings: settings)
+        let policy = Policy(generation: 1, lists: lists, mappings: mappings)
+        let forbidden = pipeline.decide(typicalInvite, from: refused, policy: policy, now: benchmarkNow).outbound?.bytes ?? []
+        return PipelineWorkload(pipeline: pipeline, policy: policy, ackOf403: acknowledgement(of: forbidden))
     }
-    let refused = SIPSource(transport: .udp, address: IPAddress(ipv4: 0xCB00_7109), port: 5060)  // 203.0.113.9
-    let admitted = SIPSource(transport: .udp, address: IPAddress(ipv4: 0xC000_020A), port: 5060)  // 192.0.2.10
     let perMessage = Benchmark.Configuration(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(4))
 
     Benchmark("Admission: parse + decide + 403, \(typicalInvite.count)-byte INVITE", configuration: perMessage) { (benchmark: Benchmark, workload: PipelineWorkload) in
         for _ in benchmark.scaledIterations {
-            blackHole(workload.pipeline.decide(typicalInvite, from: refused, policy: workload.policy))
+            blackHole(workload.pipeline.decide(typicalInvite, from: refused, policy: workload.policy, now: benchmarkNow))
+        }
+    } setup: {
+        try await setup()
+    }
+    Benchmark("Admission: parse + decide + absorb, the ACK of that 403", configuration: perMessage) { (benchmark: Benchmark, workload: PipelineWorkload) in
+        precondition(workload.pipeline.decide(workload.ackOf403, from: refused, policy: workload.policy, now: benchmarkNow).verdict == .absorbed)
+        for _ in benchmark.scaledIterations {
+            blackHole(workload.pipeline.decide(workload.ackOf403, from: refused, policy: workload.policy, now: benchmarkNow))
         }
     } setup: {
         try await setup()
     }
     Benchmark("Admission: parse + decide + forward, \(typicalInvite.count)-byte INVITE", configuration: perMessage) { (benchmark: Benchmark, workload: PipelineWorkload) in
         for _ in benchmark.scaledIterations {
-            blackHole(workload.pipeline.decide(typicalInvite, from: admitted, policy: workload.policy))
+            blackHole(workload.pipeline.decide(typicalInvite, from: admitted, policy: workload.policy, now: benchmarkNow))
         }
     } setup: {
         try await setup()
