@@ -110,17 +110,22 @@ public struct AdmissionPipeline: Sendable {
             return decision
         }
 
-        let ownSentBy = { (via: SIPVia) in settings.isOwn(host: via.host, port: via.portOrDefault) }
+        // The closure captures only the settings' interfaces: capturing `self` copied the
+        // whole pipeline (a retain per setting) for every request.
+        let interfaces = settings.interfaces
+        let ownSentBy = { (via: SIPVia) in AdmissionSettings.isOwn(host: via.host, port: via.portOrDefault, among: interfaces) }
         if message.isLooping(secret: settings.secret, previous: settings.previousSecret(at: now), isOwnSentBy: ownSentBy) {
             return answer(message, .loopDetected, verdict: .loopDetected, reason: "loop_detected", decision, source)
         }
 
         // Read only for requests that get this far: refused INVITEs never need it.
-        lazy var route = RouteSet(of: message, settings: settings)
+        var route: RouteSet?
         var authenticatingRealm: String?
         if !fromUpstream && message.toTag != nil {
             // In a dialog: the Request-URI names a Contact, not a domain (§12.2.1.1).
-            switch inDialogAdmission(of: message, route: route, from: source, policy: policy, now: now) {
+            let dialogRoute = RouteSet(of: message, settings: settings)
+            route = dialogRoute
+            switch inDialogAdmission(of: message, route: dialogRoute, from: source, policy: policy, now: now) {
             case .token:
                 decision.reason = "dialog_token"
             case .knownSource(let match):
@@ -164,10 +169,12 @@ public struct AdmissionPipeline: Sendable {
         if message.maxForwards == 0 {
             return answer(message, .tooManyHops, verdict: .tooManyHops, reason: "max_forwards_exhausted", decision, source)
         }
+        let forwardingRoute = route ?? RouteSet(of: message, settings: settings)
         if fromUpstream {
-            return forwardFromUpstream(message, route: route, from: source, now: now, decision)
+            return forwardFromUpstream(message, route: forwardingRoute, from: source, now: now, decision)
         }
-        return forwardToUpstream(message, route: route, from: source, now: now, removingCredentialsFor: authenticatingRealm, decision)
+        return forwardToUpstream(
+            message, route: forwardingRoute, from: source, now: now, removingCredentialsFor: authenticatingRealm, decision)
     }
 
     /// Answers a request sipfence decided to forward but could not send (no socket of
@@ -192,10 +199,9 @@ public struct AdmissionPipeline: Sendable {
         _ status: SIPStatus,
         verdict: AdmissionVerdict,
         reason: String,
-        _ decision: AdmissionDecision,
+        _ decision: consuming AdmissionDecision,
         _ source: SIPSource
     ) -> AdmissionDecision {
-        var decision = decision
         decision.verdict = verdict
         decision.reason = reason
         guard message.method != "ACK" else { return decision }

@@ -92,6 +92,11 @@ public struct AdmissionSettings: Sendable {
     /// Whether `host` and `port` name one of sipfence's sockets: the address it
     /// advertises for it (IP addresses compared as addresses).
     func isOwn(host: String, port: Int) -> Bool {
+        Self.isOwn(host: host, port: port, among: interfaces)
+    }
+
+    /// ``isOwn(host:port:)`` over `interfaces`, for callers that hold only those.
+    static func isOwn(host: String, port: Int, among interfaces: [SIPInterface]) -> Bool {
         let address = IPAddress(parsing: host)?.canonical
         return interfaces.contains { interface in
             guard interface.port == port else { return false }

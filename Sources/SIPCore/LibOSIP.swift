@@ -60,8 +60,8 @@ enum LibOSIP {
             let host = string(via.pointee.host), !host.isEmpty
         else { return nil }
         var port: Int?
-        if let portText = string(via.pointee.port) {
-            guard let value = Int(portText), (1...65535).contains(value) else { return nil }
+        if let portText = via.pointee.port {
+            guard let value = decimal(portText), (1...65535).contains(value) else { return nil }
             port = value
         }
         guard let parameters = parameters(via.pointee.via_params) else { return nil }
@@ -108,7 +108,7 @@ enum LibOSIP {
     private static func isAcceptableURI(_ url: UnsafeMutablePointer<osip_uri_t>) -> Bool {
         guard let scheme = url.pointee.scheme else { return false }
         if let port = url.pointee.port {
-            guard let value = Int(String(cString: port)), (1...65535).contains(value) else { return false }
+            guard let value = decimal(port), (1...65535).contains(value) else { return false }
         }
         guard hasNamedParameters(url.pointee.url_params), hasNamedParameters(url.pointee.url_headers) else {
             return false
@@ -175,15 +175,17 @@ enum LibOSIP {
 
     private static func uri(_ url: UnsafeMutablePointer<osip_uri_t>, text: String) -> SIPURI? {
         // What is acceptable is decided once, by isAcceptableURI (checkNameAddress uses it too).
-        guard isAcceptableURI(url), let scheme = string(url.pointee.scheme)?.lowercased(),
+        guard isAcceptableURI(url), let scheme = Optional(url.pointee.scheme).map(lowercasedScheme),
             let uriParameters = parameters(url.pointee.url_params),
             let headers = parameters(url.pointee.url_headers)
         else { return nil }
+        var port: Int?
+        if let text = url.pointee.port { port = decimal(text) }
         return SIPURI(
             scheme: scheme,
             user: string(url.pointee.username),
             host: string(url.pointee.host),
-            port: string(url.pointee.port).flatMap { Int($0) },
+            port: port,
             parameters: uriParameters,
             headers: headers,
             text: text
@@ -206,6 +208,35 @@ enum LibOSIP {
             remaining -= 1
         }
         return result
+    }
+
+    /// A URI scheme in lower case; `sip` and `sips`, nearly every URI, without a
+    /// Unicode case mapping.
+    private static func lowercasedScheme(_ scheme: UnsafeMutablePointer<CChar>) -> String {
+        if strcasecmp(scheme, "sip") == 0 { return "sip" }
+        if strcasecmp(scheme, "sips") == 0 { return "sips" }
+        return String(cString: scheme).lowercased()
+    }
+
+    /// The value of a decimal number as `Int(_: String)` reads it (an optional sign, then
+    /// digits), without making a String; `nil` when it is not one or does not fit.
+    static func decimal(_ text: UnsafePointer<CChar>) -> Int? {
+        var pointer = text
+        let negative = pointer.pointee == CChar(UInt8(ascii: "-"))
+        if negative || pointer.pointee == CChar(UInt8(ascii: "+")) { pointer += 1 }
+        guard pointer.pointee != 0 else { return nil }
+        var value = 0
+        while pointer.pointee != 0 {
+            let digit = Int(pointer.pointee) - Int(UInt8(ascii: "0"))
+            guard (0...9).contains(digit) else { return nil }
+            // Negative numbers accumulate downwards, so that Int.min fits as it does in Int(_:).
+            let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carried) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflowed, !carried else { return nil }
+            value = sum
+            pointer += 1
+        }
+        return value
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {

@@ -148,11 +148,11 @@ private struct Parser {
         self.startLine = startLine
 
         // 2. Find the headers a reply needs, so that later errors can be answered.
-        var viaFields: [SIPHeaderField] = []
         var single = SingleFields()
+        var viaCount = 0
         for field in fields {
             if field.name == .via {
-                viaFields.append(field)
+                viaCount += 1
             } else if single[field.name] == nil {
                 // The first occurrence answers; repeats are judged in step 4.
                 single[field.name] = field
@@ -166,9 +166,10 @@ private struct Parser {
         // in that version; nothing else accepts a Via that is not SIP/2.0.
         let otherVersion = method != nil && !input[startLine].suffix(8).equalsCaseInsensitive(" SIP/2.0")
         var vias: [SIPVia] = []
+        vias.reserveCapacity(viaCount)
         var topViaRange: Range<Int>?
         let input = self.input
-        for field in viaFields {
+        for field in fields where field.name == .via {
             try input.forEachHeaderValue(field.valueRange) { (part) throws(SIPMalformedMessage) in
                 guard !part.isEmpty else { throw fail(.malformedHeader(.via, "empty value")) }
                 let lenient = otherVersion && vias.isEmpty
@@ -187,7 +188,7 @@ private struct Parser {
                     if let method, method != "ACK" {
                         reply = SIPReplyContext(
                             bytes: input,
-                            viaFields: viaFields,
+                            fields: fields,
                             topVia: via,
                             topViaRange: part,
                             from: single[.from],
@@ -289,7 +290,7 @@ private struct Parser {
             routes: routes,
             replyContext: SIPReplyContext(
                 bytes: bytes,
-                viaFields: viaFields,
+                fields: fields,
                 topVia: topVia,
                 topViaRange: topViaRange,
                 from: fromField,

@@ -2,7 +2,10 @@
 /// every Via, From, To, Call-ID and CSeq, as received.
 struct SIPReplyContext: Sendable {
     let bytes: [UInt8]
-    let viaFields: [SIPHeaderField]
+    /// Every header field of the request, in order; the Via fields are copied from it.
+    /// (The message's own array: keeping a separate array of the Via fields cost an
+    /// allocation per message.)
+    let fields: [SIPHeaderField]
     let topVia: SIPVia
     let topViaRange: Range<Int>
     let from: SIPHeaderField?
@@ -30,6 +33,16 @@ struct SIPReplyContext: Sendable {
         return secret.localTag(callID: callID, from: from.map { bytes[$0.valueRange] } ?? [], branch: branch)
     }
 
+    /// Whether `tag` is ``localTag(secret:)``, compared without making it.
+    func isLocalTag(_ tag: String, secret: SIPStatelessSecret) -> Bool {
+        let callID = callID.map { bytes[$0.valueRange] } ?? []
+        let branch = (topVia.branch ?? "").utf8
+        if let fromTag {
+            return secret.isLocalTag(tag, callID: callID, from: fromTag.utf8, branch: branch)
+        }
+        return secret.isLocalTag(tag, callID: callID, from: from.map { bytes[$0.valueRange] } ?? [], branch: branch)
+    }
+
     /// The response bytes.
     ///
     /// - Parameters:
@@ -46,15 +59,17 @@ struct SIPReplyContext: Sendable {
         headers: [(name: SIPHeaderName, value: String)] = []
     ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(512)
+        out.reserveCapacity(capacity(reasonPhrase: reasonPhrase, receivedVia: receivedVia, headers: headers))
         out.append("SIP/2.0 ")
         out.append(String(status))
         out.append(.space)
         for byte in reasonPhrase.utf8 { out.append(byte < 0x20 || byte == 0x7F ? UInt8(ascii: "?") : byte) }
         out.appendCRLF()
-        for (index, field) in viaFields.enumerated() {
+        var isTopVia = true
+        for field in fields where field.name == .via {
             out.append("Via: ")
-            if index == 0 {
+            if isTopVia {
+                isTopVia = false
                 receivedVia.append(to: &out)
                 out.append(contentsOf: bytes[topViaRange.upperBound..<field.valueRange.upperBound])
             } else {
@@ -79,6 +94,25 @@ struct SIPReplyContext: Sendable {
         }
         out.append("Content-Length: 0\r\n\r\n")
         return out
+    }
+
+    /// An upper bound of the size of ``response(status:reasonPhrase:receivedVia:toTag:headers:)``'s
+    /// bytes, so that they are written into one allocation: the copied values, the
+    /// stamped top Via (at most its received form plus `received` and `rport` with an
+    /// IPv6 address and a port), header names, the To-tag and the fixed text.
+    private func capacity(
+        reasonPhrase: String, receivedVia: SIPVia, headers: [(name: SIPHeaderName, value: String)]
+    ) -> Int {
+        var size = 64 + reasonPhrase.utf8.count + (topViaRange.count + 80)
+        for field in fields {
+            switch field.name {
+            case .via, .from, .to, .callID, .cseq: size += field.valueRange.count + 16
+            default: break
+            }
+        }
+        size += 32 + receivedVia.parameters.count * 2  // the To-tag; parameter separators
+        for header in headers { size += header.name.canonicalName.utf8.count + header.value.utf8.count + 4 }
+        return size
     }
 }
 
@@ -136,9 +170,9 @@ extension SIPMessage {
     public func isAcknowledgingLocalResponse(secret: SIPStatelessSecret, previous: SIPStatelessSecret? = nil) -> Bool {
         guard method == "ACK", let tag = toTag else { return false }
         let context = replyContext
-        if tag == context.localTag(secret: secret) { return true }
+        if context.isLocalTag(tag, secret: secret) { return true }
         guard let previous else { return false }
-        return tag == context.localTag(secret: previous)
+        return context.isLocalTag(tag, secret: previous)
     }
 }
 

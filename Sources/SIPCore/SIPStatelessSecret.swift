@@ -66,6 +66,23 @@ public struct SIPStatelessSecret: Hashable, Sendable {
         return keyed(hasher.finalize())
     }
 
+    /// Whether `tag` is the To-tag ``localTag(callID:from:branch:)`` gives these fields,
+    /// compared digit by digit without making that tag: every ACK of a 403 asks this.
+    func isLocalTag(_ tag: String, callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> Bool {
+        guard tag.utf8.count == 18 else { return false }
+        var hasher = SipHash24(k0: k0, k1: k1)
+        hasher.combine(field: "tag")
+        hasher.combine(field: callID)
+        hasher.combine(field: from)
+        hasher.combine(field: branch)
+        let hash = hasher.finalize()
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 18) { digits in
+            UInt64(keyID).writeHex(digits: 2, into: digits, at: 0)
+            hash.writeHex(digits: 16, into: digits, at: 2)
+            return tag.utf8.elementsEqual(digits)
+        }
+    }
+
     /// `prefix`, the key ID's 2 and the hash's 16 hexadecimal digits, in one allocation:
     /// every 403 makes a local tag, every ACK to one checks one or two, every forwarded
     /// request makes a branch.

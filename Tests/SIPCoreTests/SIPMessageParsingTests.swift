@@ -259,4 +259,22 @@ struct SIPMessageParsingTests {
         }
         #expect(accepted > 250, "the generator should produce values libosip2 accepts")
     }
+
+    /// Ports of URIs and Via sent-bys are read from libosip2's C strings without making a
+    /// String (`LibOSIP.decimal`); it must read exactly what `Int(String)` read before.
+    @Test("ports are read from C strings as Int(String) reads them (fixed and 4,000 generated values)")
+    func decimalsAgreeWithInt() {
+        let fixed = [
+            "", "+", "-", "0", "5060", "+5060", "-5060", "65535", "65536", "00005060", "5060 ", " 5060", "50a",
+            "9223372036854775807", "9223372036854775808", "-9223372036854775808", "99999999999999999999", "++1", "+-1",
+        ]
+        var generator = SplitMix64(seed: 29)
+        let characters = Array("0123456789+- a".utf8)
+        let generated = (0..<4_000).map { _ in
+            String(decoding: (0..<Int(generator.next() % 22)).map { _ in characters[Int(generator.next() % UInt64(characters.count))] }, as: UTF8.self)
+        }
+        for text in fixed + generated {
+            #expect(text.withCString { LibOSIP.decimal($0) } == Int(text), "\(text)")
+        }
+    }
 }

@@ -55,6 +55,12 @@ struct PaddedHexTests {
         let keyText = keyDigits.count == 1 ? "0" + keyDigits : keyDigits
         let tag = secret.localTag(callID: callID[...], from: "1928301774".utf8, branch: "z9hG4bK776asdhds".utf8)
         #expect(tag == keyText + hasher.finalize().paddedHex)
+        // The ACK check compares digits in place; it agrees with the tag and nothing else.
+        #expect(secret.isLocalTag(tag, callID: callID[...], from: "1928301774".utf8, branch: "z9hG4bK776asdhds".utf8))
+        #expect(!secret.isLocalTag(tag, callID: callID[...], from: "1928301775".utf8, branch: "z9hG4bK776asdhds".utf8))
+        #expect(!secret.isLocalTag(tag.uppercased(), callID: callID[...], from: "1928301774".utf8, branch: "z9hG4bK776asdhds".utf8))
+        #expect(!secret.isLocalTag(tag + "0", callID: callID[...], from: "1928301774".utf8, branch: "z9hG4bK776asdhds".utf8))
+        #expect(!secret.isLocalTag(String(tag.dropLast()), callID: callID[...], from: "1928301774".utf8, branch: "z9hG4bK776asdhds".utf8))
         let branch = secret.verifiableBranch(clientBranch: "z9hG4bK1", sentBy: "192.0.2.1:5060", callID: "c", cseqNumber: 1)
         #expect(branch.hasPrefix("z9hG4bKsf" + keyText) && branch.utf8.count == 27)
         #expect(branch.utf8.dropFirst(11).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
