@@ -68,7 +68,7 @@ private struct SingleFields {
 }
 
 /// The parser's working state. One instance parses one message.
-private struct Parser {
+struct Parser {
     let input: [UInt8]
     let framing: SIPFraming
     /// What is known so far for answering the request, once the top Via has parsed.
@@ -120,30 +120,40 @@ private struct Parser {
         while start + 1 < input.count, input[start] == .cr, input[start + 1] == .lf { start += 2 }
         guard start < input.count else { throw fail(.empty) }
 
-        let headerEnd: Int  // end of the last header line's CRLF
         let bodyStart: Int
-        if let emptyLine = input.indexOfEmptyLine(from: start) {
-            headerEnd = emptyLine + 2
-            bodyStart = emptyLine + 4
-        } else if framing == .datagram, input.count >= 2, input[input.count - 2] == .cr, input[input.count - 1] == .lf {
-            // A datagram whose last header line ends the packet: there is no body.
-            headerEnd = input.count
-            bodyStart = input.count
-        } else {
-            throw fail(.missingEndOfHeaders)
-        }
-
         let startLine: Range<Int>
         let fields: [SIPHeaderField]
-        switch frameHeader(start..<headerEnd) {
-        case .framed(let line, let framedFields):
+        if case .framed(let line, let framedFields, let headerEnd) = frameHeader(start..<input.count, endingAtEmptyLine: true) {
+            // The usual case, in one pass: a clean header section closed by an empty line.
             startLine = line
             fields = framedFields
-        case .invalidControlCharacter(let line):
-            throw fail(.invalidControlCharacter(line: line))
-        case .malformedHeaderLine(let line, let number):
-            self.startLine = line
-            throw fail(.malformedHeaderLine(line: number))
+            bodyStart = headerEnd + 2
+        } else {
+            // Anything else is framed again the careful way, which finds the end of the
+            // header section first and so reports exactly which error comes first.
+            let headerEnd: Int  // end of the last header line's CRLF
+            if let emptyLine = input.indexOfEmptyLine(from: start) {
+                headerEnd = emptyLine + 2
+                bodyStart = emptyLine + 4
+            } else if framing == .datagram, input.count >= 2, input[input.count - 2] == .cr, input[input.count - 1] == .lf {
+                // A datagram whose last header line ends the packet: there is no body.
+                headerEnd = input.count
+                bodyStart = input.count
+            } else {
+                throw fail(.missingEndOfHeaders)
+            }
+            switch frameHeader(start..<headerEnd, endingAtEmptyLine: false) {
+            case .framed(let line, let framedFields, _):
+                startLine = line
+                fields = framedFields
+            case .invalidControlCharacter(let line):
+                throw fail(.invalidControlCharacter(line: line))
+            case .malformedHeaderLine(let line, let number):
+                self.startLine = line
+                throw fail(.malformedHeaderLine(line: number))
+            case .unterminated:
+                throw fail(.missingEndOfHeaders)  // not returned without endingAtEmptyLine
+            }
         }
         self.startLine = startLine
 
@@ -304,10 +314,13 @@ private struct Parser {
 
     // MARK: Framing
 
-    /// What ``frameHeader(_:)`` found.
-    enum HeaderFraming {
-        /// The start line (without its CRLF) and the header fields, in order.
-        case framed(startLine: Range<Int>, fields: [SIPHeaderField])
+    /// What ``frameHeader(_:endingAtEmptyLine:)`` found.
+    enum HeaderFraming: Equatable {
+        /// The start line (without its CRLF) and the header fields, in order; the header
+        /// section ends at `headerEnd`, just past the CRLF of its last line.
+        case framed(startLine: Range<Int>, fields: [SIPHeaderField], headerEnd: Int)
+        /// No empty line ends the header section (only when asked to end at one).
+        case unterminated
         /// A CR or LF outside a CRLF pair, or an unescaped NUL, on line `line` (1-based,
         /// the start line being 1).
         case invalidControlCharacter(line: Int)
@@ -322,8 +335,14 @@ private struct Parser {
     /// refused wherever it is (and is reported before a malformed line above it). A line
     /// starting with whitespace continues the field above it (RFC 3261 §7.3.1 folding);
     /// any other header line must be a token, optional whitespace and a colon.
-    func frameHeader(_ range: Range<Int>) -> HeaderFraming {
+    ///
+    /// With `endingAtEmptyLine`, `range` runs to the end of the input and the section
+    /// ends at the first empty line, or is ``HeaderFraming/unterminated``; errors are then
+    /// only those before that line (the caller frames again without it to report them).
+    /// Without, `range` is the whole header section, found beforehand.
+    func frameHeader(_ range: Range<Int>, endingAtEmptyLine: Bool) -> HeaderFraming {
         input.withUnsafeBufferPointer { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
             var fields: [SIPHeaderField] = []
             fields.reserveCapacity(24)
             var startLine: Range<Int>?
@@ -375,11 +394,19 @@ private struct Parser {
                 current = (line.lowerBound..<nameEnd, colon + 1, line)
             }
 
+            // Only CR, LF and NUL need a closer look; 16 bytes at a time are skipped while
+            // none of them is a control character up to CR (HTAB, rare, is looked at too).
+            let controlBound = SIMD16<UInt8>(repeating: .cr)
             var lineStart = range.lowerBound
             var index = range.lowerBound
             while index < range.upperBound {
+                if index + 16 <= range.upperBound,
+                    !any(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self) .<= controlBound)
+                {
+                    index += 16
+                    continue
+                }
                 let byte = bytes[index]
-                // Only CR, LF and NUL need a closer look.
                 guard byte <= .cr else {
                     index += 1
                     continue
@@ -388,6 +415,12 @@ private struct Parser {
                 case .cr:
                     guard index + 1 < range.upperBound, bytes[index + 1] == .lf else {
                         return .invalidControlCharacter(line: lineCount + 1)
+                    }
+                    if endingAtEmptyLine, index == lineStart, lineCount > 0 {
+                        // The empty line: the header section ends before it.
+                        if let malformedLine { return .malformedHeaderLine(startLine: startLine ?? range.lowerBound..<range.lowerBound, number: malformedLine) }
+                        if let field = current { finish(field) }
+                        return .framed(startLine: startLine ?? range.lowerBound..<range.lowerBound, fields: fields, headerEnd: index)
                     }
                     take(lineStart..<index)
                     index += 2
@@ -404,12 +437,13 @@ private struct Parser {
                 }
                 index += 1
             }
+            if endingAtEmptyLine { return .unterminated }
             if lineStart < range.upperBound { take(lineStart..<range.upperBound) }
             // The range is never empty, so there is a start line.
             let firstLine = startLine ?? range.lowerBound..<range.lowerBound
             if let malformedLine { return .malformedHeaderLine(startLine: firstLine, number: malformedLine) }
             if let field = current { finish(field) }
-            return .framed(startLine: firstLine, fields: fields)
+            return .framed(startLine: firstLine, fields: fields, headerEnd: range.upperBound)
         }
     }
 

@@ -170,6 +170,37 @@ struct SIPMessageParsingTests {
         }
     }
 
+    /// The parser frames a header section in one pass that ends at the first empty line,
+    /// and frames again the careful way (find the empty line, then frame up to it) only
+    /// when that pass is not clean. Whenever the one pass succeeds, it must find exactly
+    /// what the careful way finds; inputs are generated from pieces that include every
+    /// control character framing treats specially, lines longer than its 16-byte steps,
+    /// folds, and stray colons.
+    @Test("one-pass framing agrees with framing after finding the empty line (20,000 generated headers)")
+    func onePassFramingAgrees() {
+        let pieces = [
+            "INVITE sip:a@b SIP/2.0", "\r\n", "\r\n", "\r\n", "Via: SIP/2.0/UDP h;branch=z9hG4bK-0123456789abcdef",
+            "From: <sip:x@y>;tag=1", "\r\n ", "\r\n\t", "\t", " ", ":", "X", "Subject: a long value that spans chunks",
+            "\r", "\n", "\0", "\\\0", "\u{0B}", "\u{0C}", "\r\n\r\n", "v=0", "é",
+        ]
+        var generator = SplitMix64(seed: 31)
+        var framedInOnePass = 0
+        for _ in 0..<20_000 {
+            var text = "OPTIONS sip:a@b SIP/2.0\r\n"
+            for _ in 0..<(1 + Int(generator.next() % 14)) { text += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            let input = Array(text.utf8)
+            let parser = Parser(input: input, framing: .datagram)
+            guard case .framed(let line, let fields, let headerEnd) = parser.frameHeader(0..<input.count, endingAtEmptyLine: true)
+            else { continue }
+            framedInOnePass += 1
+            #expect(input.indexOfEmptyLine(from: 0) == headerEnd - 2, "\(text.debugDescription)")
+            #expect(
+                parser.frameHeader(0..<headerEnd, endingAtEmptyLine: false) == .framed(startLine: line, fields: fields, headerEnd: headerEnd),
+                "\(text.debugDescription)")
+        }
+        #expect(framedInOnePass > 2_000, "the generator should produce clean header sections")
+    }
+
     @Test(
         "header names are recognised in any case, long and compact, and near misses are other headers",
         arguments: [
