@@ -278,8 +278,9 @@ public struct AdmissionPipeline: Sendable {
 
     /// The top Via stamped with the packet's source (RFC 3261 §18.2.1, RFC 3581).
     func stamp(_ via: SIPVia, from source: SIPSource) -> SIPVia {
-        let sentByIsSource = IPAddress(parsing: via.host).map { $0.canonical == source.address.canonical } ?? false
-        return via.stamped(sourceHost: source.address.canonical.description, sourcePort: source.port, sentByIsSource: sentByIsSource)
+        via.stamped(
+            sourceHost: source.address.canonical.description, sourcePort: source.port,
+            sentByIsSource: IPAddress(parsing: via.host).map { $0.canonical == source.address.canonical } ?? false)
     }
 
     /// Where a locally generated response goes (RFC 3261 §18.2.2, RFC 3581 §4): back over

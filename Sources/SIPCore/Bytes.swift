@@ -33,15 +33,14 @@ extension UInt8 {
     }
 
     /// RFC 3261 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
+    ///
+    /// One bit per ASCII byte (bytes 0–63, then 64–127), so that the check is a shift and
+    /// a mask: header names and parameters are checked byte by byte in every message.
+    /// The test `tokenCharacters` checks the masks against the list above.
     var isTokenCharacter: Bool {
-        if isDigit || isAlpha { return true }
-        switch self {
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"),
-            UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
+        if self < 64 { return (UInt64(0x03FF_6CA2_0000_0000) >> self) & 1 == 1 }
+        if self < 128 { return (UInt64(0x47FF_FFFF_87FF_FFFE) >> (self - 64)) & 1 == 1 }
+        return false
     }
 }
 

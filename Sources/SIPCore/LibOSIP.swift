@@ -35,13 +35,22 @@ enum LibOSIP {
                 guard let from = source.baseAddress, !range.isEmpty else { return }
                 base.update(from: from + range.lowerBound, count: range.count)
             }
-            // Only CR, LF and NUL are rewritten; every other byte is copied as is.
-            for index in 0..<range.count where buffer[index] <= .cr {
+            // Only CR, LF and NUL are rewritten; every other byte is copied as is. 16 bytes
+            // at a time are passed over while none is a control character up to CR.
+            let controlBound = SIMD16<UInt8>(repeating: .cr)
+            let raw = UnsafeRawPointer(base)
+            var index = 0
+            while index < range.count {
+                if index + 16 <= range.count, !any(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self) .<= controlBound) {
+                    index += 16
+                    continue
+                }
                 switch buffer[index] {
                 case .cr, .lf: buffer[index] = .space
                 case 0: buffer[index] = UInt8(ascii: "0")
                 default: break
                 }
+                index += 1
             }
             buffer[range.count] = 0
             return base.withMemoryRebound(to: CChar.self, capacity: range.count + 1) { body(UnsafePointer($0)) }

@@ -8,11 +8,12 @@ extension SIPVia {
     ///   - sourceHost: the packet's source address, in text form (IPv6 without brackets).
     ///   - sourcePort: the packet's source port.
     ///   - sentByIsSource: whether the sent-by host is the source address. Comparing
-    ///     addresses is access control's business, so the caller decides.
-    public func stamped(sourceHost: String, sourcePort: Int, sentByIsSource: Bool) -> SIPVia {
+    ///     addresses is access control's business, so the caller decides; it is asked only
+    ///     when `rport` was not (most clients ask for it, and then the answer is unused).
+    public func stamped(sourceHost: String, sourcePort: Int, sentByIsSource: @autoclosure () -> Bool) -> SIPVia {
         var via = self
         let rportRequested = responsePort != .absent
-        if !sentByIsSource || rportRequested {
+        if rportRequested || !sentByIsSource() {
             via.setParameter("received", to: sourceHost)
         }
         if rportRequested {
