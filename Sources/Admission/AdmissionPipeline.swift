@@ -24,12 +24,25 @@ import SIPCore
 /// - Responses are relayed to the next Via when the top Via is sipfence's own, else
 ///   dropped, so sipfence reflects nothing.
 public struct AdmissionPipeline: Sendable {
+    /// The settings, behind one reference: the pipeline is copied wherever it is held
+    /// and passed (the edge's registry hands out a copy per datagram), and a copy of the
+    /// settings themselves costs a retain for each of their strings, arrays and keys.
+    private final class Storage: Sendable {
+        let settings: AdmissionSettings
+
+        init(_ settings: AdmissionSettings) {
+            self.settings = settings
+        }
+    }
+
+    private let storage: Storage
+
     /// The settings the pipeline applies.
-    public let settings: AdmissionSettings
+    public var settings: AdmissionSettings { storage.settings }
 
     /// A pipeline applying `settings`.
     public init(settings: AdmissionSettings) {
-        self.settings = settings
+        storage = Storage(settings)
     }
 
     /// Decides what to do with the message in `bytes` that arrived from `source` at

@@ -81,7 +81,10 @@ struct SIPReplyContext: Sendable {
         if let to {
             out.append("To: ")
             out.append(contentsOf: bytes[to.valueRange])
-            if let toTag { out.append(";tag=\(toTag)") }
+            if let toTag {
+                out.append(";tag=")
+                out.append(toTag)
+            }
             out.appendCRLF()
         }
         if let callID { out.appendHeader("Call-ID", bytes[callID.valueRange]) }
