@@ -165,6 +165,8 @@ let package = Package(
                 "PolicyStore",
                 "AccessControl",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // Only to hold a store's write lock from another connection in a test.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["twilio_client_check.py"],
             swiftSettings: strictSwift6

@@ -23,18 +23,24 @@ extension ManagementAPI {
     }
 
     /// `GET /healthz`: 200 with the live policy's and the store's generations while the
-    /// store can be read, else 503. No credentials needed.
+    /// store can be read; else 503 with `"store": "unavailable"` and the generation of the
+    /// policy the SIP path keeps enforcing meanwhile. No credentials needed.
     @Sendable func health(_ request: Request, context: ManagementRequestContext) async throws -> Response {
-        let storeGeneration: UInt64
+        let policyGeneration = policy().generation
         do {
-            storeGeneration = try await store.generation()
+            let storeGeneration = try await store.generation()
+            return JSONBody.response(
+                status: .ok,
+                body: HealthStatus(
+                    status: "ok", store: "ok", policyGeneration: policyGeneration, storeGeneration: storeGeneration))
         } catch {
             context.logger.error("health check cannot read the policy store", metadata: ["error": "\(error)"])
-            throw TwilioError.serviceUnavailable
+            return JSONBody.response(
+                status: .serviceUnavailable,
+                body: HealthStatus(
+                    status: "store_unavailable", store: "unavailable", policyGeneration: policyGeneration,
+                    storeGeneration: nil))
         }
-        return JSONBody.response(
-            status: .ok,
-            body: HealthStatus(status: "ok", policyGeneration: policy().generation, storeGeneration: storeGeneration))
     }
 
     /// `GET /sipfence/v1/check?domain=D&source=IP`: what the live policy would do with an
@@ -80,12 +86,25 @@ extension ManagementAPI {
 
 /// The body of `GET /healthz`.
 struct HealthStatus: Encodable, Sendable {
+    /// `ok`, or `store_unavailable` (with status 503).
     let status: String
+    /// `ok` or `unavailable`.
+    let store: String
+    /// The generation of the policy the SIP path enforces.
     let policyGeneration: UInt64
-    let storeGeneration: UInt64
+    /// The store's generation; `null` when the store cannot be read.
+    let storeGeneration: UInt64?
 
     enum CodingKeys: String, CodingKey {
-        case status, policyGeneration = "policy_generation", storeGeneration = "store_generation"
+        case status, store, policyGeneration = "policy_generation", storeGeneration = "store_generation"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(store, forKey: .store)
+        try container.encode(policyGeneration, forKey: .policyGeneration)
+        try container.encode(storeGeneration, forKey: .storeGeneration)  // null when unknown
     }
 }
 

@@ -31,15 +31,20 @@ extension PolicyStoreError {
             .invalidParameter("Username", reason)
         case .sidTaken, .invalidCredentialSecret, .corruptRecord, .setupFailed:
             .internalError
+        case .unavailable:
+            .serviceUnavailable
         }
     }
 }
 
-/// Runs `body`, turning a ``PolicyStoreError`` into the Twilio error for `path`.
+/// Runs `body`, turning a ``PolicyStoreError`` into the Twilio error for `path`. An
+/// unavailable store is passed on as it is, so that ``TwilioErrorMiddleware`` logs why
+/// before it answers 503.
 func translatingStoreErrors<T>(path: String, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as PolicyStoreError {
+        if case .unavailable = error { throw error }
         throw error.twilioError(path: path)
     }
 }

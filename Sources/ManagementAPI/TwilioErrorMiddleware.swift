@@ -1,11 +1,14 @@
 import Hummingbird
+import PolicyStore
 import Logging
 
 /// Turns every error a request raises into Twilio's error response.
 ///
 /// Handlers throw ``TwilioError``s; Hummingbird throws its own for an unknown path (404)
-/// or a body over the limit (413); anything else (a database failure) is logged and
-/// answered with a bare 500, so internals never reach the client.
+/// or a body over the limit (413); a store that is unavailable (locked by another writer,
+/// unreadable) is logged and answered with 503 / 20503, which clients retry; anything else
+/// (a database failure) is logged and answered with a bare 500, so internals never reach
+/// the client.
 struct TwilioErrorMiddleware: RouterMiddleware {
     typealias Context = ManagementRequestContext
 
@@ -16,6 +19,15 @@ struct TwilioErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as TwilioError {
             return try error.response(from: request, context: context)
+        } catch let error as PolicyStoreError {
+            // A store error no handler translated; an unavailable store is logged, since
+            // the client is told only 503 / 20503.
+            if case .unavailable = error {
+                context.logger.warning(
+                    "management API request refused: the policy store is unavailable",
+                    metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            return try error.twilioError(path: request.uri.path).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             let twilioError: TwilioError =
                 switch error.status {

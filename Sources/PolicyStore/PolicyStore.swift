@@ -35,23 +35,31 @@ public final class PolicyStore: Sendable {
     ///   - now: the clock for `date_created` and `date_updated`.
     ///   - logger: where schema migrations report what they changed (at warning level).
     ///   - prefixLengthMinimums: the shortest prefixes a write may store.
+    ///   - busyTimeout: how long a write waits for the database's write lock while another
+    ///     connection holds it — another process's `sipfence policy import`, or a second
+    ///     daemon on the same file — before it fails with ``PolicyStoreError/unavailable(_:)``.
     public convenience init(
         path: String, now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "sipfence.store"),
-        prefixLengthMinimums: PrefixLengthMinimums = .default
+        prefixLengthMinimums: PrefixLengthMinimums = .default,
+        busyTimeout: Duration = PolicyStore.defaultBusyTimeout
     ) throws {
         try self.init(
-            writer: DatabasePool(path: path, configuration: Self.configuration), now: now, logger: logger,
-            prefixLengthMinimums: prefixLengthMinimums)
+            writer: DatabasePool(path: path, configuration: Self.configuration(busyTimeout: busyTimeout)), now: now,
+            logger: logger, prefixLengthMinimums: prefixLengthMinimums)
     }
+
+    /// How long a write waits for another writer by default: longer than any API write
+    /// takes, and than the import of a policy of 100,000 addresses.
+    public static let defaultBusyTimeout: Duration = .seconds(10)
 
     /// An empty store in memory, gone when the last reference goes: for tests and tools.
     public static func inMemory(
         now: @escaping @Sendable () -> Date = { Date() }, prefixLengthMinimums: PrefixLengthMinimums = .default
     ) throws -> PolicyStore {
         try PolicyStore(
-            writer: DatabaseQueue(configuration: configuration), now: now, logger: Logger(label: "sipfence.store"),
-            prefixLengthMinimums: prefixLengthMinimums)
+            writer: DatabaseQueue(configuration: configuration(busyTimeout: defaultBusyTimeout)), now: now,
+            logger: Logger(label: "sipfence.store"), prefixLengthMinimums: prefixLengthMinimums)
     }
 
     private init(
@@ -93,18 +101,36 @@ public final class PolicyStore: Sendable {
         broadcaster.finish()
     }
 
-    private static var configuration: Configuration {
+    private static func configuration(busyTimeout: Duration) -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.label = "sipfence.policy"
+        // Without a timeout, a write while another process writes failed at once (SQLITE_BUSY).
+        let (seconds, attoseconds) = busyTimeout.components
+        configuration.busyMode = .timeout(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)
         return configuration
+    }
+
+    /// `error` as ``PolicyStoreError/unavailable(_:)`` when it says the database cannot be
+    /// used now (locked, full, read-only, unreadable, damaged), else unchanged.
+    static func classify(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return PolicyStoreError.unavailable("the database is locked by another writer")
+        case .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PROTOCOL, .SQLITE_NOMEM,
+            .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return PolicyStoreError.unavailable(error.message ?? "\(error.resultCode)")
+        default:
+            return error
+        }
     }
 
     // MARK: - Generations and change notifications
 
     /// The current policy generation: the number of committed changes the store has seen.
     public func generation() async throws -> UInt64 {
-        try await writer.read(Self.readGeneration)
+        try await read(Self.readGeneration)
     }
 
     /// A stream of policy generations: first the current one, then each newer one as writes
@@ -145,7 +171,7 @@ public final class PolicyStore: Sendable {
     func writeReportingGeneration<T: Sendable>(
         journaledAsReload: Bool = false, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> (value: T, generation: UInt64) {
-        let (value, generation, changed) = try await writer.write { db -> (T, UInt64, Bool) in
+        let (value, generation, changed) = try await classifyingErrors { try await writer.write { db -> (T, UInt64, Bool) in
             if journaledAsReload { try PolicyJournal.markReload(db) }
             let changesBefore = db.totalChangesCount
             let value = try body(db)
@@ -157,7 +183,7 @@ public final class PolicyStore: Sendable {
             let generation = try Self.readGeneration(db)
             try PolicyJournal.seal(db, generation: generation)
             return (value, generation, true)
-        }
+        } }
         if changed {
             broadcaster.publish(generation)
         }
@@ -166,7 +192,17 @@ public final class PolicyStore: Sendable {
 
     /// Runs `body` in a read transaction: one consistent snapshot of the store.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.read(body)
+        try await classifyingErrors { try await writer.read(body) }
+    }
+
+    /// Runs `body`, turning database errors that mean "not now" into
+    /// ``PolicyStoreError/unavailable(_:)``.
+    func classifyingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw Self.classify(error)
+        }
     }
 
     /// The current time, truncated to whole seconds (the resolution of Twilio's dates).

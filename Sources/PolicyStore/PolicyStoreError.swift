@@ -38,6 +38,11 @@ public enum PolicyStoreError: Error, Hashable, Sendable {
     /// The database could not be configured as the store requires (for example, SQLite
     /// would not sync every commit).
     case setupFailed(String)
+    /// The database cannot be used now: another writer held its lock for longer than the
+    /// store's busy timeout (a large `policy import` in another process), or it cannot be
+    /// read or written (out of space, a read-only or vanished file, an I/O error). Nothing
+    /// was changed; the operation may be retried. The management API answers 503.
+    case unavailable(String)
 }
 
 extension PolicyStoreError: CustomStringConvertible {
@@ -73,6 +78,8 @@ extension PolicyStoreError: CustomStringConvertible {
             "the stored \(table) \(sid) cannot be read: \(reason)"
         case .setupFailed(let reason):
             "the policy database cannot be set up: \(reason)"
+        case .unavailable(let reason):
+            "the policy database is unavailable: \(reason)"
         }
     }
 }

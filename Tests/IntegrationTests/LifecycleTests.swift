@@ -169,6 +169,64 @@ struct LifecycleTests {
         }
     }
 
+    /// What an operator sees when the store goes away under a running daemon (here its
+    /// file is overwritten, as a failed disk or a mistaken copy would leave it): the SIP
+    /// path keeps enforcing the policy it has, /healthz and the metrics say the store is
+    /// unavailable and how stale the policy may be, and API writes get 503 / 20503.
+    @Test("when the store cannot be read, the policy stays enforced and health, metrics and writes say so")
+    func storeGoesAway() async throws {
+        try await withTemporaryDirectory { directory in
+            let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+            try await SipfenceDaemon.run(configuration: configuration) { _, listening, api in
+                _ = try await api.provision(domain: "kept.sipfence.test", addresses: ["192.0.2.1"])
+                // An INVITE from outside the list gets 403 while the domain is in the
+                // enforced policy (404 if the policy had lost it).
+                let udp = try UDPSocket(bindingTo: "127.0.0.3")
+                func answer(_ callID: String) throws -> String {
+                    let invite = AbuseTests.invite(from: "127.0.0.3", port: udp.port, transport: "UDP", callID: callID)
+                        .replacingOccurrences(of: World.domain, with: "kept.sipfence.test")
+                    try udp.send(Array(invite.utf8), to: "127.0.0.1", port: listening.port(listening.udp4))
+                    return udp.receive(within: 5).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                }
+                let check = "/sipfence/v1/check?domain=kept.sipfence.test&source=192.0.2.1"
+                var verdict: String?
+                for _ in 0..<200 where verdict != "admit" {
+                    verdict = try await api.request("GET", check).json["verdict"] as? String
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(verdict == "admit")
+                #expect(try answer("before").hasPrefix("SIP/2.0 403 Forbidden"))
+                #expect(try await api.metric("sipfence_store_up") == 1)
+                #expect(try await api.metric("sipfence_policy_age_seconds") < 1)
+
+                let store = directory.appendingPathComponent("state/sipfence.sqlite").path
+                for suffix in ["", "-wal", "-shm"] {
+                    try Data("not a database".utf8).write(to: URL(fileURLWithPath: store + suffix))
+                }
+                let broken = ContinuousClock.now
+                while try await api.metric("sipfence_store_up") != 0, ContinuousClock.now - broken < .seconds(10) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try await api.metric("sipfence_store_up") == 0)
+                try await Task.sleep(for: .seconds(1.5))
+                #expect(try await api.metric("sipfence_policy_age_seconds") >= 1)
+
+                let health = try await api.request("GET", "/healthz")
+                #expect(health.status == 503)
+                #expect(health.json["store"] as? String == "unavailable", "\(health.text)")
+                let write = try await api.request(
+                    "POST", "\(api.accountPath)/Domains.json", form: [("DomainName", "late.sipfence.test")])
+                #expect(write.status == 503, "\(write.text)")
+                #expect(write.json["code"] as? Int == 20503, "\(write.text)")
+                // API reads need the store (they are never answered from a stale copy)...
+                let read = try await api.request("GET", check)
+                #expect(read.status == 503 && read.json["code"] as? Int == 20503, "\(read.text)")
+                // ...while the SIP path enforces the policy it had.
+                #expect(try answer("after").hasPrefix("SIP/2.0 403 Forbidden"))
+            }
+        }
+    }
+
     @Test("a write the API acknowledged survives kill -9")
     func durability() async throws {
         try await withTemporaryDirectory { directory in

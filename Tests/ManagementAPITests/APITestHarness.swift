@@ -10,8 +10,9 @@ import Testing
 
 @testable import ManagementAPI
 
-/// One in-memory store, two accounts, and a management API over them, driven through
-/// Hummingbird's in-process router test client.
+/// One store (in memory, or in a file when a test needs another connection to it), two
+/// accounts, and a management API over them, driven through Hummingbird's in-process
+/// router test client.
 struct APITestHarness: Sendable {
     static let alice = SID("AC00000000000000000000000000000a11", kind: .account)!
     static let bob = SID("AC00000000000000000000000000000b0b", kind: .account)!
@@ -25,9 +26,15 @@ struct APITestHarness: Sendable {
     init(
         maximumBodySize: Int = ManagementAPI.defaultMaximumBodySize, apiKeys: [APIKey] = [],
         digestRealm: String = "sipfence", authenticationMode: AuthenticationMode = .all,
-        metrics: (@Sendable () -> String)? = nil, operators: Set<SID> = [], floodGuard: FloodGuard? = nil
+        metrics: (@Sendable () -> String)? = nil, operators: Set<SID> = [], floodGuard: FloodGuard? = nil,
+        storePath: String? = nil, busyTimeout: Duration = PolicyStore.defaultBusyTimeout
     ) throws {
-        store = try PolicyStore.inMemory(now: clock.now)
+        store =
+            if let storePath {
+                try PolicyStore(path: storePath, now: clock.now, busyTimeout: busyTimeout)
+            } else {
+                try PolicyStore.inMemory(now: clock.now)
+            }
         let livePolicy = self.livePolicy
         api = try ManagementAPI(
             store: store, accounts: Self.tokens, apiKeys: apiKeys, operators: operators, floodGuard: floodGuard,

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import Testing
 
@@ -24,6 +25,45 @@ struct ErrorTests {
                 .unauthorized, code: 20003)
             // Unknown paths ask for credentials first, as Twilio does.
             try await client.send(.get, "/nowhere", as: nil).expectError(.unauthorized, code: 20003)
+        }
+    }
+
+    /// Another process writing the same SQLite file (a large `sipfence policy import`)
+    /// holds its write lock; a write that cannot get it within the busy timeout is
+    /// answered 503 / 20503, which Twilio's clients treat as "retry", not 500. Reads go on.
+    @Test("a write while another writer holds the store beyond the busy timeout gets 503 / 20503; reads go on")
+    func storeBusy() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipfence-api-busy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("policy.sqlite").path
+        let harness = try APITestHarness(storePath: path, busyTimeout: .milliseconds(200))
+        try await harness.run { client in
+            let domains = "\(APITestHarness.sip())/Domains.json"
+            let created = try await client.send(.post, domains, form: [("DomainName", "before.example.com")])
+            #expect(created.status == .created, "\(created.bodyText)")
+
+            let other = try DatabaseQueue(path: path)
+            let (locked, lockTaken) = AsyncStream<Void>.makeStream()
+            let release = DispatchSemaphore(value: 0)
+            let holder = Task.detached {
+                try await other.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    lockTaken.yield()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+            }
+            for await _ in locked { break }
+            let refused = try await client.send(.post, domains, form: [("DomainName", "during.example.com")])
+            let read = try await client.send(.get, domains)
+            release.signal()
+            try await holder.value
+
+            #expect(refused.expectError(.serviceUnavailable, code: 20503) == "Service Unavailable")
+            #expect(read.status == .ok, "\(read.bodyText)")
+            let after = try await client.send(.post, domains, form: [("DomainName", "after.example.com")])
+            #expect(after.status == .created, "\(after.bodyText)")
         }
     }
 

@@ -42,18 +42,52 @@ struct PolicyFollower: Service {
     /// ahead of the live policy. Cheap (one single-row read), so a change by any writer is
     /// enforced within about `interval`. After a failed refresh it waits twice as long each
     /// time, up to 30 s, so that a broken store is retried without flooding the log.
+    ///
+    /// Each look also publishes whether the store answers (`sipfence_store_up`, 1 or 0)
+    /// and how stale the enforced policy may be (`sipfence_policy_age_seconds`: the time
+    /// since this node last saw that its policy is the store's newest; it stays below the
+    /// interval while the store answers, and grows while it does not).
     private func watchOtherWriters(every interval: Duration = .milliseconds(250)) async {
+        let clock = ContinuousClock()
+        let storeUp = Gauge(label: "sipfence_store_up")
+        let policyAge = Gauge(label: "sipfence_policy_age_seconds")
+        var confirmed = clock.now
+        var wasReachable = true
+        storeUp.record(1)
+        policyAge.record(0)
         var wait = interval
         while true {
             do { try await Task.sleep(for: wait) } catch { return }
-            guard let generation = try? await store.generation(), generation > live.policy.generation else {
+            let generation: UInt64
+            do {
+                generation = try await store.generation()
+            } catch {
+                if wasReachable {
+                    logger.warning(
+                        "cannot read the policy store; the SIP path keeps enforcing the policy it has",
+                        metadata: ["generation": "\(live.policy.generation)", "error": "\(error)"])
+                }
+                wasReachable = false
+                storeUp.record(0)
+                policyAge.record((clock.now - confirmed).seconds)
+                wait = min(wait * 2, .seconds(1))  // the age stays current while the store is away
                 continue
             }
-            if await refresh(reason: "generation \(generation), seen in the store") {
+            if !wasReachable {
+                logger.notice("the policy store answers again", metadata: ["generation": "\(generation)"])
+                wasReachable = true
+            }
+            storeUp.record(1)
+            if generation <= live.policy.generation {
+                confirmed = clock.now
+                wait = interval
+            } else if await refresh(reason: "generation \(generation), seen in the store") {
+                confirmed = clock.now
                 wait = interval
             } else {
                 wait = min(wait * 2, .seconds(30))
             }
+            policyAge.record((clock.now - confirmed).seconds)
         }
     }
 
@@ -145,5 +179,10 @@ extension Duration {
     /// The duration in whole milliseconds.
     fileprivate var milliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The duration in seconds.
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

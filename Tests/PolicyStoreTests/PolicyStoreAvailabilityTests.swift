@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import PolicyStore
+
+/// What a store does when its database is held by someone else: another process writing
+/// (a `sipfence policy import` of a large file holds SQLite's write lock for seconds), or
+/// a database that cannot be used at all.
+@Suite("PolicyStore when the database is busy or unavailable")
+struct PolicyStoreAvailabilityTests {
+    /// A scratch directory with a store file path, removed afterwards.
+    static func withStorePath(_ body: (String) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sipfence-busy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(directory.appendingPathComponent("policy.sqlite").path)
+    }
+
+    @Test("a write waits for another writer's lock, then commits")
+    func writeWaitsForTheLock() async throws {
+        try await Self.withStorePath { path in
+            let store = try PolicyStore(path: path, busyTimeout: .seconds(10))
+            let other = try DatabaseQueue(path: path)
+            // Another connection (as another process would) holds the write lock for 300 ms.
+            let holding = Task.detached {
+                try await other.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    Thread.sleep(forTimeInterval: 0.3)
+                    try db.execute(sql: "COMMIT")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("wait.example.com"))
+            try await holding.value
+            #expect(try await store.domain(domain.sid, account: Fixtures.alice).name.normalized == "wait.example.com")
+        }
+    }
+
+    @Test("a write that cannot get the lock within the busy timeout fails as unavailable; reads go on")
+    func busyBeyondTheTimeout() async throws {
+        try await Self.withStorePath { path in
+            let store = try PolicyStore(path: path, busyTimeout: .milliseconds(200))
+            let kept = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("kept.example.com"))
+            // Another connection (as another process would) takes the write lock and keeps
+            // it until released.
+            let other = try DatabaseQueue(path: path)
+            let (locked, lockTaken) = AsyncStream<Void>.makeStream()
+            let release = DispatchSemaphore(value: 0)
+            let holder = Task.detached {
+                try await other.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    lockTaken.yield()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+            }
+            for await _ in locked { break }
+
+            var failure: (any Error)?
+            do {
+                _ = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("late.example.com"))
+            } catch {
+                failure = error
+            }
+            // WAL readers are not blocked by a writer: reads answer from the store.
+            let keptName = try? await store.domain(kept.sid, account: Fixtures.alice).name.normalized
+            let generation = try? await store.generation()
+            release.signal()
+            try await holder.value
+
+            guard case .unavailable(let reason)? = failure as? PolicyStoreError else {
+                Issue.record("expected PolicyStoreError.unavailable, got \(String(describing: failure))")
+                return
+            }
+            #expect(reason.contains("locked"), "\(reason)")
+            #expect(keptName == "kept.example.com")
+            #expect(generation == 1)
+            // Once the other writer is gone, writes go through again.
+            _ = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("later.example.com"))
+            #expect(try await store.generation() == 2)
+        }
+    }
+}
