@@ -83,3 +83,32 @@ struct PolicyStoreAvailabilityTests {
         }
     }
 }
+
+@Suite("PolicyStore opened by several processes at once")
+struct PolicyStoreConcurrentOpeningTests {
+    /// Several nodes (or a daemon and a `policy import`) starting together on a new store
+    /// file: the schema is created once, and every one of them opens it. Each store runs
+    /// its migrations in a write transaction, so the others wait for the lock and then
+    /// find nothing left to do.
+    @Test("eight stores opening one new file at once all succeed, and the schema is made once")
+    func openingTogether() async throws {
+        try await PolicyStoreAvailabilityTests.withStorePath { path in
+            let opened = try await withThrowingTaskGroup(of: UInt64.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let store = try PolicyStore(path: path)
+                        return try await store.generation()
+                    }
+                }
+                var generations: [UInt64] = []
+                for try await generation in group { generations.append(generation) }
+                return generations
+            }
+            #expect(opened == Array(repeating: 0, count: 8))
+            let migrations = try await DatabaseQueue(path: path).read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            }
+            #expect(migrations.count == 5 && Set(migrations).count == 5, "\(migrations)")
+        }
+    }
+}
