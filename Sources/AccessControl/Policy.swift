@@ -6,7 +6,10 @@
 /// identified by its ``generation``.
 public struct Policy: Sendable {
     /// The domain-level rule: which lists are mapped, compiled for lookup.
-    public struct DomainRule: Sendable {
+    ///
+    /// A class, not a struct: it is immutable, and the SIP path looks one up for every
+    /// request; handing out a copy of a struct retained each of its arrays and tables.
+    public final class DomainRule: Sendable {
         /// The domain this rule is for.
         public let domain: DomainName
         /// The lists mapped to the domain, by either kind of mapping, without repeats: their
@@ -26,6 +29,19 @@ public struct Policy: Sendable {
         /// Whether any credential list is mapped for calls (even an empty one): the
         /// domain then requires digest authentication of calls.
         public let authenticatesCalls: Bool
+
+        init(
+            domain: DomainName, lists: [AccessList], trie: PrefixTrie, callCredentials: DigestCredentialSet,
+            registrationCredentials: DigestCredentialSet, acceptsRegistrations: Bool, authenticatesCalls: Bool
+        ) {
+            self.domain = domain
+            self.lists = lists
+            self.trie = trie
+            self.callCredentials = callCredentials
+            self.registrationCredentials = registrationCredentials
+            self.acceptsRegistrations = acceptsRegistrations
+            self.authenticatesCalls = authenticatesCalls
+        }
     }
 
     /// What the policy knows of a domain besides its IP access control lists.
