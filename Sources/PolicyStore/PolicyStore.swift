@@ -44,9 +44,15 @@ public final class PolicyStore: Sendable {
         prefixLengthMinimums: PrefixLengthMinimums = .default,
         busyTimeout: Duration = PolicyStore.defaultBusyTimeout
     ) throws {
-        try self.init(
-            writer: DatabasePool(path: path, configuration: Self.configuration(busyTimeout: busyTimeout)), now: now,
-            logger: logger, prefixLengthMinimums: prefixLengthMinimums)
+        // Opening a pool switches the file to WAL, which SQLite refuses at once (no busy
+        // wait) while another process does the same; opening and migrating are therefore
+        // done under the migration lock, one process at a time.
+        let writer = try MigrationLock.withLock(forDatabaseAt: path) {
+            let pool = try DatabasePool(path: path, configuration: Self.configuration(busyTimeout: busyTimeout))
+            try Self.prepare(pool, logger: logger)
+            return pool
+        }
+        try self.init(preparedWriter: writer, now: now, prefixLengthMinimums: prefixLengthMinimums)
     }
 
     /// How long a write waits for another writer by default: longer than any API write
@@ -57,15 +63,13 @@ public final class PolicyStore: Sendable {
     public static func inMemory(
         now: @escaping @Sendable () -> Date = { Date() }, prefixLengthMinimums: PrefixLengthMinimums = .default
     ) throws -> PolicyStore {
-        try PolicyStore(
-            writer: DatabaseQueue(configuration: configuration(busyTimeout: defaultBusyTimeout)), now: now,
-            logger: Logger(label: "sipfence.store"), prefixLengthMinimums: prefixLengthMinimums)
+        let queue = try DatabaseQueue(configuration: configuration(busyTimeout: defaultBusyTimeout))
+        try prepare(queue, logger: Logger(label: "sipfence.store"))
+        return try PolicyStore(preparedWriter: queue, now: now, prefixLengthMinimums: prefixLengthMinimums)
     }
 
-    private init(
-        writer: any DatabaseWriter, now: @escaping @Sendable () -> Date, logger: Logger,
-        prefixLengthMinimums: PrefixLengthMinimums
-    ) throws {
+    /// Sets the connection up as the store requires and brings the schema up to date.
+    private static func prepare(_ writer: any DatabaseWriter, logger: Logger) throws {
         // WAL's usual setting, NORMAL (which GRDB applies when it opens a pool), may lose the
         // last transactions on power loss; FULL syncs the WAL at every commit, so a write
         // that returned is on disk. All writes go through this one connection.
@@ -81,6 +85,12 @@ public final class PolicyStore: Sendable {
             }
         }
         try PolicyStoreSchema.migrator(logger: logger).migrate(writer)
+    }
+
+    private init(
+        preparedWriter writer: any DatabaseWriter, now: @escaping @Sendable () -> Date,
+        prefixLengthMinimums: PrefixLengthMinimums
+    ) throws {
         let generation = try writer.read(Self.readGeneration)
         self.writer = writer
         self.now = now
