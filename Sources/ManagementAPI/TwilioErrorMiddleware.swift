@@ -1,6 +1,6 @@
 import Hummingbird
-import PolicyStore
 import Logging
+import PolicyStore
 
 /// Turns every error a request raises into Twilio's error response.
 ///

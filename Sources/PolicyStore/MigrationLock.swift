@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -26,8 +28,8 @@ enum MigrationLock {
     /// - Throws: ``PolicyStoreError/setupFailed(_:)`` when the directory cannot be opened
     ///   or locked; whatever `body` throws.
     static func withLock<T>(forDatabaseAt databasePath: String, _ body: () throws -> T) throws -> T {
-        let directory = databasePath.contains("/") ? String(databasePath[..<(databasePath.lastIndex(of: "/") ?? databasePath.startIndex)]) : "."
-        let descriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw PolicyStoreError.setupFailed("cannot open \(directory) to lock it for migrations: \(String(cString: strerror(errno)))")
         }

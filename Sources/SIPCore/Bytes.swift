@@ -186,3 +186,13 @@ extension Array where Element == UInt8 {
         try body(trimmingWhitespace(start..<range.upperBound))
     }
 }
+
+extension UnsafeRawPointer {
+    /// Whether the 16 bytes at `offset` are all above CR (0x0D), so that code looking for
+    /// CR, LF and NUL — framing, and the copy of a value libosip2 reads — can pass over
+    /// them at once. HTAB and other control characters up to CR count as not above.
+    @inline(__always)
+    func sixteenBytesAboveCR(at offset: Int) -> Bool {
+        !any(loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self) .<= SIMD16<UInt8>(repeating: .cr))
+    }
+}

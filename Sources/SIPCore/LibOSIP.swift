@@ -37,11 +37,10 @@ enum LibOSIP {
             }
             // Only CR, LF and NUL are rewritten; every other byte is copied as is. 16 bytes
             // at a time are passed over while none is a control character up to CR.
-            let controlBound = SIMD16<UInt8>(repeating: .cr)
             let raw = UnsafeRawPointer(base)
             var index = 0
             while index < range.count {
-                if index + 16 <= range.count, !any(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self) .<= controlBound) {
+                if index + 16 <= range.count, raw.sixteenBytesAboveCR(at: index) {
                     index += 16
                     continue
                 }

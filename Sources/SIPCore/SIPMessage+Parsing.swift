@@ -342,7 +342,8 @@ struct Parser {
     /// Without, `range` is the whole header section, found beforehand.
     func frameHeader(_ range: Range<Int>, endingAtEmptyLine: Bool) -> HeaderFraming {
         input.withUnsafeBufferPointer { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
+            // The input is never empty here (parse() checks), so it has a base address.
+            guard let raw = UnsafeRawPointer(bytes.baseAddress) else { return .unterminated }
             var fields: [SIPHeaderField] = []
             fields.reserveCapacity(24)
             var startLine: Range<Int>?
@@ -396,13 +397,10 @@ struct Parser {
 
             // Only CR, LF and NUL need a closer look; 16 bytes at a time are skipped while
             // none of them is a control character up to CR (HTAB, rare, is looked at too).
-            let controlBound = SIMD16<UInt8>(repeating: .cr)
             var lineStart = range.lowerBound
             var index = range.lowerBound
             while index < range.upperBound {
-                if index + 16 <= range.upperBound,
-                    !any(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self) .<= controlBound)
-                {
+                if index + 16 <= range.upperBound, raw.sixteenBytesAboveCR(at: index) {
                     index += 16
                     continue
                 }

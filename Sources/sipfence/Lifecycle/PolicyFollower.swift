@@ -41,7 +41,8 @@ struct PolicyFollower: Service {
     /// in this one: reads the store's generation every `interval` and refreshes while it is
     /// ahead of the live policy. Cheap (one single-row read), so a change by any writer is
     /// enforced within about `interval`. After a failed refresh it waits twice as long each
-    /// time, up to 30 s, so that a broken store is retried without flooding the log.
+    /// time, up to 30 s, so that a broken store is retried without flooding the log; while
+    /// the store cannot be read at all, it looks at least every second.
     ///
     /// Each look also publishes whether the store answers (`sipfence_store_up`, 1 or 0)
     /// and how stale the enforced policy may be (`sipfence_policy_age_seconds`: the time
