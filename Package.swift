@@ -129,7 +129,9 @@ let package = Package(
         ),
 
         // What several test targets share: the seeded generator of the randomised tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSwift6),
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport",
+            swiftSettings: strictSwift6),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "TestSupport"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "TestSupport"], swiftSettings: strictSwift6),
         .testTarget(
@@ -150,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "PolicyStoreTests",
             dependencies: [
-                "PolicyStore", "AccessControl",
+                "PolicyStore", "AccessControl", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -165,8 +167,7 @@ let package = Package(
                 "PolicyStore",
                 "AccessControl",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                // Only to hold a store's write lock from another connection in a test.
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "TestSupport",
             ],
             exclude: ["twilio_client_check.py"],
             swiftSettings: strictSwift6

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import Hummingbird
+import TestSupport
 import Testing
 
 @testable import ManagementAPI
@@ -43,22 +43,10 @@ struct ErrorTests {
             let created = try await client.send(.post, domains, form: [("DomainName", "before.example.com")])
             #expect(created.status == .created, "\(created.bodyText)")
 
-            let other = try DatabaseQueue(path: path)
-            let (locked, lockTaken) = AsyncStream<Void>.makeStream()
-            let release = DispatchSemaphore(value: 0)
-            let holder = Task.detached {
-                try await other.writeWithoutTransaction { db in
-                    try db.execute(sql: "BEGIN IMMEDIATE")
-                    lockTaken.yield()
-                    release.wait()
-                    try db.execute(sql: "ROLLBACK")
-                }
-            }
-            for await _ in locked { break }
+            let lock = try await SQLiteWriteLock(path: path)
             let refused = try await client.send(.post, domains, form: [("DomainName", "during.example.com")])
             let read = try await client.send(.get, domains)
-            release.signal()
-            try await holder.value
+            try await lock.release()
 
             #expect(refused.expectError(.serviceUnavailable, code: 20503) == "Service Unavailable")
             #expect(read.status == .ok, "\(read.bodyText)")

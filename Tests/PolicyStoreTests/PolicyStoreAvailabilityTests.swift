@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import PolicyStore
@@ -22,18 +23,15 @@ struct PolicyStoreAvailabilityTests {
     func writeWaitsForTheLock() async throws {
         try await Self.withStorePath { path in
             let store = try PolicyStore(path: path, busyTimeout: .seconds(10))
-            let other = try DatabaseQueue(path: path)
-            // Another connection (as another process would) holds the write lock for 300 ms.
-            let holding = Task.detached {
-                try await other.writeWithoutTransaction { db in
-                    try db.execute(sql: "BEGIN IMMEDIATE")
-                    Thread.sleep(forTimeInterval: 0.3)
-                    try db.execute(sql: "COMMIT")
-                }
+            // Another connection (as another process would) holds the write lock for 300 ms
+            // after the write has begun to wait for it.
+            let lock = try await SQLiteWriteLock(path: path)
+            let writing = Task {
+                try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("wait.example.com"))
             }
-            try await Task.sleep(for: .milliseconds(50))
-            let domain = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("wait.example.com"))
-            try await holding.value
+            try await Task.sleep(for: .milliseconds(300))
+            try await lock.release()
+            let domain = try await writing.value
             #expect(try await store.domain(domain.sid, account: Fixtures.alice).name.normalized == "wait.example.com")
         }
     }
@@ -45,19 +43,7 @@ struct PolicyStoreAvailabilityTests {
             let kept = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("kept.example.com"))
             // Another connection (as another process would) takes the write lock and keeps
             // it until released.
-            let other = try DatabaseQueue(path: path)
-            let (locked, lockTaken) = AsyncStream<Void>.makeStream()
-            let release = DispatchSemaphore(value: 0)
-            let holder = Task.detached {
-                try await other.writeWithoutTransaction { db in
-                    try db.execute(sql: "BEGIN IMMEDIATE")
-                    lockTaken.yield()
-                    release.wait()
-                    try db.execute(sql: "ROLLBACK")
-                }
-            }
-            for await _ in locked { break }
-
+            let lock = try await SQLiteWriteLock(path: path)
             var failure: (any Error)?
             do {
                 _ = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("late.example.com"))
@@ -67,8 +53,7 @@ struct PolicyStoreAvailabilityTests {
             // WAL readers are not blocked by a writer: reads answer from the store.
             let keptName = try? await store.domain(kept.sid, account: Fixtures.alice).name.normalized
             let generation = try? await store.generation()
-            release.signal()
-            try await holder.value
+            try await lock.release()
 
             guard case .unavailable(let reason)? = failure as? PolicyStoreError else {
                 Issue.record("expected PolicyStoreError.unavailable, got \(String(describing: failure))")
