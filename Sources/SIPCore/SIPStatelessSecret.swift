@@ -58,24 +58,24 @@ public struct SIPStatelessSecret: Hashable, Sendable {
 
     /// The To-tag for a response to a request with these fields.
     func localTag(callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> String {
+        keyed(localTagHash(callID: callID, from: from, branch: branch))
+    }
+
+    /// The keyed hash behind ``localTag(callID:from:branch:)``.
+    private func localTagHash(callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> UInt64 {
         var hasher = SipHash24(k0: k0, k1: k1)
         hasher.combine(field: "tag")
         hasher.combine(field: callID)
         hasher.combine(field: from)
         hasher.combine(field: branch)
-        return keyed(hasher.finalize())
+        return hasher.finalize()
     }
 
     /// Whether `tag` is the To-tag ``localTag(callID:from:branch:)`` gives these fields,
     /// compared digit by digit without making that tag: every ACK of a 403 asks this.
     func isLocalTag(_ tag: String, callID: ArraySlice<UInt8>, from: some Collection<UInt8>, branch: some Collection<UInt8>) -> Bool {
         guard tag.utf8.count == 18 else { return false }
-        var hasher = SipHash24(k0: k0, k1: k1)
-        hasher.combine(field: "tag")
-        hasher.combine(field: callID)
-        hasher.combine(field: from)
-        hasher.combine(field: branch)
-        let hash = hasher.finalize()
+        let hash = localTagHash(callID: callID, from: from, branch: branch)
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 18) { digits in
             UInt64(keyID).writeHex(digits: 2, into: digits, at: 0)
             hash.writeHex(digits: 16, into: digits, at: 2)

@@ -33,25 +33,23 @@ struct ErrorTests {
     /// answered 503 / 20503, which Twilio's clients treat as "retry", not 500. Reads go on.
     @Test("a write while another writer holds the store beyond the busy timeout gets 503 / 20503; reads go on")
     func storeBusy() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipfence-api-busy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("policy.sqlite").path
-        let harness = try APITestHarness(storePath: path, busyTimeout: .milliseconds(200))
-        try await harness.run { client in
-            let domains = "\(APITestHarness.sip())/Domains.json"
-            let created = try await client.send(.post, domains, form: [("DomainName", "before.example.com")])
-            #expect(created.status == .created, "\(created.bodyText)")
+        try await ScratchStore.withPath { path in
+            let harness = try APITestHarness(storePath: path, busyTimeout: .milliseconds(200))
+            try await harness.run { client in
+                let domains = "\(APITestHarness.sip())/Domains.json"
+                let created = try await client.send(.post, domains, form: [("DomainName", "before.example.com")])
+                #expect(created.status == .created, "\(created.bodyText)")
 
-            let lock = try await SQLiteWriteLock(path: path)
-            let refused = try await client.send(.post, domains, form: [("DomainName", "during.example.com")])
-            let read = try await client.send(.get, domains)
-            try await lock.release()
+                let lock = try await SQLiteWriteLock(path: path)
+                let refused = try await client.send(.post, domains, form: [("DomainName", "during.example.com")])
+                let read = try await client.send(.get, domains)
+                try await lock.release()
 
-            #expect(refused.expectError(.serviceUnavailable, code: 20503) == "Service Unavailable")
-            #expect(read.status == .ok, "\(read.bodyText)")
-            let after = try await client.send(.post, domains, form: [("DomainName", "after.example.com")])
-            #expect(after.status == .created, "\(after.bodyText)")
+                #expect(refused.expectError(.serviceUnavailable, code: 20503) == "Service Unavailable")
+                #expect(read.status == .ok, "\(read.bodyText)")
+                let after = try await client.send(.post, domains, form: [("DomainName", "after.example.com")])
+                #expect(after.status == .created, "\(after.bodyText)")
+            }
         }
     }
 

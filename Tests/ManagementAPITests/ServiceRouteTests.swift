@@ -1,6 +1,7 @@
 import AccessControl
 import Foundation
 import Hummingbird
+import TestSupport
 import Testing
 
 @testable import ManagementAPI
@@ -26,27 +27,25 @@ struct ServiceRouteTests {
 
     @Test("/healthz reports a store it cannot read with 503, and the policy still enforced")
     func healthWithoutStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipfence-health-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("policy.sqlite").path
-        let harness = try APITestHarness(storePath: path)
-        try await harness.run { client in
-            _ = try await client.createList("l")
-            try await harness.recompile()
-            // The file is replaced by something that is not a database (as a failed disk or
-            // an operator's mistake would leave it); the open connections can no longer read it.
-            for suffix in ["", "-wal", "-shm"] {
-                try Data("not a database".utf8).write(to: URL(fileURLWithPath: path + suffix))
+        try await ScratchStore.withPath { path in
+            let harness = try APITestHarness(storePath: path)
+            try await harness.run { client in
+                _ = try await client.createList("l")
+                try await harness.recompile()
+                // The file is replaced by something that is not a database (as a failed disk or
+                // an operator's mistake would leave it); the open connections can no longer read it.
+                for suffix in ["", "-wal", "-shm"] {
+                    try Data("not a database".utf8).write(to: URL(fileURLWithPath: path + suffix))
+                }
+                let response = try await client.send(.get, "/healthz", as: nil)
+                #expect(response.status == .serviceUnavailable, "\(response.bodyText)")
+                #expect(
+                    response.json
+                        == .object([
+                            "status": .string("store_unavailable"), "store": .string("unavailable"),
+                            "policy_generation": .number(1), "store_generation": .null,
+                        ]), "\(response.bodyText)")
             }
-            let response = try await client.send(.get, "/healthz", as: nil)
-            #expect(response.status == .serviceUnavailable, "\(response.bodyText)")
-            #expect(
-                response.json
-                    == .object([
-                        "status": .string("store_unavailable"), "store": .string("unavailable"),
-                        "policy_generation": .number(1), "store_generation": .null,
-                    ]), "\(response.bodyText)")
         }
     }
 

@@ -10,18 +10,9 @@ import Testing
 /// a database that cannot be used at all.
 @Suite("PolicyStore when the database is busy or unavailable")
 struct PolicyStoreAvailabilityTests {
-    /// A scratch directory with a store file path, removed afterwards.
-    static func withStorePath(_ body: (String) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "sipfence-busy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await body(directory.appendingPathComponent("policy.sqlite").path)
-    }
-
     @Test("a write waits for another writer's lock, then commits")
     func writeWaitsForTheLock() async throws {
-        try await Self.withStorePath { path in
+        try await ScratchStore.withPath { path in
             let store = try PolicyStore(path: path, busyTimeout: .seconds(10))
             // Another connection (as another process would) holds the write lock for 300 ms
             // after the write has begun to wait for it.
@@ -38,7 +29,7 @@ struct PolicyStoreAvailabilityTests {
 
     @Test("a write that cannot get the lock within the busy timeout fails as unavailable; reads go on")
     func busyBeyondTheTimeout() async throws {
-        try await Self.withStorePath { path in
+        try await ScratchStore.withPath { path in
             let store = try PolicyStore(path: path, busyTimeout: .milliseconds(200))
             let kept = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("kept.example.com"))
             // Another connection (as another process would) takes the write lock and keeps
@@ -77,7 +68,7 @@ struct PolicyStoreConcurrentOpeningTests {
     /// find nothing left to do.
     @Test("eight stores opening one new file at once all succeed, and the schema is made once")
     func openingTogether() async throws {
-        try await PolicyStoreAvailabilityTests.withStorePath { path in
+        try await ScratchStore.withPath { path in
             let opened = try await withThrowingTaskGroup(of: UInt64.self) { group in
                 for _ in 0..<8 {
                     group.addTask {
