@@ -29,7 +29,7 @@ extension PolicyStoreError {
                 "Username", "the credential list already has a credential for \(String(reflecting: username))")
         case .invalidUsername(_, let reason):
             .invalidParameter("Username", reason)
-        case .sidTaken, .invalidCredentialSecret, .corruptRecord, .setupFailed:
+        case .sidTaken, .invalidCredentialSecret, .corruptRecord, .constraintViolation, .setupFailed:
             .internalError
         case .unavailable:
             .serviceUnavailable

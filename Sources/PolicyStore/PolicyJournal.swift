@@ -1,6 +1,5 @@
 import AccessControl
 import Foundation
-import GRDB
 
 /// The store's change journal: for each generation, what the write that made it changed.
 ///
@@ -118,17 +117,18 @@ enum PolicyJournal {
         private static let names = [
             "policy_change_address_insert", "policy_change_address_delete", "policy_change_address_update",
         ]
-        private let db: Database
+        private let db: any StoreTransaction
         private var dropped: [String]?
 
         /// A suspension for the write `db` is in, which must be marked as a reload.
-        init(_ db: Database) {
+        init(_ db: any StoreTransaction) {
             self.db = db
         }
 
         /// Drops the address triggers, once.
         func suspend() throws {
-            guard dropped == nil else { return }
+            // PostgreSQL's journal triggers run once per statement, not per row.
+            guard dropped == nil, db.dialect == .sqlite else { return }
             let reloading = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM policy_change WHERE generation = \(pending) AND kind = 'reload')")
             guard reloading == true else { return }  // only a write the journal already calls a reload
@@ -151,19 +151,19 @@ enum PolicyJournal {
 
     /// Leaves a `reload` row for the pending generation before a write's statements, so
     /// that the triggers journal nothing more for it.
-    static func markReload(_ db: Database) throws {
+    static func markReload(_ db: any StoreTransaction) throws {
         try db.execute(sql: "INSERT INTO policy_change (generation, kind) VALUES (\(pending), 'reload')")
     }
 
     /// Takes back ``markReload(_:)`` when the write changed nothing.
-    static func unmarkReload(_ db: Database) throws {
+    static func unmarkReload(_ db: any StoreTransaction) throws {
         try db.execute(sql: "DELETE FROM policy_change WHERE generation = \(pending) AND kind = 'reload'")
     }
 
     /// Called by the writer inside the transaction, after bumping the generation to
     /// `generation`: collapses an oversized journal entry into a `reload` row and forgets
     /// the changes older than ``retainedGenerations``.
-    static func seal(_ db: Database, generation: UInt64) throws {
+    static func seal(_ db: any StoreTransaction, generation: UInt64) throws {
         let rows = try Int.fetchOne(
             db, sql: "SELECT count(*) FROM policy_change WHERE generation = ?", arguments: [Int64(generation)]) ?? 0
         if rows > collapseThreshold {
@@ -187,10 +187,11 @@ enum PolicyJournal {
 
     /// Deletes the changes of generations up to `generation`, which the journal then no
     /// longer tells.
-    private static func forget(_ db: Database, through generation: Int64) throws {
+    private static func forget(_ db: any StoreTransaction, through generation: Int64) throws {
         try db.execute(sql: "DELETE FROM policy_change WHERE generation <= ?", arguments: [generation])
         try db.execute(
-            sql: "UPDATE policy_generation SET journal_floor = max(journal_floor, ?) WHERE id = 1", arguments: [generation])
+            sql: "UPDATE policy_generation SET journal_floor = \(db.dialect.greater("journal_floor", "?")) WHERE id = 1",
+            arguments: [generation])
     }
 }
 
@@ -227,22 +228,23 @@ extension PolicyJournal {
     /// The changes committed after `generation` up to `current` (the store's generation in
     /// the same read), or `nil` when the journal cannot tell them: it was pruned past
     /// `generation`, a write left a `reload` row, or there are more than ``catchUpLimit``.
-    static func entries(_ db: Database, after generation: UInt64, through current: UInt64) throws -> Entries? {
+    static func entries(_ db: any StoreTransaction, after generation: UInt64, through current: UInt64) throws -> Entries? {
         let floor = try Int64.fetchOne(db, sql: "SELECT journal_floor FROM policy_generation WHERE id = 1") ?? .max
         guard floor <= Int64(generation) else { return nil }
-        let range: StatementArguments = [Int64(generation), Int64(current)]
+        let range: StoreArguments = [Int64(generation), Int64(current)]
         let rowCount = try Int.fetchOne(
             db, sql: "SELECT count(*) FROM policy_change WHERE generation > ? AND generation <= ?", arguments: range) ?? 0
         guard rowCount <= catchUpLimit else { return nil }
         var entries = Entries()
-        let rows = try Row.fetchCursor(
+        // At most `catchUpLimit` rows: held at once.
+        let rows = try StoreRow.fetchAll(
             db,
             sql: """
                 SELECT kind, ip_access_control_list_sid, network, prefix_length FROM policy_change
-                WHERE generation > ? AND generation <= ? ORDER BY generation, rowid
+                WHERE generation > ? AND generation <= ? ORDER BY generation, \(db.dialect.journalOrder)
                 """,
             arguments: range)
-        while let row = try rows.next() {
+        for row in rows {
             let kind: String = try row.decode(atIndex: 0)
             switch kind {
             case "address_added", "address_removed":

@@ -1,5 +1,4 @@
 public import AccessControl
-import GRDB
 
 extension PolicyStore {
     /// Adds `prefix` to the list `list` of `account`.
@@ -36,7 +35,7 @@ extension PolicyStore {
     ) async throws -> [IPAddressRecord] {
         try await read { db in
             _ = try Self.fetchList(db, list, account: account)
-            return try Row.fetchAll(
+            return try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.addressColumns) FROM ip_address a
@@ -92,7 +91,7 @@ extension PolicyStore {
     /// entries stored before a minimum was raised, which the daemon reports at start-up.
     public func ipAddresses(shorterThan minimums: PrefixLengthMinimums) async throws -> [IPAddressRecord] {
         try await read { db in
-            try Row.fetchAll(
+            try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.addressColumns) FROM ip_address a
@@ -115,10 +114,10 @@ extension PolicyStore {
 
     // MARK: - Inside a transaction
 
-    static func fetchAddress(_ db: Database, _ sid: SID, list: SID, account: SID) throws -> IPAddressRecord {
+    static func fetchAddress(_ db: any StoreTransaction, _ sid: SID, list: SID, account: SID) throws -> IPAddressRecord {
         _ = try fetchList(db, list, account: account)
         guard
-            let row = try Row.fetchOne(
+            let row = try StoreRow.fetchOne(
                 db,
                 sql: """
                     SELECT \(StoredRows.addressColumns) FROM ip_address a
@@ -131,7 +130,7 @@ extension PolicyStore {
 
     /// Throws ``PolicyStoreError/prefixAlreadyListed(_:list:)`` if an entry other than
     /// `except` of `list` has `prefix`.
-    static func requireUnlistedPrefix(_ db: Database, _ prefix: IPPrefix, list: SID, except: SID?) throws {
+    static func requireUnlistedPrefix(_ db: any StoreTransaction, _ prefix: IPPrefix, list: SID, except: SID?) throws {
         let holder = try String.fetchOne(
             db,
             sql:
@@ -145,43 +144,38 @@ extension PolicyStore {
     /// Inserts an entry, after checking that its list exists and lacks the prefix (with
     /// useful errors; the schema enforces both as well).
     static func insertAddress(
-        _ db: Database, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64
+        _ db: any StoreTransaction, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64
     ) throws {
         try sid.require(.ipAddress)
         _ = try fetchList(db, list, account: account)
         try requireUnlistedPrefix(db, prefix, list: list, except: nil)
-        try insertAddress(
-            using: addressInsertion(db), sid: sid, account: account, list: list, friendlyName: friendlyName, prefix: prefix,
-            at: time)
+        try insertUncheckedAddress(
+            db, sid: sid, account: account, list: list, friendlyName: friendlyName, prefix: prefix, at: time)
     }
 
-    /// The statement that inserts an address, compiled once per connection: compiling the
-    /// INSERT (and the journal's trigger on it) for each entry was most of a large import's
-    /// time. A large import holds it across its rows.
-    static func addressInsertion(_ db: Database) throws -> Statement {
-        try db.cachedStatement(
+    /// Inserts an address, unchecked: the caller knows the list exists and lacks the
+    /// prefix; the schema still enforces both. (A large import inserts this way; its
+    /// statement is compiled once per connection.)
+    static func insertUncheckedAddress(
+        _ db: any StoreTransaction, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix,
+        at time: Int64
+    ) throws {
+        try db.execute(
             sql: """
                 INSERT INTO ip_address (
                     sid, account_sid, ip_access_control_list_sid, friendly_name, network, prefix_length, date_created,
                     date_updated)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-    }
-
-    /// Inserts an address with `statement` (``addressInsertion(_:)``), unchecked: the
-    /// caller knows the list exists and lacks the prefix; the schema still enforces both.
-    static func insertAddress(
-        using statement: Statement, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix, at time: Int64
-    ) throws {
-        statement.setUncheckedArguments([
-            sid.rawValue, account.rawValue, list.rawValue, friendlyName, prefix.storedNetwork, prefix.length, time, time,
-        ])
-        try statement.execute()
+                """,
+            arguments: [
+                sid.rawValue, account.rawValue, list.rawValue, friendlyName, prefix.storedNetwork, prefix.length, time,
+                time,
+            ])
     }
 
     /// Writes `entry`'s friendly name and prefix if they differ from what is stored.
     @discardableResult
-    static func saveAddress(_ db: Database, _ entry: IPAddressRecord, at time: Int64) throws -> Bool {
+    static func saveAddress(_ db: any StoreTransaction, _ entry: IPAddressRecord, at time: Int64) throws -> Bool {
         let stored = try fetchAddress(db, entry.sid, list: entry.listSID, account: entry.accountSID)
         guard stored.friendlyName != entry.friendlyName || stored.prefix != entry.prefix else { return false }
         if stored.prefix != entry.prefix {

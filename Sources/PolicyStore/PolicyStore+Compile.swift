@@ -1,6 +1,5 @@
 public import AccessControl
 import Foundation
-import GRDB
 
 extension PolicyStore {
     /// Compiles every account's records into one admission policy.
@@ -27,11 +26,10 @@ struct PolicySnapshot: Sendable {
     var authentication: [DomainName: Policy.DomainAuthentication]
 
     /// Reads every record.
-    init(_ db: Database) throws {
+    init(_ db: any StoreTransaction) throws {
         var prefixesByList: [String: [IPPrefix]] = [:]
-        let addresses = try Row.fetchCursor(
-            db, sql: "SELECT ip_access_control_list_sid, network, prefix_length, sid FROM ip_address")
-        while let row = try addresses.next() {
+        try StoreRow.forEach(
+            db, sql: "SELECT ip_access_control_list_sid, network, prefix_length, sid FROM ip_address") { row in
             let list: String = try row.decode(atIndex: 0)
             let network: Data = try row.decode(atIndex: 1)
             let length: Int = try row.decode(atIndex: 2)
@@ -44,42 +42,38 @@ struct PolicySnapshot: Sendable {
     /// Reads every record but the IP addresses, whose prefixes are given by list
     /// (the lists themselves are read: a list absent from `prefixesByList` is empty, and
     /// prefixes of lists that no longer exist are dropped).
-    init(_ db: Database, prefixesByList: [String: [IPPrefix]]) throws {
+    init(_ db: any StoreTransaction, prefixesByList: [String: [IPPrefix]]) throws {
         generation = try PolicyStore.readGeneration(db)
 
         var lists: [AccessList] = []
-        let listRows = try Row.fetchCursor(
-            db, sql: "SELECT sid, friendly_name FROM ip_access_control_list ORDER BY sid")
-        while let row = try listRows.next() {
+        try StoreRow.forEach(
+            db, sql: "SELECT sid, friendly_name FROM ip_access_control_list ORDER BY sid") { row in
             let sid: String = try row.decode(atIndex: 0)
             lists.append(AccessList(id: sid, name: try row.decode(atIndex: 1), prefixes: prefixesByList[sid] ?? []))
         }
         self.lists = lists
 
         var listsByDomain: [String: [String]] = [:]
-        let mappingRows = try Row.fetchCursor(
+        try StoreRow.forEach(
             db,
             sql: """
                 SELECT DISTINCT domain_sid, ip_access_control_list_sid FROM ip_access_control_list_mapping
                 ORDER BY domain_sid, ip_access_control_list_sid
-                """)
-        while let row = try mappingRows.next() {
+                """) { row in
             listsByDomain[try row.decode(atIndex: 0), default: []].append(try row.decode(atIndex: 1))
         }
 
         var credentialsByList: [String: [String: DigestCredentialSet.Credential]] = [:]
-        let credentialRows = try Row.fetchCursor(
-            db, sql: "SELECT credential_list_sid, username, realm, ha1_md5, ha1_sha256 FROM credential")
-        while let row = try credentialRows.next() {
+        try StoreRow.forEach(
+            db, sql: "SELECT credential_list_sid, username, realm, ha1_md5, ha1_sha256 FROM credential") { row in
             let list: String = try row.decode(atIndex: 0)
             credentialsByList[list, default: [:]][try row.decode(atIndex: 1)] = DigestCredentialSet.Credential(
                 listID: list, realm: try row.decode(atIndex: 2),
                 ha1: [.md5: try row.decode(atIndex: 3), .sha256: try row.decode(atIndex: 4)])
         }
         var credentialLists: [DigestCredentialList] = []
-        let credentialListRows = try Row.fetchCursor(
-            db, sql: "SELECT sid, friendly_name FROM credential_list ORDER BY sid")
-        while let row = try credentialListRows.next() {
+        try StoreRow.forEach(
+            db, sql: "SELECT sid, friendly_name FROM credential_list ORDER BY sid") { row in
             let sid: String = try row.decode(atIndex: 0)
             credentialLists.append(
                 DigestCredentialList(id: sid, name: try row.decode(atIndex: 1), credentials: credentialsByList[sid] ?? [:]))
@@ -87,13 +81,12 @@ struct PolicySnapshot: Sendable {
         self.credentialLists = credentialLists
 
         var authenticationByDomain: [String: Policy.DomainAuthentication] = [:]
-        let credentialMappingRows = try Row.fetchCursor(
+        try StoreRow.forEach(
             db,
             sql: """
                 SELECT domain_sid, kind, credential_list_sid FROM credential_list_mapping
                 ORDER BY domain_sid, credential_list_sid
-                """)
-        while let row = try credentialMappingRows.next() {
+                """) { row in
             let domain: String = try row.decode(atIndex: 0)
             let kind = CredentialMappingKind(rawValue: try row.decode(atIndex: 1))
             let list: String = try row.decode(atIndex: 2)
@@ -106,8 +99,7 @@ struct PolicySnapshot: Sendable {
 
         var mappings: [DomainName: [String]] = [:]
         var authentication: [DomainName: Policy.DomainAuthentication] = [:]
-        let domainRows = try Row.fetchCursor(db, sql: "SELECT sid, domain_name, sip_registration FROM domain")
-        while let row = try domainRows.next() {
+        try StoreRow.forEach(db, sql: "SELECT sid, domain_name, sip_registration FROM domain") { row in
             let sid: String = try row.decode(atIndex: 0)
             let name = DomainName(normalizing: try row.decode(String.self, atIndex: 1))
             mappings[name] = listsByDomain[sid] ?? []

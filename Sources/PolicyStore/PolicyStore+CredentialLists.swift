@@ -1,4 +1,3 @@
-import GRDB
 
 extension PolicyStore {
     /// Creates an empty credential list in `account`.
@@ -25,7 +24,7 @@ extension PolicyStore {
         account: SID, after: SID? = nil, offset: Int = 0, limit: Int
     ) async throws -> [CredentialListRecord] {
         try await read { db in
-            try Row.fetchAll(
+            try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.credentialListColumns) FROM credential_list cl
@@ -66,9 +65,9 @@ extension PolicyStore {
 
     // MARK: - Inside a transaction
 
-    static func fetchCredentialList(_ db: Database, _ sid: SID, account: SID) throws -> CredentialListRecord {
+    static func fetchCredentialList(_ db: any StoreTransaction, _ sid: SID, account: SID) throws -> CredentialListRecord {
         guard
-            let row = try Row.fetchOne(
+            let row = try StoreRow.fetchOne(
                 db,
                 sql: """
                     SELECT \(StoredRows.credentialListColumns) FROM credential_list cl
@@ -80,7 +79,7 @@ extension PolicyStore {
     }
 
     static func insertCredentialList(
-        _ db: Database, sid: SID, account: SID, friendlyName: String, at time: Int64
+        _ db: any StoreTransaction, sid: SID, account: SID, friendlyName: String, at time: Int64
     ) throws {
         try sid.require(.credentialList)
         try account.require(.account)
@@ -100,7 +99,7 @@ extension PolicyStore {
 
     @discardableResult
     static func renameCredentialList(
-        _ db: Database, _ sid: SID, account: SID, friendlyName: String, at time: Int64
+        _ db: any StoreTransaction, _ sid: SID, account: SID, friendlyName: String, at time: Int64
     ) throws -> Bool {
         let stored = try fetchCredentialList(db, sid, account: account)
         guard stored.friendlyName != friendlyName else { return false }

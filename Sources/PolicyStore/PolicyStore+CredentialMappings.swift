@@ -1,4 +1,3 @@
-import GRDB
 
 extension PolicyStore {
     /// Maps the credential list `list` to the domain `domain` (both of `account`) by `kind`.
@@ -37,7 +36,7 @@ extension PolicyStore {
     ) async throws -> [CredentialListMappingRecord] {
         try await read { db in
             _ = try Self.fetchDomain(db, domain, account: account)
-            return try Row.fetchAll(
+            return try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.credentialMappingColumns) FROM credential_list_mapping cm
@@ -78,11 +77,11 @@ extension PolicyStore {
     // MARK: - Inside a transaction
 
     static func fetchCredentialMapping(
-        _ db: Database, _ kind: CredentialMappingKind, domain: SID, list: SID, account: SID
+        _ db: any StoreTransaction, _ kind: CredentialMappingKind, domain: SID, list: SID, account: SID
     ) throws -> CredentialListMappingRecord {
         _ = try fetchDomain(db, domain, account: account)
         guard
-            let row = try Row.fetchOne(
+            let row = try StoreRow.fetchOne(
                 db,
                 sql: """
                     SELECT \(StoredRows.credentialMappingColumns) FROM credential_list_mapping cm
@@ -95,7 +94,7 @@ extension PolicyStore {
     }
 
     static func insertCredentialMapping(
-        _ db: Database, _ kind: CredentialMappingKind, domain: SID, list: SID, account: SID, at time: Int64
+        _ db: any StoreTransaction, _ kind: CredentialMappingKind, domain: SID, list: SID, account: SID, at time: Int64
     ) throws {
         _ = try fetchDomain(db, domain, account: account)
         _ = try fetchCredentialList(db, list, account: account)

@@ -1,4 +1,3 @@
-import GRDB
 
 extension PolicyStore {
     /// Adds a credential for `username` to the credential list `list` of `account`.
@@ -34,7 +33,7 @@ extension PolicyStore {
     ) async throws -> [CredentialRecord] {
         try await read { db in
             _ = try Self.fetchCredentialList(db, list, account: account)
-            return try Row.fetchAll(
+            return try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.credentialColumns) FROM credential cr
@@ -90,10 +89,10 @@ extension PolicyStore {
 
     // MARK: - Inside a transaction
 
-    static func fetchCredential(_ db: Database, _ sid: SID, list: SID, account: SID) throws -> CredentialRecord {
+    static func fetchCredential(_ db: any StoreTransaction, _ sid: SID, list: SID, account: SID) throws -> CredentialRecord {
         _ = try fetchCredentialList(db, list, account: account)
         guard
-            let row = try Row.fetchOne(
+            let row = try StoreRow.fetchOne(
                 db,
                 sql: """
                     SELECT \(StoredRows.credentialColumns) FROM credential cr
@@ -107,7 +106,7 @@ extension PolicyStore {
     /// Inserts a credential. `checked: false` skips the list's existence query for callers
     /// that know it exists; the username's shape and uniqueness are always checked.
     static func insertCredential(
-        _ db: Database, sid: SID, account: SID, list: SID, username: String, secret: CredentialSecret,
+        _ db: any StoreTransaction, sid: SID, account: SID, list: SID, username: String, secret: CredentialSecret,
         at time: Int64, checked: Bool = true
     ) throws {
         try sid.require(.credential)
@@ -141,7 +140,7 @@ extension PolicyStore {
 
     /// Writes `credential`'s secret if it differs from what is stored.
     @discardableResult
-    static func saveCredential(_ db: Database, _ credential: CredentialRecord, at time: Int64) throws -> Bool {
+    static func saveCredential(_ db: any StoreTransaction, _ credential: CredentialRecord, at time: Int64) throws -> Bool {
         let stored = try fetchCredential(db, credential.sid, list: credential.listSID, account: credential.accountSID)
         guard stored.secret != credential.secret else { return false }
         try db.execute(

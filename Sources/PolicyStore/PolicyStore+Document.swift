@@ -1,5 +1,4 @@
 import AccessControl
-import GRDB
 
 extension PolicyStore {
     /// The whole store as a ``PolicyDocument``: every account that has records, with every
@@ -64,16 +63,16 @@ extension PolicyStore {
 
     // MARK: - Export
 
-    private static func exportAccount(_ db: Database, _ accountText: String) throws -> PolicyDocument.Account {
+    private static func exportAccount(_ db: any StoreTransaction, _ accountText: String) throws -> PolicyDocument.Account {
         var addressesByList: [SID: [IPAddressRecord]] = [:]
-        for row in try Row.fetchAll(
+        for row in try StoreRow.fetchAll(
             db, sql: "SELECT \(StoredRows.addressColumns) FROM ip_address a WHERE a.account_sid = ?",
             arguments: [accountText])
         {
             let address = try StoredRows.address(row)
             addressesByList[address.listSID, default: []].append(address)
         }
-        let lists = try Row.fetchAll(
+        let lists = try StoreRow.fetchAll(
             db,
             sql:
                 "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.account_sid = ? ORDER BY l.sid",
@@ -81,7 +80,7 @@ extension PolicyStore {
         ).map(StoredRows.list)
 
         var mappings: [SID: [MappingKind: [String]]] = [:]
-        for row in try Row.fetchAll(
+        for row in try StoreRow.fetchAll(
             db,
             sql: """
                 SELECT kind, domain_sid, ip_access_control_list_sid FROM ip_access_control_list_mapping
@@ -99,13 +98,13 @@ extension PolicyStore {
                 try row.decode(atIndex: 1), .domain, table: "ip_access_control_list_mapping")
             mappings[domain, default: [:]][kind, default: []].append(try row.decode(atIndex: 2))
         }
-        let domains = try Row.fetchAll(
-            db, sql: "SELECT \(StoredRows.domainColumns) FROM domain d WHERE d.account_sid = ? ORDER BY d.domain_name",
+        let domains = try StoreRow.fetchAll(
+            db, sql: "SELECT \(StoredRows.domainColumns(db.dialect)) FROM domain d WHERE d.account_sid = ? ORDER BY d.domain_name",
             arguments: [accountText]
         ).map(StoredRows.domain)
 
         var credentialsByList: [SID: [CredentialRecord]] = [:]
-        for row in try Row.fetchAll(
+        for row in try StoreRow.fetchAll(
             db,
             sql:
                 "SELECT \(StoredRows.credentialColumns) FROM credential cr WHERE cr.account_sid = ? ORDER BY cr.username",
@@ -114,7 +113,7 @@ extension PolicyStore {
             let credential = try StoredRows.credential(row)
             credentialsByList[credential.listSID, default: []].append(credential)
         }
-        let credentialLists = try Row.fetchAll(
+        let credentialLists = try StoreRow.fetchAll(
             db,
             sql: """
                 SELECT \(StoredRows.credentialListColumns) FROM credential_list cl WHERE cl.account_sid = ?
@@ -123,7 +122,7 @@ extension PolicyStore {
             arguments: [accountText]
         ).map(StoredRows.credentialList)
         var credentialMappings: [SID: [CredentialMappingKind: [String]]] = [:]
-        for row in try Row.fetchAll(
+        for row in try StoreRow.fetchAll(
             db,
             sql: """
                 SELECT kind, domain_sid, credential_list_sid FROM credential_list_mapping
@@ -198,7 +197,7 @@ extension PolicyStore {
     }
 
     private static func apply(
-        _ account: ParsedPolicyDocument.Account, prune: Bool, db: Database, at time: Int64, counts: inout ApplyCounts,
+        _ account: ParsedPolicyDocument.Account, prune: Bool, db: any StoreTransaction, at time: Int64, counts: inout ApplyCounts,
         context: inout ApplyContext
     ) throws {
         let accountText = account.sid.rawValue
@@ -358,11 +357,11 @@ extension PolicyStore {
     /// Makes the credentials of the stored list `listSID` match `list`'s: matched by
     /// username, their hashes updated; with `prune`, usernames the document lacks deleted.
     private static func applyCredentials(
-        _ list: ParsedPolicyDocument.CredentialList, to listSID: SID, account: SID, prune: Bool, db: Database,
+        _ list: ParsedPolicyDocument.CredentialList, to listSID: SID, account: SID, prune: Bool, db: any StoreTransaction,
         at time: Int64, counts: inout ApplyCounts
     ) throws {
         var stored: [String: CredentialRecord] = [:]
-        for row in try Row.fetchAll(
+        for row in try StoreRow.fetchAll(
             db, sql: "SELECT \(StoredRows.credentialColumns) FROM credential cr WHERE cr.credential_list_sid = ?",
             arguments: [listSID.rawValue])
         {
@@ -392,11 +391,11 @@ extension PolicyStore {
     }
 
     private static func applyAddresses(
-        _ list: ParsedPolicyDocument.List, to listSID: SID, account: SID, prune: Bool, db: Database, at time: Int64,
+        _ list: ParsedPolicyDocument.List, to listSID: SID, account: SID, prune: Bool, db: any StoreTransaction, at time: Int64,
         counts: inout ApplyCounts, context: inout ApplyContext
     ) throws {
         var stored: [IPPrefix: IPAddressRecord] = [:]
-        for row in try Row.fetchAll(
+        for row in try StoreRow.fetchAll(
             db, sql: "SELECT \(StoredRows.addressColumns) FROM ip_address a WHERE a.ip_access_control_list_sid = ?",
             arguments: [listSID.rawValue])
         {
@@ -423,21 +422,20 @@ extension PolicyStore {
         // writes.
         created.sort { list.addresses[$0].prefix < list.addresses[$1].prefix }
         if !created.isEmpty || (prune && !stored.isEmpty) { try context.triggers?.suspend() }
-        let insertion = try addressInsertion(db)
         for position in created {
             // The document has at least as many addresses as it creates.
             let sid = context.newAddressSIDs.next() ?? SID.random(.ipAddress)
             let address = list.addresses[position]
             // The list exists and lacks the prefix (checked above and in the document),
             // so the per-row checks of `insertAddress` would only slow large imports.
-            try insertAddress(
-                using: insertion, sid: sid, account: account, list: listSID, friendlyName: address.friendlyName,
+            try insertUncheckedAddress(
+                db, sid: sid, account: account, list: listSID, friendlyName: address.friendlyName,
                 prefix: address.prefix, at: time)
             counts.created += 1
         }
         if prune {
             for entry in stored.values {
-                try db.cachedStatement(sql: "DELETE FROM ip_address WHERE sid = ?").execute(arguments: [entry.sid.rawValue])
+                try db.execute(sql: "DELETE FROM ip_address WHERE sid = ?", arguments: [entry.sid.rawValue])
                 counts.deleted += 1
             }
         }
@@ -473,7 +471,7 @@ extension PolicyStore {
     /// Makes the lists `table` maps to `domain` by `kind` include `wanted` (each missing
     /// one added through `insert`) and, with `prune`, nothing else; counts what changed.
     private static func reconcileMappings(
-        _ db: Database, _ table: MappingTable, kind: String, domain: SID, wanted: Set<SID>, prune: Bool,
+        _ db: any StoreTransaction, _ table: MappingTable, kind: String, domain: SID, wanted: Set<SID>, prune: Bool,
         counts: inout ApplyCounts, insert: (SID) throws -> Void
     ) throws {
         let present = Set(

@@ -1,5 +1,4 @@
 public import AccessControl
-import GRDB
 
 extension PolicyStore {
     /// Creates a domain in `account`.
@@ -29,10 +28,10 @@ extension PolicyStore {
     /// name (whether or not another account has).
     public func domain(named name: DomainName, account: SID) async throws -> DomainRecord? {
         try await read { db in
-            try Row.fetchOne(
+            try StoreRow.fetchOne(
                 db,
                 sql: """
-                    SELECT \(StoredRows.domainColumns) FROM domain d
+                    SELECT \(StoredRows.domainColumns(db.dialect)) FROM domain d
                     WHERE d.domain_name = ? COLLATE NOCASE AND d.account_sid = ?
                     """,
                 arguments: [name.normalized, account.rawValue]
@@ -49,10 +48,10 @@ extension PolicyStore {
         account: SID, after: SID? = nil, offset: Int = 0, limit: Int
     ) async throws -> [DomainRecord] {
         try await read { db in
-            try Row.fetchAll(
+            try StoreRow.fetchAll(
                 db,
                 sql: """
-                    SELECT \(StoredRows.domainColumns) FROM domain d
+                    SELECT \(StoredRows.domainColumns(db.dialect)) FROM domain d
                     WHERE d.account_sid = ? AND d.sid > ? ORDER BY d.sid LIMIT ? OFFSET ?
                     """,
                 arguments: [account.rawValue, after?.rawValue ?? "", max(0, limit), max(0, offset)]
@@ -94,10 +93,10 @@ extension PolicyStore {
 
     // MARK: - Inside a transaction
 
-    static func fetchDomain(_ db: Database, _ sid: SID, account: SID) throws -> DomainRecord {
+    static func fetchDomain(_ db: any StoreTransaction, _ sid: SID, account: SID) throws -> DomainRecord {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT \(StoredRows.domainColumns) FROM domain d WHERE d.sid = ? AND d.account_sid = ?",
+            let row = try StoreRow.fetchOne(
+                db, sql: "SELECT \(StoredRows.domainColumns(db.dialect)) FROM domain d WHERE d.sid = ? AND d.account_sid = ?",
                 arguments: [sid.rawValue, account.rawValue])
         else { throw PolicyStoreError.notFound(sid) }
         return try StoredRows.domain(row)
@@ -105,7 +104,7 @@ extension PolicyStore {
 
     /// Throws ``PolicyStoreError/domainNameTaken(_:)`` if a domain other than `except` has
     /// `name`, in any account.
-    static func requireFreeDomainName(_ db: Database, _ name: DomainName, except: SID?) throws {
+    static func requireFreeDomainName(_ db: any StoreTransaction, _ name: DomainName, except: SID?) throws {
         let holder = try String.fetchOne(
             db, sql: "SELECT sid FROM domain WHERE domain_name = ? COLLATE NOCASE", arguments: [name.normalized])
         if let holder, holder != except?.rawValue {
@@ -114,7 +113,7 @@ extension PolicyStore {
     }
 
     static func insertDomain(
-        _ db: Database, sid: SID, account: SID, name: DomainName, settings: DomainSettings, at time: Int64
+        _ db: any StoreTransaction, sid: SID, account: SID, name: DomainName, settings: DomainSettings, at time: Int64
     ) throws {
         try sid.require(.domain)
         try account.require(.account)
@@ -138,7 +137,7 @@ extension PolicyStore {
 
     /// Writes `domain`'s name and settings if they differ from what is stored.
     @discardableResult
-    static func saveDomain(_ db: Database, _ domain: DomainRecord, at time: Int64) throws -> Bool {
+    static func saveDomain(_ db: any StoreTransaction, _ domain: DomainRecord, at time: Int64) throws -> Bool {
         let stored = try fetchDomain(db, domain.sid, account: domain.accountSID)
         guard stored.name != domain.name || stored.settings != domain.settings else { return false }
         if stored.name != domain.name {
@@ -159,7 +158,7 @@ extension PolicyStore {
         return true
     }
 
-    private static func settingsArguments(_ settings: DomainSettings) -> StatementArguments {
+    private static func settingsArguments(_ settings: DomainSettings) -> StoreArguments {
         [
             settings.friendlyName, settings.voiceURL, settings.voiceMethod, settings.voiceFallbackURL,
             settings.voiceFallbackMethod, settings.voiceStatusCallbackURL, settings.voiceStatusCallbackMethod,

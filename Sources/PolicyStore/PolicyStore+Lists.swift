@@ -1,4 +1,3 @@
-import GRDB
 
 extension PolicyStore {
     /// Creates an empty IP access control list in `account`.
@@ -26,7 +25,7 @@ extension PolicyStore {
         account: SID, after: SID? = nil, offset: Int = 0, limit: Int
     ) async throws -> [IPAccessControlListRecord] {
         try await read { db in
-            try Row.fetchAll(
+            try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.listColumns) FROM ip_access_control_list l
@@ -65,9 +64,9 @@ extension PolicyStore {
 
     // MARK: - Inside a transaction
 
-    static func fetchList(_ db: Database, _ sid: SID, account: SID) throws -> IPAccessControlListRecord {
+    static func fetchList(_ db: any StoreTransaction, _ sid: SID, account: SID) throws -> IPAccessControlListRecord {
         guard
-            let row = try Row.fetchOne(
+            let row = try StoreRow.fetchOne(
                 db,
                 sql:
                     "SELECT \(StoredRows.listColumns) FROM ip_access_control_list l WHERE l.sid = ? AND l.account_sid = ?",
@@ -76,7 +75,7 @@ extension PolicyStore {
         return try StoredRows.list(row)
     }
 
-    static func insertList(_ db: Database, sid: SID, account: SID, friendlyName: String, at time: Int64) throws {
+    static func insertList(_ db: any StoreTransaction, sid: SID, account: SID, friendlyName: String, at time: Int64) throws {
         try sid.require(.ipAccessControlList)
         try account.require(.account)
         if try Bool.fetchOne(
@@ -95,7 +94,7 @@ extension PolicyStore {
 
     @discardableResult
     static func renameList(
-        _ db: Database, _ sid: SID, account: SID, friendlyName: String, at time: Int64
+        _ db: any StoreTransaction, _ sid: SID, account: SID, friendlyName: String, at time: Int64
     ) throws -> Bool {
         let stored = try fetchList(db, sid, account: account)
         guard stored.friendlyName != friendlyName else { return false }

@@ -1,4 +1,3 @@
-import GRDB
 
 extension PolicyStore {
     /// Maps the list `list` to the domain `domain` (both of `account`) by `kind`.
@@ -32,7 +31,7 @@ extension PolicyStore {
     ) async throws -> [MappingRecord] {
         try await read { db in
             _ = try Self.fetchDomain(db, domain, account: account)
-            return try Row.fetchAll(
+            return try StoreRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredRows.mappingColumns) FROM ip_access_control_list_mapping m
@@ -69,11 +68,11 @@ extension PolicyStore {
     // MARK: - Inside a transaction
 
     static func fetchMapping(
-        _ db: Database, _ kind: MappingKind, domain: SID, list: SID, account: SID
+        _ db: any StoreTransaction, _ kind: MappingKind, domain: SID, list: SID, account: SID
     ) throws -> MappingRecord {
         _ = try fetchDomain(db, domain, account: account)
         guard
-            let row = try Row.fetchOne(
+            let row = try StoreRow.fetchOne(
                 db,
                 sql: """
                     SELECT \(StoredRows.mappingColumns) FROM ip_access_control_list_mapping m
@@ -86,7 +85,7 @@ extension PolicyStore {
     }
 
     static func insertMapping(
-        _ db: Database, _ kind: MappingKind, domain: SID, list: SID, account: SID, at time: Int64
+        _ db: any StoreTransaction, _ kind: MappingKind, domain: SID, list: SID, account: SID, at time: Int64
     ) throws {
         _ = try fetchDomain(db, domain, account: account)
         _ = try fetchList(db, list, account: account)

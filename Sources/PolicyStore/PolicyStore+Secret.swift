@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension PolicyStore {
     /// The store's SIP secret: the master secret sipfence derives its signing keys from
@@ -15,7 +14,7 @@ extension PolicyStore {
     /// The secret is as sensitive as the store's credential hashes: keep the database
     /// file readable by sipfence only.
     public func sipSecret(storingIfAbsent candidate: [UInt8]) async throws -> [UInt8] {
-        try await classifyingErrors { try await writer.write { db in
+        try await backend.write { db in
             try db.execute(
                 sql: "INSERT INTO sip_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
                 arguments: [Data(candidate)])
@@ -23,6 +22,6 @@ extension PolicyStore {
                 throw PolicyStoreError.corruptRecord(table: "sip_secret", sid: "1", reason: "missing after insert")
             }
             return Array(stored)
-        } }
+        }
     }
 }

@@ -22,7 +22,7 @@ import Synchronization
 /// The store is safe to share between tasks. Reads run concurrently (WAL); writes are
 /// serialised by SQLite.
 public final class PolicyStore: Sendable {
-    let writer: any DatabaseWriter
+    let backend: any StoreBackend
     let now: @Sendable () -> Date
     let broadcaster: PolicyChangeBroadcaster
     private let minimums: Mutex<PrefixLengthMinimums>
@@ -52,7 +52,7 @@ public final class PolicyStore: Sendable {
             try Self.prepare(pool, logger: logger)
             return pool
         }
-        try self.init(preparedWriter: writer, now: now, prefixLengthMinimums: prefixLengthMinimums)
+        try self.init(backend: SQLiteBackend(writer: writer), now: now, prefixLengthMinimums: prefixLengthMinimums)
     }
 
     /// How long a write waits for another writer by default: longer than any API write
@@ -65,7 +65,8 @@ public final class PolicyStore: Sendable {
     ) throws -> PolicyStore {
         let queue = try DatabaseQueue(configuration: configuration(busyTimeout: defaultBusyTimeout))
         try prepare(queue, logger: Logger(label: "sipfence.store"))
-        return try PolicyStore(preparedWriter: queue, now: now, prefixLengthMinimums: prefixLengthMinimums)
+        return try PolicyStore(
+            backend: SQLiteBackend(writer: queue), now: now, prefixLengthMinimums: prefixLengthMinimums)
     }
 
     /// Sets the connection up as the store requires and brings the schema up to date.
@@ -88,11 +89,10 @@ public final class PolicyStore: Sendable {
     }
 
     private init(
-        preparedWriter writer: any DatabaseWriter, now: @escaping @Sendable () -> Date,
-        prefixLengthMinimums: PrefixLengthMinimums
+        backend: SQLiteBackend, now: @escaping @Sendable () -> Date, prefixLengthMinimums: PrefixLengthMinimums
     ) throws {
-        let generation = try writer.read(Self.readGeneration)
-        self.writer = writer
+        let generation = try backend.writer.read { db in try Self.readGeneration(SQLiteTransaction(db)) }
+        self.backend = backend
         self.now = now
         self.broadcaster = PolicyChangeBroadcaster(generation: generation)
         self.minimums = Mutex(prefixLengthMinimums)
@@ -121,21 +121,6 @@ public final class PolicyStore: Sendable {
         return configuration
     }
 
-    /// `error` as ``PolicyStoreError/unavailable(_:)`` when it says the database cannot be
-    /// used now (locked, full, read-only, unreadable, damaged), else unchanged.
-    static func classify(_ error: any Error) -> any Error {
-        guard let error = error as? DatabaseError else { return error }
-        switch error.resultCode.primaryResultCode {
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return PolicyStoreError.unavailable("the database is locked by another writer")
-        case .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PROTOCOL, .SQLITE_NOMEM,
-            .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return PolicyStoreError.unavailable(error.message ?? "\(error.resultCode)")
-        default:
-            return error
-        }
-    }
-
     // MARK: - Generations and change notifications
 
     /// The current policy generation: the number of committed changes the store has seen.
@@ -159,7 +144,7 @@ public final class PolicyStore: Sendable {
         broadcaster.subscribe()
     }
 
-    static func readGeneration(_ db: Database) throws -> UInt64 {
+    static func readGeneration(_ db: any StoreTransaction) throws -> UInt64 {
         guard let value = try Int64.fetchOne(db, sql: "SELECT value FROM policy_generation WHERE id = 1"), value >= 0
         else {
             throw PolicyStoreError.corruptRecord(table: "policy_generation", sid: "1", reason: "missing or negative")
@@ -169,7 +154,8 @@ public final class PolicyStore: Sendable {
 
     /// Runs `body` in a write transaction. If it changed any row, bumps the generation in
     /// the same transaction and, once committed, announces the new generation.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try await writeReportingGeneration(body).value
     }
 
@@ -179,9 +165,9 @@ public final class PolicyStore: Sendable {
     /// instead of a row per change (see `PolicyJournal`): for writes of many addresses,
     /// such as importing a large policy, which every reader compiles whole anyway.
     func writeReportingGeneration<T: Sendable>(
-        journaledAsReload: Bool = false, _ body: @escaping @Sendable (Database) throws -> T
+        journaledAsReload: Bool = false, _ body: @escaping @Sendable (any StoreTransaction) throws -> T
     ) async throws -> (value: T, generation: UInt64) {
-        let (value, generation, changed) = try await classifyingErrors { try await writer.write { db -> (T, UInt64, Bool) in
+        let (value, generation, changed) = try await backend.write { db -> (T, UInt64, Bool) in
             if journaledAsReload { try PolicyJournal.markReload(db) }
             let changesBefore = db.totalChangesCount
             let value = try body(db)
@@ -193,7 +179,7 @@ public final class PolicyStore: Sendable {
             let generation = try Self.readGeneration(db)
             try PolicyJournal.seal(db, generation: generation)
             return (value, generation, true)
-        } }
+        }
         if changed {
             broadcaster.publish(generation)
         }
@@ -201,18 +187,8 @@ public final class PolicyStore: Sendable {
     }
 
     /// Runs `body` in a read transaction: one consistent snapshot of the store.
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await classifyingErrors { try await writer.read(body) }
-    }
-
-    /// Runs `body`, turning database errors that mean "not now" into
-    /// ``PolicyStoreError/unavailable(_:)``.
-    func classifyingErrors<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw Self.classify(error)
-        }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await backend.read(body)
     }
 
     /// The current time, truncated to whole seconds (the resolution of Twilio's dates).

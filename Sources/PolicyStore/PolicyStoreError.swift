@@ -3,8 +3,8 @@ public import AccessControl
 /// Why the store refused an operation.
 ///
 /// These are the failures a client can cause and should be told about; the management API
-/// turns each into Twilio's error for it. Failures of the database itself surface as the
-/// underlying GRDB `DatabaseError`.
+/// turns each into Twilio's error for it. Other failures of the database itself surface as
+/// the back-end's own error (GRDB's `DatabaseError`, postgres-nio's `PSQLError`).
 public enum PolicyStoreError: Error, Hashable, Sendable {
     /// No record with this SID exists in the account (or the parent named in the call).
     case notFound(SID)
@@ -35,6 +35,11 @@ public enum PolicyStoreError: Error, Hashable, Sendable {
     case wrongKindOfSID(SID, expected: SID.Kind)
     /// A stored value could not be read back; the database was changed outside sipfence.
     case corruptRecord(table: String, sid: String, reason: String)
+    /// The database refused a write that breaks one of the schema's constraints (a unique
+    /// key, a foreign key, a check). The store checks what a client can get wrong before it
+    /// writes, so this means a statement written outside the store's checks; nothing was
+    /// changed.
+    case constraintViolation(String)
     /// The database could not be configured as the store requires (for example, SQLite
     /// would not sync every commit).
     case setupFailed(String)
@@ -76,6 +81,8 @@ extension PolicyStoreError: CustomStringConvertible {
             "\(sid) is not a SID of kind \(expected.rawValue)"
         case .corruptRecord(let table, let sid, let reason):
             "the stored \(table) \(sid) cannot be read: \(reason)"
+        case .constraintViolation(let reason):
+            "the policy database refused a write that breaks a constraint: \(reason)"
         case .setupFailed(let reason):
             "the policy database cannot be set up: \(reason)"
         case .unavailable(let reason):

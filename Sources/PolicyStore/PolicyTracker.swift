@@ -1,5 +1,4 @@
 public import AccessControl
-import GRDB
 
 /// A compiled policy kept current with the store, recompiling after each committed change
 /// only what the change touched.

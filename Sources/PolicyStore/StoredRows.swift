@@ -1,21 +1,23 @@
 import AccessControl
 import Foundation
-import GRDB
 
 /// Reading records back from rows, and the SQL that selects them.
 ///
 /// Decoding never traps: a value that does not fit (a hand-edited database) becomes
 /// ``PolicyStoreError/corruptRecord(table:sid:reason:)``.
 enum StoredRows {
-    static let domainColumns = """
+    /// The columns ``domain(_:)`` reads, in `dialect`.
+    static func domainColumns(_ dialect: SQLDialect) -> String {
+        """
         d.sid, d.account_sid, d.domain_name, d.friendly_name, d.voice_url, d.voice_method, d.voice_fallback_url,
         d.voice_fallback_method, d.voice_status_callback_url, d.voice_status_callback_method, d.sip_registration,
         d.emergency_calling_enabled, d.secure, d.byoc_trunk_sid, d.emergency_caller_sid, d.date_created,
         d.date_updated,
         EXISTS (SELECT 1 FROM ip_access_control_list_mapping m WHERE m.domain_sid = d.sid) AS has_mappings,
-        (SELECT group_concat(DISTINCT c.kind) FROM credential_list_mapping c WHERE c.domain_sid = d.sid)
+        (SELECT \(dialect.distinctList("c.kind")) FROM credential_list_mapping c WHERE c.domain_sid = d.sid)
             AS credential_mapping_kinds
         """
+    }
 
     static let listColumns = "l.sid, l.account_sid, l.friendly_name, l.date_created, l.date_updated"
 
@@ -41,7 +43,7 @@ enum StoredRows {
         m.date_updated
         """
 
-    static func domain(_ row: Row) throws -> DomainRecord {
+    static func domain(_ row: StoreRow) throws -> DomainRecord {
         let sidText: String = try row.decode(atIndex: 0)
         return DomainRecord(
             sid: try sid(sidText, .domain, table: "domain"),
@@ -68,7 +70,7 @@ enum StoredRows {
         )
     }
 
-    static func list(_ row: Row) throws -> IPAccessControlListRecord {
+    static func list(_ row: StoreRow) throws -> IPAccessControlListRecord {
         let sidText: String = try row.decode(atIndex: 0)
         return IPAccessControlListRecord(
             sid: try sid(sidText, .ipAccessControlList, table: "ip_access_control_list"),
@@ -79,7 +81,7 @@ enum StoredRows {
         )
     }
 
-    static func address(_ row: Row) throws -> IPAddressRecord {
+    static func address(_ row: StoreRow) throws -> IPAddressRecord {
         let sidText: String = try row.decode(atIndex: 0)
         return IPAddressRecord(
             sid: try sid(sidText, .ipAddress, table: "ip_address"),
@@ -92,7 +94,7 @@ enum StoredRows {
         )
     }
 
-    static func mapping(_ row: Row) throws -> MappingRecord {
+    static func mapping(_ row: StoreRow) throws -> MappingRecord {
         let kindText: String = try row.decode(atIndex: 0)
         let domainText: String = try row.decode(atIndex: 2)
         guard let kind = MappingKind(rawValue: kindText) else {
@@ -126,7 +128,7 @@ enum StoredRows {
         return kinds
     }
 
-    static func credentialList(_ row: Row) throws -> CredentialListRecord {
+    static func credentialList(_ row: StoreRow) throws -> CredentialListRecord {
         let sidText: String = try row.decode(atIndex: 0)
         return CredentialListRecord(
             sid: try sid(sidText, .credentialList, table: "credential_list"),
@@ -137,7 +139,7 @@ enum StoredRows {
         )
     }
 
-    static func credential(_ row: Row) throws -> CredentialRecord {
+    static func credential(_ row: StoreRow) throws -> CredentialRecord {
         let sidText: String = try row.decode(atIndex: 0)
         let secret: CredentialSecret
         do {
@@ -158,7 +160,7 @@ enum StoredRows {
         )
     }
 
-    static func credentialMapping(_ row: Row) throws -> CredentialListMappingRecord {
+    static func credentialMapping(_ row: StoreRow) throws -> CredentialListMappingRecord {
         let kindText: String = try row.decode(atIndex: 0)
         let domainText: String = try row.decode(atIndex: 2)
         guard let kind = CredentialMappingKind(rawValue: kindText) else {

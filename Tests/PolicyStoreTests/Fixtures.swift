@@ -1,6 +1,7 @@
 import AccessControl
 import Foundation
 import Synchronization
+import Testing
 
 @testable import PolicyStore
 
@@ -41,5 +42,24 @@ final class TestClock: Sendable {
 
     func advance(by seconds: TimeInterval) {
         current.withLock { $0 += seconds }
+    }
+}
+
+/// Expects `body` to fail with ``PolicyStoreError/constraintViolation(_:)``: the schema,
+/// not the store's code, refused the write.
+func expectConstraintViolation<T>(
+    _ statement: String = "the write", sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> T
+) async {
+    do {
+        _ = try await body()
+        Issue.record("\(statement) was not refused", sourceLocation: sourceLocation)
+    } catch let error as PolicyStoreError {
+        guard case .constraintViolation = error else {
+            Issue.record("\(statement) was refused with \(error), not a constraint violation", sourceLocation: sourceLocation)
+            return
+        }
+    } catch {
+        Issue.record("\(statement) was refused with \(error), not a PolicyStoreError", sourceLocation: sourceLocation)
     }
 }

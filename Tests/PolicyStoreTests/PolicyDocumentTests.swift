@@ -1,6 +1,5 @@
 import AccessControl
 import Foundation
-import GRDB
 import Testing
 
 @testable import PolicyStore

@@ -1,6 +1,5 @@
 import AccessControl
 import Foundation
-import GRDB
 import Testing
 
 @testable import PolicyStore
@@ -256,7 +255,7 @@ struct PolicyStoreCredentialTests {
         let md5 = String(repeating: "a", count: 32)
         let sha = String(repeating: "b", count: 64)
 
-        let refused: [(String, StatementArguments)] = [
+        let refused: [(String, StoreArguments)] = [
             // Upper-case hex, a short hash, a long username, an empty realm, a list of Bob's.
             (
                 "INSERT INTO credential VALUES (?, ?, ?, 'u', 'r', ?, ?, 0, 0)",
@@ -302,7 +301,7 @@ struct PolicyStoreCredentialTests {
             ),
         ]
         for (sql, arguments) in refused {
-            await #expect(throws: DatabaseError.self, "\(sql)") {
+            await expectConstraintViolation("\(sql)") {
                 try await store.write { db in try db.execute(sql: sql, arguments: arguments) }
             }
         }

@@ -1,6 +1,5 @@
 import AccessControl
 import Foundation
-import GRDB
 import Testing
 
 @testable import PolicyStore
@@ -181,7 +180,7 @@ struct PolicyStoreRecordTests {
         let bobsList = try await store.createIPAccessControlList(account: Fixtures.bob, friendlyName: "l")
         let before = try await store.generation()
 
-        await #expect(throws: DatabaseError.self) {
+        await expectConstraintViolation {
             try await store.write { db in
                 try db.execute(
                     sql: """
@@ -190,7 +189,7 @@ struct PolicyStoreRecordTests {
                     arguments: [Fixtures.alice.rawValue, domain.sid.rawValue, bobsList.sid.rawValue])
             }
         }
-        await #expect(throws: DatabaseError.self) {
+        await expectConstraintViolation {
             try await store.write { db in
                 try db.execute(
                     sql:
@@ -198,7 +197,7 @@ struct PolicyStoreRecordTests {
                     arguments: [SID.random(.domain).rawValue, Fixtures.bob.rawValue, "A.example.com"])
             }
         }
-        await #expect(throws: DatabaseError.self) {
+        await expectConstraintViolation {
             try await store.write { db in
                 try db.execute(
                     sql:
@@ -206,7 +205,7 @@ struct PolicyStoreRecordTests {
                     arguments: [SID.random(.domain).rawValue, Fixtures.bob.rawValue, "a.example.com"])
             }
         }
-        await #expect(throws: DatabaseError.self) {
+        await expectConstraintViolation {
             try await store.write { db in
                 try db.execute(
                     sql: """

@@ -1,5 +1,4 @@
 import AccessControl
-import GRDB
 import Testing
 
 @testable import PolicyStore
@@ -185,8 +184,7 @@ struct PolicyTrackerTests {
         try await store.deleteIPAccessControlList(list.sid, account: Fixtures.alice)
         let generation = try await store.generation()
         let rows = try await store.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind FROM policy_change WHERE generation = ?", arguments: [Int64(generation)])
-                .map { $0[0] as String }
+            try String.fetchAll(db, sql: "SELECT kind FROM policy_change WHERE generation = ?", arguments: [Int64(generation)])
         }
         #expect(rows.sorted() == ["list_deleted", "records"])
         #expect(try await tracker.catchUp(with: store) == .applied(changes: 2))
@@ -250,7 +248,7 @@ struct PolicyTrackerTests {
                     domains: [.init(domainName: "bulk.example.com", ipAccessControlListMappings: ["bulk"])],
                     ipAccessControlLists: [.init(friendlyName: "bulk", ipAddresses: addresses)])
             ]))
-        let rows = try await store.read { db in try Row.fetchAll(db, sql: "SELECT kind FROM policy_change").map { $0[0] as String } }
+        let rows = try await store.read { db in try String.fetchAll(db, sql: "SELECT kind FROM policy_change") }
         #expect(rows == ["reload"])
         #expect(try await tracker.catchUp(with: store) == .reloaded)
         try await expectCurrent(tracker)
@@ -265,9 +263,9 @@ struct PolicyTrackerTests {
     private func addressTriggers() async throws -> [String: String] {
         try await store.read { db in
             Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(
+                uniqueKeysWithValues: try StoreRow.fetchAll(
                     db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'policy_change_address_%'"
-                ).map { ($0[0] as String, $0[1] as String) })
+                ).map { (try $0.decode(String.self, atIndex: 0), try $0.decode(String.self, atIndex: 1)) })
         }
     }
 
@@ -364,8 +362,7 @@ extension PolicyTrackerTests {
         }
         let generation = try await store.generation()
         let rows = try await store.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind FROM policy_change WHERE generation = ?", arguments: [Int64(generation)])
-                .map { $0[0] as String }
+            try String.fetchAll(db, sql: "SELECT kind FROM policy_change WHERE generation = ?", arguments: [Int64(generation)])
         }
         #expect(rows == ["reload"])
         #expect(try await tracker.catchUp(with: store) == .reloaded)
