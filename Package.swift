@@ -191,7 +191,7 @@ let package = Package(
         // Real processes: the sipfence binary, Kamailio and sipp, on loopback.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["sipfence", "Capture"],
+            dependencies: ["sipfence", "Capture", "TestSupport"],
             exclude: ["Peers"],
             swiftSettings: strictSwift6
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 10 against the real daemon on loopback: slow TCP clients, floods, bans through

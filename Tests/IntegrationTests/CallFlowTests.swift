@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Everything one call-flow test runs against: sipfence in front of Kamailio, with two

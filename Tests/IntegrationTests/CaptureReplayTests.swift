@@ -1,5 +1,6 @@
 import Capture
 import Foundation
+import TestSupport
 import Testing
 
 /// The capture fixtures made by `scripts/make-capture-fixtures.sh` from real traffic, and

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A real RFC 3261 user agent for the deployment tests: Debian's `baresip-core` 1.0,
 /// run in a network namespace with a configuration directory of its own and driven over

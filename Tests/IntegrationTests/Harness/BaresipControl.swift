@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A connection to baresip's `ctrl_tcp` socket: commands as netstring-framed JSON

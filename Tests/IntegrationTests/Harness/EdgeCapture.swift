@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A packet capture in the edge namespace on every interface at once (`tcpdump -i any`,
 /// whose link layer records the interface index and whether a packet came in or went

@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Plays systemd's side of the notify protocol: a bound `AF_UNIX` datagram socket whose

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// One named Linux network namespace (`ip netns add`), as the deployment tests use it: a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Where the test's peer files live (`Tests/IntegrationTests/Peers`).
 enum PeerFiles {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One deployment under test, in a fresh ``NetworkTopology``: the caller (baresip) in the
 /// caller namespace, the element under test at the edge (sipfence, or Kamailio for the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Kamailio as a record-routing, transaction-stateful proxy in a network namespace: the
 /// private proxy upstream of the edge (`kamailio-rr-upstream.cfg`), or — in the control

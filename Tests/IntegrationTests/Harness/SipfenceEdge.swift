@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// sipfence deployed at the edge of a ``NetworkTopology``: callers on the outside
 /// interface (`sip.listen`), the upstream proxy on the inside one (`sip.upstream_listen`),

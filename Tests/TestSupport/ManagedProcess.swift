@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// An external process a test starts (the daemon, Kamailio, sipp), with its output
@@ -14,7 +14,7 @@ import Glibc
 /// ignore SIGTERM, and SIGCHLD-based reaping would never see an exit. Here every child
 /// starts with an empty signal mask and default handlers, in a process group of its own
 /// (so stopping it stops the children it forked too), and is reaped with `waitpid`.
-final class ManagedProcess: Sendable {
+public final class ManagedProcess: Sendable {
     /// What the output readers and the test share.
     private final class State: Sendable {
         let standardOutput = Mutex("")
@@ -22,8 +22,8 @@ final class ManagedProcess: Sendable {
         let exitStatus = Mutex<Int32?>(nil)
     }
 
-    let name: String
-    let processIdentifier: pid_t
+    public let name: String
+    public let processIdentifier: pid_t
     private let state = State()
 
     private init(name: String, processIdentifier: pid_t) {
@@ -32,7 +32,7 @@ final class ManagedProcess: Sendable {
     }
 
     /// Starts `executable`, runs `body`, and stops the process however `body` ends.
-    static func run<Result>(
+    public static func run<Result>(
         _ executable: String,
         arguments: [String],
         environment: [String: String] = [:],
@@ -50,7 +50,7 @@ final class ManagedProcess: Sendable {
         }
     }
 
-    static func start(_ executable: String, arguments: [String], environment: [String: String] = [:], name: String? = nil) throws -> ManagedProcess {
+    public static func start(_ executable: String, arguments: [String], environment: [String: String] = [:], name: String? = nil) throws -> ManagedProcess {
         var outputPipe: [Int32] = [0, 0]
         var errorPipe: [Int32] = [0, 0]
         guard pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else { throw HarnessError.failed("pipe() failed") }
@@ -118,16 +118,16 @@ final class ManagedProcess: Sendable {
         }
     }
 
-    var standardOutput: String { state.standardOutput.withLock { $0 } }
-    var standardError: String { state.standardError.withLock { $0 } }
+    public var standardOutput: String { state.standardOutput.withLock { $0 } }
+    public var standardError: String { state.standardError.withLock { $0 } }
 
     /// The exit status (128 + signal number when killed by a signal), once it exited.
-    var exitStatus: Int32? {
+    public var exitStatus: Int32? {
         reap()
         return state.exitStatus.withLock { $0 }
     }
 
-    var isRunning: Bool { exitStatus == nil }
+    public var isRunning: Bool { exitStatus == nil }
 
     /// Collects the exit status if the process has ended.
     private func reap() {
@@ -141,7 +141,7 @@ final class ManagedProcess: Sendable {
     }
 
     /// Waits until standard output has lines satisfying `condition`, or fails after `seconds`.
-    func waitForOutput(within seconds: Double = 15, _ condition: ([String]) -> Bool) async throws -> [String] {
+    public func waitForOutput(within seconds: Double = 15, _ condition: ([String]) -> Bool) async throws -> [String] {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             let current = standardOutput.split(separator: "\n").map(String.init)
@@ -154,7 +154,7 @@ final class ManagedProcess: Sendable {
 
     /// Waits for the process to exit by itself, or fails after `seconds`.
     @discardableResult
-    func waitForExit(within seconds: Double = 30) async throws -> Int32 {
+    public func waitForExit(within seconds: Double = 30) async throws -> Int32 {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while true {
             if let status = exitStatus {
@@ -170,13 +170,13 @@ final class ManagedProcess: Sendable {
     }
 
     /// Sends `signal` to the process.
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         if isRunning { kill(processIdentifier, signal) }
     }
 
     /// Stops the process and everything it forked: SIGTERM to its process group, then
     /// SIGKILL after 5 s.
-    func stop() async {
+    public func stop() async {
         guard isRunning else {
             kill(-processIdentifier, SIGKILL)  // children it may have left behind
             return
@@ -193,11 +193,14 @@ final class ManagedProcess: Sendable {
     }
 }
 
-enum HarnessError: Error, CustomStringConvertible {
+/// Why a test harness step failed.
+public enum HarnessError: Error, CustomStringConvertible {
+    /// A step did not finish in time; what was seen instead.
     case timeout(String)
+    /// A step failed; why.
     case failed(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .timeout(let detail): "timeout: \(detail)"
         case .failed(let detail): detail

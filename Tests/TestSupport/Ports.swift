@@ -5,9 +5,9 @@ import Glibc
 #endif
 
 /// Loopback ports for peers that cannot be told "port 0" (Kamailio, sipp).
-enum Ports {
+public enum Ports {
     /// A port that is free for both UDP and TCP on `host` right now (the kernel picks it).
-    static func free(on host: String = "127.0.0.1") throws -> Int {
+    public static func free(on host: String = "127.0.0.1") throws -> Int {
         for _ in 0..<20 {
             let port = try bindAndRelease(host: host, type: SOCK_STREAM, port: 0)
             if (try? bindAndRelease(host: host, type: SOCK_DGRAM, port: port)) != nil { return port }
@@ -35,7 +35,7 @@ enum Ports {
     }
 
     /// Whether some process has bound UDP `port` (read from /proc/net/udp and udp6).
-    static func isBound(udp port: Int) -> Bool {
+    public static func isBound(udp port: Int) -> Bool {
         let needle = String(format: ":%04X ", port)
         return ["/proc/net/udp", "/proc/net/udp6"].contains { path in
             (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").dropFirst().contains { line in
@@ -45,7 +45,7 @@ enum Ports {
     }
 
     /// Waits until UDP `port` is bound, or fails after `seconds`.
-    static func waitUntilBound(udp port: Int, by process: ManagedProcess, within seconds: Double = 10) async throws {
+    public static func waitUntilBound(udp port: Int, by process: ManagedProcess, within seconds: Double = 10) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while !isBound(udp: port) {
             guard process.isRunning, ContinuousClock.now < deadline else {
