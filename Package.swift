@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libosip2's parser (Debian: libosip2-dev). Only SIPCore imports it.
@@ -74,6 +76,10 @@ let package = Package(
             dependencies: [
                 "AccessControl",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
@@ -132,6 +138,10 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport",
             swiftSettings: strictSwift6),
+        // The stores the store and API suites run on (SQLite or PostgreSQL).
+        .target(
+            name: "StoreTestSupport", dependencies: ["PolicyStore", "AccessControl", "TestSupport"],
+            path: "Tests/StoreTestSupport", swiftSettings: strictSwift6),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "TestSupport"], swiftSettings: strictSwift6),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "TestSupport"], swiftSettings: strictSwift6),
         .testTarget(
@@ -152,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "PolicyStoreTests",
             dependencies: [
-                "PolicyStore", "AccessControl", "TestSupport",
+                "PolicyStore", "AccessControl", "TestSupport", "StoreTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -168,6 +178,7 @@ let package = Package(
                 "AccessControl",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 "TestSupport",
+                "StoreTestSupport",
             ],
             exclude: ["twilio_client_check.py"],
             swiftSettings: strictSwift6

@@ -7,6 +7,9 @@
 #
 # The tests run dnsmasq themselves on a loopback port, so only its program is installed
 # (dnsmasq-base): the full dnsmasq package would also start a system DNS service on port 53.
+# They run PostgreSQL themselves too (initdb and postgres on a loopback port, as the
+# postgres user): Debian's postgresql package is told not to create and start its own
+# cluster on port 5432.
 # The deployment tests (network namespaces, captures in them) also need root, iproute2 and
 # procps (sysctl). The flood tests check the shipped fail2ban filter with fail2ban-regex;
 # the fail2ban service itself is not wanted, so it is stopped and disabled if the package
@@ -21,7 +24,7 @@ tests=false
 
 packages=(libosip2-dev libc-ares-dev pkg-config)
 if $tests; then
-    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv fail2ban)
+    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv fail2ban postgresql util-linux)
 fi
 
 missing=()
@@ -35,6 +38,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     # tshark asks whether non-root users may capture; the default (no) is fine.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections 2>/dev/null || true
+    if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+        $sudo mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
+    fi
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     if [[ " ${missing[*]} " == *" fail2ban "* ]] && command -v systemctl >/dev/null && systemctl is-active --quiet fail2ban 2>/dev/null; then

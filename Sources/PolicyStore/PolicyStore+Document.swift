@@ -291,7 +291,8 @@ extension PolicyStore {
                     existing = sid
                 } else {
                     existing = try String.fetchOne(
-                        db, sql: "SELECT sid FROM domain WHERE domain_name = ? COLLATE NOCASE AND account_sid = ?",
+                        db,
+                        sql: "SELECT sid FROM domain WHERE \(db.dialect.equalsIgnoringCase("domain_name")) AND account_sid = ?",
                         arguments: [domain.name.normalized, accountText]
                     ).flatMap { SID($0, kind: .domain) }
                 }

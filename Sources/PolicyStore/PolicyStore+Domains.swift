@@ -32,7 +32,7 @@ extension PolicyStore {
                 db,
                 sql: """
                     SELECT \(StoredRows.domainColumns(db.dialect)) FROM domain d
-                    WHERE d.domain_name = ? COLLATE NOCASE AND d.account_sid = ?
+                    WHERE \(db.dialect.equalsIgnoringCase("d.domain_name")) AND d.account_sid = ?
                     """,
                 arguments: [name.normalized, account.rawValue]
             ).map(StoredRows.domain)
@@ -106,7 +106,8 @@ extension PolicyStore {
     /// `name`, in any account.
     static func requireFreeDomainName(_ db: any StoreTransaction, _ name: DomainName, except: SID?) throws {
         let holder = try String.fetchOne(
-            db, sql: "SELECT sid FROM domain WHERE domain_name = ? COLLATE NOCASE", arguments: [name.normalized])
+            db, sql: "SELECT sid FROM domain WHERE \(db.dialect.equalsIgnoringCase("domain_name"))",
+            arguments: [name.normalized])
         if let holder, holder != except?.rawValue {
             throw PolicyStoreError.domainNameTaken(name)
         }

@@ -88,10 +88,35 @@ public final class PolicyStore: Sendable {
         try PolicyStoreSchema.migrator(logger: logger).migrate(writer)
     }
 
-    private init(
+    /// Opens the store in the PostgreSQL database `settings` names, bringing its schema up
+    /// to date (once, however many nodes start together).
+    ///
+    /// The store then announces to ``changes()`` subscribers the writes of every node on the
+    /// database while ``followCommits()`` runs.
+    ///
+    /// - Throws: ``PolicyStoreError/unavailable(_:)`` when the server cannot be reached or
+    ///   refuses the login, ``PolicyStoreError/setupFailed(_:)`` for unusable TLS settings.
+    public static func connect(
+        to settings: PostgresStoreSettings, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "sipfence.store"), prefixLengthMinimums: PrefixLengthMinimums = .default
+    ) async throws -> PolicyStore {
+        let backend = try PostgresBackend(settings: settings, logger: logger)
+        try await backend.migrate()
+        let generation = try await backend.read(Self.readGeneration)
+        return PolicyStore(backend: backend, generation: generation, now: now, prefixLengthMinimums: prefixLengthMinimums)
+    }
+
+    private convenience init(
         backend: SQLiteBackend, now: @escaping @Sendable () -> Date, prefixLengthMinimums: PrefixLengthMinimums
     ) throws {
         let generation = try backend.writer.read { db in try Self.readGeneration(SQLiteTransaction(db)) }
+        self.init(backend: backend, generation: generation, now: now, prefixLengthMinimums: prefixLengthMinimums)
+    }
+
+    private init(
+        backend: any StoreBackend, generation: UInt64, now: @escaping @Sendable () -> Date,
+        prefixLengthMinimums: PrefixLengthMinimums
+    ) {
         self.backend = backend
         self.now = now
         self.broadcaster = PolicyChangeBroadcaster(generation: generation)
@@ -144,6 +169,16 @@ public final class PolicyStore: Sendable {
         broadcaster.subscribe()
     }
 
+    /// Announces to ``changes()`` subscribers the writes committed by other nodes on the
+    /// same database, until the calling task is cancelled: on PostgreSQL it listens for
+    /// their notifications (reconnecting with back-off, and reading the generation each time
+    /// it connects, so nothing committed while it was away is missed). On SQLite it returns
+    /// at once: another process's commits are found by reading ``generation()``.
+    public func followCommits() async {
+        let broadcaster = self.broadcaster
+        await backend.followCommits { generation in broadcaster.publish(generation) }
+    }
+
     static func readGeneration(_ db: any StoreTransaction) throws -> UInt64 {
         guard let value = try Int64.fetchOne(db, sql: "SELECT value FROM policy_generation WHERE id = 1"), value >= 0
         else {
@@ -178,6 +213,7 @@ public final class PolicyStore: Sendable {
             try db.execute(sql: "UPDATE policy_generation SET value = value + 1 WHERE id = 1")
             let generation = try Self.readGeneration(db)
             try PolicyJournal.seal(db, generation: generation)
+            try db.announce(generation: generation)
             return (value, generation, true)
         }
         if changed {

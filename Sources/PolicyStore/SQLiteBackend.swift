@@ -21,6 +21,10 @@ struct SQLiteBackend: StoreBackend {
         }
     }
 
+    /// SQLite tells one connection nothing of another's commits: returns at once. (The
+    /// daemon looks at the store's generation a few times a second.)
+    func followCommits(_ publish: @escaping @Sendable (UInt64) -> Void) async {}
+
     /// `error` as ``PolicyStoreError/unavailable(_:)`` when it says the database cannot be
     /// used now (locked, full, read-only, unreadable, damaged), as
     /// ``PolicyStoreError/constraintViolation(_:)`` when a constraint refused a write, else

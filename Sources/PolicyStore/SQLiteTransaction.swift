@@ -24,6 +24,8 @@ final class SQLiteTransaction: StoreTransaction {
         return db.changesCount
     }
 
+    func announce(generation: UInt64) throws {}
+
     @discardableResult
     func execute(sql: String) throws -> Int {
         try db.execute(sql: sql)

@@ -11,4 +11,10 @@ protocol StoreBackend: Sendable {
     /// Runs `body` in a write transaction, committed when `body` returns and rolled back
     /// when it throws. Writes are serialised.
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+
+    /// Calls `publish` with the generation of each write committed through another
+    /// connection (another node, another process), as soon as the database says so, until
+    /// the calling task is cancelled. A back-end without such notifications (SQLite)
+    /// returns at once; its readers look at the generation instead.
+    func followCommits(_ publish: @escaping @Sendable (UInt64) -> Void) async
 }

@@ -19,6 +19,16 @@ enum SQLDialect: Sendable {
         }
     }
 
+    /// A condition that `column` equals the next parameter, ignoring ASCII case, in a form
+    /// the index on domain names serves (SQLite's index is `COLLATE NOCASE`, PostgreSQL's is
+    /// on `lower(domain_name)`).
+    func equalsIgnoringCase(_ column: String) -> String {
+        switch self {
+        case .sqlite: "\(column) = ? COLLATE NOCASE"
+        case .postgres: "lower(\(column)) = lower(?)"
+        }
+    }
+
     /// The column that orders the change journal's rows in the order they were written.
     var journalOrder: String {
         switch self {
@@ -54,6 +64,10 @@ protocol StoreTransaction: AnyObject {
     /// Calls `body` with each row of a query's result in turn, without keeping them: for
     /// results too large to hold (the addresses of a million-entry policy).
     func forEachRow(sql: String, arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws
+
+    /// Tells every node that listens that the transaction commits at `generation` (sent
+    /// when it commits, dropped when it rolls back). SQLite has no such channel: nothing.
+    func announce(generation: UInt64) throws
 
     /// The rows changed by the last ``execute(sql:arguments:)``.
     var changesCount: Int { get }
