@@ -168,7 +168,8 @@ final class PostgresBackend: StoreBackend {
     /// `error` as ``PolicyStoreError/unavailable(_:)`` when it means the database cannot be
     /// used now (unreachable, shutting down, out of resources, refusing the login), as
     /// ``PolicyStoreError/constraintViolation(_:)`` when a constraint refused a write
-    /// (SQLSTATE class 23), else unchanged.
+    /// (SQLSTATE class 23), as ``PostgresServerError`` for any other error the server
+    /// answered; errors not from the database (a document's, a record check's) unchanged.
     static func classify(_ error: any Error) -> any Error {
         if error is IOError || error is ChannelError || error is NIOConnectionError {
             return PolicyStoreError.unavailable("cannot reach PostgreSQL: \(error)")
@@ -187,7 +188,7 @@ final class PostgresBackend: StoreBackend {
             // administrator's shutdown, system errors, a missing database.
             return PolicyStoreError.unavailable("PostgreSQL: \(message) (SQLSTATE \(state))")
         default:
-            return error
+            return PostgresServerError(error)
         }
     }
 

@@ -22,7 +22,7 @@ struct APIKeyTests {
 
     @Test("a key reaches its own account's records, and no other account's")
     func keyActsForItsAccount() async throws {
-        let harness = try APITestHarness(apiKeys: [Self.aliceKey, Self.bobKey])
+        let harness = try await APITestHarness(apiKeys: [Self.aliceKey, Self.bobKey])
         try await harness.run { client in
             let key = Self.basic(Self.aliceKey.sid.rawValue, Self.aliceKey.secret)
             let created = try await client.send(
@@ -55,7 +55,7 @@ struct APIKeyTests {
             ("SK0000000000000000000000000000A11E", "alice-key-secret-1234x"),
         ])
     func refused(user: String, password: String) async throws {
-        let harness = try APITestHarness(apiKeys: [Self.aliceKey, Self.bobKey])
+        let harness = try await APITestHarness(apiKeys: [Self.aliceKey, Self.bobKey])
         try await harness.run { client in
             try await client.send(.get, "\(APITestHarness.sip())/Domains.json", as: nil, headers: Self.basic(user, password))
                 .expectError(.unauthorized, code: 20003)
@@ -64,7 +64,7 @@ struct APIKeyTests {
 
     @Test("key SIDs are matched in either case, like every SID")
     func upperCaseKey() async throws {
-        let harness = try APITestHarness(apiKeys: [Self.aliceKey])
+        let harness = try await APITestHarness(apiKeys: [Self.aliceKey])
         try await harness.run { client in
             let response = try await client.send(
                 .get, "\(APITestHarness.sip())/Domains.json", as: nil,
@@ -75,7 +75,7 @@ struct APIKeyTests {
 
     @Test("replacing the accounts rotates keys at once")
     func rotation() async throws {
-        let harness = try APITestHarness(apiKeys: [Self.aliceKey])
+        let harness = try await APITestHarness(apiKeys: [Self.aliceKey])
         try await harness.run { client in
             let path = "\(APITestHarness.sip())/Domains.json"
             let old = Self.basic(Self.aliceKey.sid.rawValue, Self.aliceKey.secret)

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PolicyStore
+import StoreTestSupport
 import Synchronization
 import Testing
 
@@ -28,12 +29,12 @@ struct APITestHarness: Sendable {
         digestRealm: String = "sipfence", authenticationMode: AuthenticationMode = .all,
         metrics: (@Sendable () -> String)? = nil, operators: Set<SID> = [], floodGuard: FloodGuard? = nil,
         storePath: String? = nil, busyTimeout: Duration = PolicyStore.defaultBusyTimeout
-    ) throws {
+    ) async throws {
         store =
             if let storePath {
                 try PolicyStore(path: storePath, now: clock.now, busyTimeout: busyTimeout)
             } else {
-                try PolicyStore.inMemory(now: clock.now)
+                try await TestStores.make(now: clock.now)
             }
         let livePolicy = self.livePolicy
         api = try ManagementAPI(

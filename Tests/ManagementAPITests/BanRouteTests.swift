@@ -29,7 +29,7 @@ struct BanRouteTests {
 
     @Test("an operator lists the bans with reason, transport, counts and expiry")
     func list() async throws {
-        let harness = try APITestHarness(operators: [APITestHarness.alice], floodGuard: Self.bannedGuard())
+        let harness = try await APITestHarness(operators: [APITestHarness.alice], floodGuard: Self.bannedGuard())
         try await harness.run { client in
             let response = try await client.send(.get, "/sipfence/v1/bans")
             #expect(response.status == .ok, "\(response.bodyText)")
@@ -54,7 +54,7 @@ struct BanRouteTests {
     @Test("an operator lifts a ban by an address it covers; a second lift is 404; a bad address is 400")
     func lift() async throws {
         let guardian = Self.bannedGuard()
-        let harness = try APITestHarness(operators: [APITestHarness.alice], floodGuard: guardian)
+        let harness = try await APITestHarness(operators: [APITestHarness.alice], floodGuard: guardian)
         try await harness.run { client in
             #expect(try await client.send(.delete, "/sipfence/v1/bans/2001:db8:1:2::ffff").status == .noContent)
             #expect(try await client.send(.delete, "/sipfence/v1/bans/203.0.113.7").status == .noContent)
@@ -71,7 +71,7 @@ struct BanRouteTests {
     @Test("an account that is not an operator gets 403 with a Twilio body; without credentials 401")
     func forbidden() async throws {
         let guardian = Self.bannedGuard()
-        let harness = try APITestHarness(operators: [APITestHarness.alice], floodGuard: guardian)
+        let harness = try await APITestHarness(operators: [APITestHarness.alice], floodGuard: guardian)
         try await harness.run { client in
             let message = try await client.send(.get, "/sipfence/v1/bans", as: APITestHarness.bob).expectError(.forbidden, code: 20403)
             #expect(message.contains("operator"))
@@ -82,10 +82,10 @@ struct BanRouteTests {
     }
 
     @Test("an operator that is not a configured account is a configuration error")
-    func operatorMustBeAnAccount() throws {
+    func operatorMustBeAnAccount() async throws {
         let stranger = try #require(SID("AC00000000000000000000000000000ccc", kind: .account))
-        #expect(throws: ManagementAPIConfigurationError.operatorNotAnAccount(stranger)) {
-            _ = try APITestHarness(operators: [stranger])
+        await #expect(throws: ManagementAPIConfigurationError.operatorNotAnAccount(stranger)) {
+            _ = try await APITestHarness(operators: [stranger])
         }
     }
 }

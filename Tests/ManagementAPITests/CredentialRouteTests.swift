@@ -14,7 +14,7 @@ struct CredentialRouteTests {
 
     @Test("CredentialLists: create, fetch, update, list, delete")
     func credentialLists() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let created = try await client.send(
@@ -56,7 +56,7 @@ struct CredentialRouteTests {
 
     @Test("Credentials: create, fetch, change the password, list, delete; no password or hash is ever shown")
     func credentials() async throws {
-        let harness = try APITestHarness(digestRealm: "pbx.example.com")
+        let harness = try await APITestHarness(digestRealm: "pbx.example.com")
         try await harness.run { client in
             let list = try await client.createCredentialList("phones")
             let base = "\(APITestHarness.sip())/CredentialLists/\(list)/Credentials"
@@ -127,7 +127,7 @@ struct CredentialRouteTests {
             [("Username", "alice"), ("Password", "NoDigitsAtAllHere")],
         ] as [[(String, String)]])
     func weakPasswords(form: [(String, String)]) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createCredentialList("phones")
             let generation = try await harness.store.generation()
@@ -144,7 +144,7 @@ struct CredentialRouteTests {
 
     @Test("a weak password is refused on update too, and the old one stays")
     func weakPasswordUpdate() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createCredentialList("phones")
             let sid = try #require(try await client.createCredential("alice", in: list).json?["sid"]?.string)
@@ -161,7 +161,7 @@ struct CredentialRouteTests {
         "invalid, missing or taken usernames get 400 naming Username",
         arguments: ["", String(repeating: "u", count: 33), "quote\"d", "back\\slash", "new\nline", "taken"])
     func invalidUsernames(username: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createCredentialList("phones")
             #expect(try await client.createCredential("taken", in: list).status == .created)
@@ -172,7 +172,7 @@ struct CredentialRouteTests {
 
     @Test("CredentialList FriendlyName is required and at most 64 characters, on create and update")
     func friendlyNames() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let list = try await client.createCredentialList(String(repeating: "n", count: 64))
@@ -194,7 +194,7 @@ struct CredentialRouteTests {
             ("Auth/Registrations/CredentialListMappings", "contents", false),
         ])
     func mappings(path: String, key: String, legacy: Bool) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("pbx.example.com")
@@ -232,7 +232,7 @@ struct CredentialRouteTests {
 
     @Test("CredentialListSid must be a CL SID of the account's")
     func mappingParameters() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("pbx.example.com")
@@ -256,7 +256,7 @@ struct CredentialRouteTests {
 
     @Test("auth_type reads the kinds of call authentication mapped: empty, CREDENTIAL_LIST, IP_ACL or both")
     func authType() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("pbx.example.com")
@@ -299,7 +299,7 @@ struct CredentialRouteTests {
 
     @Test("deleting a credential list removes its credentials and its mappings")
     func cascade() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("pbx.example.com")
@@ -320,7 +320,7 @@ struct CredentialRouteTests {
 
     @Test("unknown credential resources get 404 naming the path")
     func notFound() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let list = try await client.createCredentialList("phones")
@@ -368,7 +368,7 @@ struct CredentialRouteTests {
             ),
         ])
     func methodNotAllowed(method: HTTPRequest.Method, path: String, allow: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let response = try await client.send(method, APITestHarness.sip() + path)
             response.expectError(.methodNotAllowed, code: 20004)
@@ -378,7 +378,7 @@ struct CredentialRouteTests {
 
     @Test("credential lists, credentials and the three mapping kinds page with Twilio's envelope")
     func paging() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("pbx.example.com")
@@ -433,7 +433,7 @@ struct CredentialRouteTests {
 
     @Test("another account's credential lists, credentials and mappings are invisible and untouchable")
     func isolation() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let alice = APITestHarness.sip(APITestHarness.alice)
             let bob = APITestHarness.sip(APITestHarness.bob)
@@ -485,7 +485,7 @@ struct CredentialRouteTests {
     }
 
     @Test("a digest realm that cannot be one is refused when the API is made", arguments: ["", "a\"b", "line\nbreak"])
-    func invalidRealm(realm: String) throws {
-        #expect(throws: ManagementAPIConfigurationError.self) { try APITestHarness(digestRealm: realm) }
+    func invalidRealm(realm: String) async throws {
+        await #expect(throws: ManagementAPIConfigurationError.self) { try await APITestHarness(digestRealm: realm) }
     }
 }

@@ -9,7 +9,7 @@ import Testing
 struct ErrorTests {
     @Test("missing or wrong credentials get 401 / 20003")
     func authentication() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let path = "\(APITestHarness.sip())/Domains.json"
             let none = try await client.send(.get, path, as: nil)
@@ -34,7 +34,7 @@ struct ErrorTests {
     @Test("a write while another writer holds the store beyond the busy timeout gets 503 / 20503; reads go on")
     func storeBusy() async throws {
         try await ScratchStore.withPath { path in
-            let harness = try APITestHarness(storePath: path, busyTimeout: .milliseconds(200))
+            let harness = try await APITestHarness(storePath: path, busyTimeout: .milliseconds(200))
             try await harness.run { client in
                 let domains = "\(APITestHarness.sip())/Domains.json"
                 let created = try await client.send(.post, domains, form: [("DomainName", "before.example.com")])
@@ -55,7 +55,7 @@ struct ErrorTests {
 
     @Test("unknown resources get 404 / 20404 naming the path")
     func notFound() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let list = try await client.createList("l")
@@ -89,7 +89,7 @@ struct ErrorTests {
             (.put, "/IpAccessControlLists/AL00000000000000000000000000000000/IpAddresses.json", "GET, POST"),
         ])
     func methodNotAllowed(method: HTTPRequest.Method, path: String, allow: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let response = try await client.send(method, APITestHarness.sip() + path)
             response.expectError(.methodNotAllowed, code: 20004)
@@ -125,7 +125,7 @@ struct ErrorTests {
             ),
         ] as [(String, [(String, String)], Int, String)])
     func invalidParameters(path: String, form: [(String, String)], code: Int, parameter: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let response = try await client.send(.post, APITestHarness.sip() + path, form: form)
             let message = response.expectError(.badRequest, code: code)
@@ -154,7 +154,7 @@ struct ErrorTests {
             ([("FriendlyName", "x"), ("IpAddress", "::ffff:10.0.0.0/97")], "IpAddress"),
         ] as [([(String, String)], String)])
     func invalidAddresses(form: [(String, String)], parameter: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createList("l")
             let response = try await client.send(
@@ -166,7 +166,7 @@ struct ErrorTests {
 
     @Test("an update to a prefix shorter than the minimum gets 400 and changes nothing")
     func updateBelowMinimum() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createList("l")
             let created = try await client.createAddress("192.0.2.10", in: list)
@@ -181,7 +181,7 @@ struct ErrorTests {
 
     @Test("conflicts: a taken domain name, a list mapped twice, an unknown list, a prefix listed twice")
     func conflicts() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("trunk.example.com")
@@ -212,7 +212,7 @@ struct ErrorTests {
 
     @Test("bodies over the limit get 413 without being read; other media types get 415")
     func bodies() async throws {
-        let harness = try APITestHarness(maximumBodySize: 256)
+        let harness = try await APITestHarness(maximumBodySize: 256)
         try await harness.run { client in
             let path = "\(APITestHarness.sip())/IpAccessControlLists.json"
             let large = try await client.send(.post, path, form: [("FriendlyName", String(repeating: "x", count: 300))])
@@ -230,7 +230,7 @@ struct ErrorTests {
         "on a real socket, an oversized Content-Length is refused before its body arrives, and chunked bodies stop at the limit"
     )
     func bodiesOnTheWire() async throws {
-        let harness = try APITestHarness(maximumBodySize: 256)
+        let harness = try await APITestHarness(maximumBodySize: 256)
         let app = Application(
             router: harness.api.buildRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in

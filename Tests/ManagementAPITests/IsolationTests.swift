@@ -8,7 +8,7 @@ import Testing
 struct IsolationTests {
     @Test("another account's path gets 404 whatever the credentials, and another account's records are invisible")
     func isolation() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let alice = APITestHarness.sip(APITestHarness.alice)
             let bob = APITestHarness.sip(APITestHarness.bob)

@@ -9,7 +9,7 @@ import Testing
 struct PagingTests {
     @Test("pages carry Twilio's envelope and follow next_page_uri to the end")
     func envelope() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             var sids: [String] = []
             for index in 0..<7 { sids.append(try await client.createList("list \(index)")) }
@@ -57,7 +57,7 @@ struct PagingTests {
 
     @Test("paging neither repeats nor skips records while records are added and deleted between pages")
     func stableUnderChange() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             var original: [String] = []
@@ -94,7 +94,7 @@ struct PagingTests {
 
     @Test("paging works the same for addresses and both kinds of mapping")
     func otherLists() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("trunk.example.com")
@@ -127,7 +127,7 @@ struct PagingTests {
     /// Twilio serves 1000 and its `next_page_uri` says so. A 400 here broke `list(limit=1500)`.
     @Test("a PageSize above 1000 is served as 1000, and next_page_uri carries on", arguments: ["1001", "1500", "99999999999999999999999"])
     func pageSizeClamped(pageSize: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         let list = try await harness.store.createIPAccessControlList(account: APITestHarness.alice, friendlyName: "big")
         for index in 0..<1_200 {
             _ = try await harness.store.createIPAddress(
@@ -158,7 +158,7 @@ struct PagingTests {
             ("PageToken=PAAL0000000000000000000000000000000", 400, 21481),
         ])
     func invalidParameters(query: String, status: Int, code: Int) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let response = try await client.send(.get, "\(APITestHarness.sip())/IpAccessControlLists.json?\(query)")
             let message = response.expectError(HTTPResponse.Status(code: status), code: code)

@@ -16,7 +16,7 @@ struct ResourceRouteTests {
 
     @Test("Domains: create, fetch, update, list, delete")
     func domains() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let created = try await client.send(
@@ -92,7 +92,7 @@ struct ResourceRouteTests {
 
     @Test("IpAccessControlLists: create, fetch, update, list, delete")
     func lists() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let created = try await client.send(
@@ -140,7 +140,7 @@ struct ResourceRouteTests {
             ([("IpAddress", "10.1.2.0/24"), ("CidrPrefixLength", "0")], "10.1.2.0", 24),
         ])
     func addressForms(form: [(String, String)], address: String, length: Int) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createList("l")
             let created = try await client.send(
@@ -154,7 +154,7 @@ struct ResourceRouteTests {
 
     @Test("IpAddresses: create, fetch, update, list, delete")
     func addresses() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let list = try await client.createList("l")
             let base = "\(APITestHarness.sip())/IpAccessControlLists/\(list)/IpAddresses"
@@ -201,7 +201,7 @@ struct ResourceRouteTests {
 
     @Test("both kinds of mapping: create, fetch, list, delete, with their own shapes")
     func mappings() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("trunk.example.com")
@@ -245,7 +245,7 @@ struct ResourceRouteTests {
 
     @Test("a write through the API reaches the compiled policy")
     func writesReachThePolicy() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let domain = try await client.createDomain("trunk.example.com")
             let list = try await client.createList("carriers")

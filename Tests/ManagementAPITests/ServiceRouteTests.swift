@@ -10,7 +10,7 @@ import Testing
 struct ServiceRouteTests {
     @Test("/healthz answers without credentials with the live and stored generations")
     func health() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             _ = try await client.createList("l")
             let response = try await client.send(.get, "/healthz", as: nil)
@@ -28,7 +28,7 @@ struct ServiceRouteTests {
     @Test("/healthz reports a store it cannot read with 503, and the policy still enforced")
     func healthWithoutStore() async throws {
         try await ScratchStore.withPath { path in
-            let harness = try APITestHarness(storePath: path)
+            let harness = try await APITestHarness(storePath: path)
             try await harness.run { client in
                 _ = try await client.createList("l")
                 try await harness.recompile()
@@ -51,7 +51,7 @@ struct ServiceRouteTests {
 
     @Test("/metrics serves the supplied text without credentials, and only when supplied")
     func metrics() async throws {
-        let harness = try APITestHarness(metrics: { "sipfence_invites_total 3\n" })
+        let harness = try await APITestHarness(metrics: { "sipfence_invites_total 3\n" })
         try await harness.run { client in
             let response = try await client.send(.get, "/metrics", as: nil)
             #expect(response.status == .ok)
@@ -66,7 +66,7 @@ struct ServiceRouteTests {
 
     @Test("/sipfence/v1/check says challenge where digest credentials are required", arguments: [AuthenticationMode.all, .any])
     func checkChallenge(mode: AuthenticationMode) async throws {
-        let harness = try APITestHarness(authenticationMode: mode)
+        let harness = try await APITestHarness(authenticationMode: mode)
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let both = try await client.createDomain("both.example.com")
@@ -104,7 +104,7 @@ struct ServiceRouteTests {
 
     @Test("/sipfence/v1/check answers from the live policy for the caller's own domains only")
     func check() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let sip = APITestHarness.sip()
             let domain = try await client.createDomain("trunk.example.com")

@@ -1,4 +1,5 @@
 import AccessControl
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -7,7 +8,7 @@ import Testing
 struct CredentialCompileTests {
     @Test("credential lists compile into each domain's call and registration credentials")
     func compile() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let account = Fixtures.alice
         var registering = DomainSettings()
         registering.sipRegistration = true

@@ -1,4 +1,5 @@
 import AccessControl
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -7,7 +8,7 @@ import Testing
 struct PolicyCompileTests {
     @Test("each domain admits the union of lists mapped by either kind, across accounts")
     func compiles() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let trunk = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("trunk.example.com"))
         let closed = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain("closed.example.com"))
         let bobs = try await store.createDomain(account: Fixtures.bob, name: Fixtures.domain("bob.example.com"))
@@ -51,7 +52,7 @@ struct PolicyCompileTests {
 
     @Test("an empty store compiles to a policy that knows nothing")
     func empty() async throws {
-        let policy = try await PolicyStore.inMemory().compilePolicy()
+        let policy = try await TestStores.make().compilePolicy()
         #expect(policy.generation == 0)
         #expect(policy.domainCount == 0)
     }

@@ -1,5 +1,6 @@
 import AccessControl
 import Foundation
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -39,7 +40,7 @@ struct PolicyDocumentCredentialTests {
 
     @Test("applying creates lists, credentials and mappings; applying again changes nothing")
     func idempotentApply() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let first = try await store.apply(Self.document)
         // 1 domain, 1 IP list, 1 address, 1 IP mapping, 2 credential lists, 2 credentials,
         // 4 credential mappings
@@ -63,7 +64,7 @@ struct PolicyDocumentCredentialTests {
 
     @Test("an export holds hashes, never passwords, and recreates the same records in a fresh store")
     func exportRoundTrip() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         try await store.apply(Self.document)
         let exported = try await store.export()
         let account = try #require(exported.accounts.first)
@@ -78,7 +79,7 @@ struct PolicyDocumentCredentialTests {
         #expect(domain.authRegistrationsCredentialListMappings == [Self.phonesSID])
 
         #expect(try await !store.apply(exported, prune: true).changedAnything)
-        let copy = try PolicyStore.inMemory()
+        let copy = try await TestStores.make()
         try await copy.apply(exported)
         #expect(try await copy.export() == exported)
 
@@ -96,7 +97,7 @@ struct PolicyDocumentCredentialTests {
 
     @Test("an export of a store without credentials has none of the credential keys")
     func noCredentialKeysWhenEmpty() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         try await store.apply(PolicyDocumentTests.handWritten)
         let json = String(decoding: try JSONEncoder().encode(try await store.export()), as: UTF8.self)
         #expect(!json.contains("credential"))
@@ -104,7 +105,7 @@ struct PolicyDocumentCredentialTests {
 
     @Test("changed hashes update in place; prune removes credentials, lists and mappings the document leaves out")
     func updatesAndPrune() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         try await store.apply(Self.document)
 
         var document = Self.document
@@ -179,7 +180,7 @@ struct PolicyDocumentCredentialTests {
 
     @Test("invalid credentials are refused whole, naming the offending value", arguments: Damage.allCases)
     func refusesInvalid(damage: Damage) async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         var document = Self.document
         damage.apply(to: &document)
         do {
@@ -193,7 +194,7 @@ struct PolicyDocumentCredentialTests {
 
     @Test("a credential SID another list holds is a conflict naming the credential")
     func credentialSIDConflict() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         try await store.apply(Self.document)
         var other = Self.document
         other.accounts[0].sid = Fixtures.bob.rawValue

@@ -1,5 +1,6 @@
 import AccessControl
 import Foundation
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -32,7 +33,7 @@ struct PolicyDocumentTests {
 
     @Test("applying a document creates its records, and applying it again changes nothing")
     func idempotentApply() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let first = try await store.apply(Self.handWritten)
         // 3 domains, 2 lists, 3 addresses, 3 mappings
         #expect(first.created == 11)
@@ -55,20 +56,23 @@ struct PolicyDocumentTests {
 
     @Test("new addresses take SIDs ascending in the order they are written, across lists (the SID index is appended to)")
     func ascendingAddressSIDs() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let lists = (0..<20).map { list in
             PolicyDocument.IPAccessControlList(
                 friendlyName: "list \(list)", ipAddresses: (0..<50).map { .init(ipAddress: "10.\(list).\(($0 * 37) % 256).0/24") })
         }
         try await store.apply(PolicyDocument(accounts: [.init(sid: Fixtures.alice.rawValue, ipAccessControlLists: lists)]))
-        let sids = try await store.read { db in try String.fetchAll(db, sql: "SELECT sid FROM ip_address ORDER BY rowid") }
+        let sids = try await store.read { db in
+            // The order rows were written in: SQLite's rowid, PostgreSQL's physical order in a new table.
+            try String.fetchAll(db, sql: "SELECT sid FROM ip_address ORDER BY \(db.dialect == .sqlite ? "rowid" : "ctid")")
+        }
         #expect(sids.count == 1_000)
         #expect(sids == sids.sorted())
     }
 
     @Test("an export applied to a fresh store recreates the same records, SIDs included")
     func exportRoundTrip() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         try await store.apply(Self.handWritten)
         let exported = try await store.export()
         #expect(exported.accounts.map(\.sid) == [Fixtures.alice.rawValue, Fixtures.bob.rawValue])
@@ -82,7 +86,7 @@ struct PolicyDocumentTests {
         #expect(try await !store.apply(exported).changedAnything)
         #expect(try await !store.apply(exported, prune: true).changedAnything)
 
-        let copy = try PolicyStore.inMemory()
+        let copy = try await TestStores.make()
         try await copy.apply(exported)
         #expect(try await copy.export() == exported)
 
@@ -96,7 +100,7 @@ struct PolicyDocumentTests {
 
     @Test("changed documents update in place; prune removes what the document leaves out")
     func updatesAndPrune() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         try await store.apply(Self.handWritten)
         let before = try await store.export()
 
@@ -167,7 +171,7 @@ struct PolicyDocumentTests {
     @Test("invalid documents are refused whole, before anything is written", arguments: Damage.allCases)
     func refusesInvalid(damage: Damage) async throws {
         let path = damage.path
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         // Another account already holds a domain SID the last case asks for.
         let taken = try await store.apply(
             PolicyDocument(accounts: [
@@ -189,7 +193,7 @@ struct PolicyDocumentTests {
 
     @Test("a domain name used by another account is a conflict")
     func domainNameConflict() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         _ = try await store.createDomain(account: Fixtures.bob, name: Fixtures.domain("trunk.example.com"))
         await #expect(
             throws: PolicyDocumentError.conflict(

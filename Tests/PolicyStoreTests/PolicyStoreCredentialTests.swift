@@ -1,5 +1,6 @@
 import AccessControl
 import Foundation
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -9,8 +10,8 @@ struct PolicyStoreCredentialTests {
     let clock = TestClock()
     let store: PolicyStore
 
-    init() throws {
-        store = try PolicyStore.inMemory(now: clock.now)
+    init() async throws {
+        store = try await TestStores.make(now: clock.now)
     }
 
     @Test("creates, reads, updates and deletes credential lists, credentials and all three kinds of mapping")

@@ -1,4 +1,5 @@
 import AccessControl
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -8,8 +9,8 @@ struct PolicyStoreGenerationTests {
     let clock = TestClock()
     let store: PolicyStore
 
-    init() throws {
-        store = try PolicyStore.inMemory(now: clock.now)
+    init() async throws {
+        store = try await TestStores.make(now: clock.now)
     }
 
     @Test("every committed change bumps the generation once; no-ops and failures do not")

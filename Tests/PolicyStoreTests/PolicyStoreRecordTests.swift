@@ -1,5 +1,6 @@
 import AccessControl
 import Foundation
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -9,8 +10,8 @@ struct PolicyStoreRecordTests {
     let clock = TestClock()
     let store: PolicyStore
 
-    init() throws {
-        store = try PolicyStore.inMemory(now: clock.now)
+    init() async throws {
+        store = try await TestStores.make(now: clock.now)
     }
 
     @Test("creates, reads, updates and deletes every kind of record")
@@ -209,9 +210,11 @@ struct PolicyStoreRecordTests {
             try await store.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO ip_address VALUES (?, ?, ?, 'x', x'C0000201', 33, 0, 0)
+                        INSERT INTO ip_address VALUES (?, ?, ?, 'x', ?, 33, 0, 0)
                         """,
-                    arguments: [SID.random(.ipAddress).rawValue, Fixtures.bob.rawValue, bobsList.sid.rawValue])
+                    arguments: [
+                        SID.random(.ipAddress).rawValue, Fixtures.bob.rawValue, bobsList.sid.rawValue, Data([192, 0, 2, 1]),
+                    ])
             }
         }
         #expect(try await store.generation() == before)

@@ -1,4 +1,5 @@
 import AccessControl
+import StoreTestSupport
 import Testing
 
 @testable import PolicyStore
@@ -13,7 +14,7 @@ struct PrefixLengthMinimumTests {
             ("::ffff:10.0.0.0/100", false), ("::ffff:10.0.0.0/104", true),
         ])
     func createAgainstDefaults(prefix: String, allowed: Bool) async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
         let create = {
             try await store.createIPAddress(
@@ -29,7 +30,7 @@ struct PrefixLengthMinimumTests {
 
     @Test("an update to a shorter prefix is refused; a minimum of 0 allows a deliberate catch-all")
     func updateAndCatchAll() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "l")
         let entry = try await store.createIPAddress(
             account: Fixtures.alice, list: list.sid, friendlyName: "e", prefix: Fixtures.prefix("192.0.2.0/24"))
@@ -57,7 +58,7 @@ struct PrefixLengthMinimumTests {
 
     @Test("policy import refuses a short entry, naming its path, and writes nothing")
     func importRefuses() async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let document = PolicyDocument(accounts: [
             .init(
                 sid: Fixtures.alice.rawValue,
@@ -75,7 +76,7 @@ struct PrefixLengthMinimumTests {
         }
         #expect(try await store.generation() == 0)
 
-        let permissive = try PolicyStore.inMemory(prefixLengthMinimums: .none)
+        let permissive = try await TestStores.make(prefixLengthMinimums: .none)
         #expect(try await permissive.apply(document).created == 3)
     }
 

@@ -2,6 +2,7 @@ import AccessControl
 import Foundation
 import GRDB
 import Logging
+import StoreTestSupport
 import Synchronization
 import Testing
 
@@ -19,7 +20,7 @@ struct ZeroLengthPrefixTests {
             ("10.1.2.0/24", "10.1.2.0/24"),
         ])
     func documentLengthZero(address: String, expected: String) async throws {
-        let store = try PolicyStore.inMemory()
+        let store = try await TestStores.make()
         let document = PolicyDocument(accounts: [
             .init(
                 sid: Fixtures.alice.rawValue,
@@ -43,7 +44,7 @@ struct ZeroLengthPrefixTests {
 
     @Test("a deliberate /0 is exported in slash notation, so that importing it again keeps /0")
     func zeroLengthRoundTrip() async throws {
-        let store = try PolicyStore.inMemory(prefixLengthMinimums: .none)
+        let store = try await TestStores.make(prefixLengthMinimums: .none)
         let list = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "everyone")
         _ = try await store.createIPAddress(
             account: Fixtures.alice, list: list.sid, friendlyName: "all", prefix: Fixtures.prefix("0.0.0.0/0"))
@@ -52,7 +53,7 @@ struct ZeroLengthPrefixTests {
         #expect(entry.ipAddress == "0.0.0.0/0")
         #expect(entry.cidrPrefixLength == nil)
 
-        let copy = try PolicyStore.inMemory(prefixLengthMinimums: .none)
+        let copy = try await TestStores.make(prefixLengthMinimums: .none)
         try await copy.apply(exported)
         #expect(try await copy.export() == exported)
     }
