@@ -6,7 +6,7 @@ import Foundation
 /// The URL has the usual form, `postgres://user:password@host:port/database` (`postgresql://`
 /// too; the port defaults to 5432, the database to the user's name). The password is never
 /// part of ``description``.
-public struct PostgresStoreSettings: Sendable, CustomStringConvertible {
+public struct PostgresStoreSettings: Sendable, Hashable, CustomStringConvertible {
     /// How the connection to the server is protected.
     public enum TLSMode: String, Sendable, CaseIterable {
         /// Plain TCP: for a server on loopback or a private network only.

@@ -32,7 +32,9 @@ actor Daemon {
     }
 
     func run() async throws {
-        let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
+        let store = try await PolicyStore.open(
+            configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
+            logger: Logger(label: "sipfence.store"))
         try await store.reportEntriesShorterThanMinimums(logger: logger)
         for realm in try await store.credentialRealms() where realm != configuration.digestRealm {
             logger.warning(
@@ -88,7 +90,7 @@ actor Daemon {
         )
         logger.info(
             "starting",
-            metadata: ["config": "\(configurationPath)", "store": "\(configuration.storePath)", "generation": "\(live.policy.generation)"]
+            metadata: ["config": "\(configurationPath)", "store": "\(configuration.store)", "generation": "\(live.policy.generation)"]
         )
         try await group.run()
         logger.info("stopped")

@@ -5,13 +5,21 @@ import Logging
 import PolicyStore
 
 extension PolicyStore {
-    /// Opens the store at `path` as every command does: its directory is created if
-    /// needed (a first start on a fresh machine), then the file is opened or created.
+    /// Opens the store at `location` as every command does. A SQLite file's directory is
+    /// created if needed (a first start on a fresh machine), then the file is opened or
+    /// created; a PostgreSQL database is connected to and its schema brought up to date.
     /// Writes are held to `prefixLengthMinimums`.
-    static func open(at path: String, prefixLengthMinimums: PrefixLengthMinimums) throws -> PolicyStore {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try PolicyStore(path: path, prefixLengthMinimums: prefixLengthMinimums)
+    static func open(
+        _ location: StoreLocation, prefixLengthMinimums: PrefixLengthMinimums, logger: Logger
+    ) async throws -> PolicyStore {
+        switch location {
+        case .sqlite(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return try PolicyStore(path: path, logger: logger, prefixLengthMinimums: prefixLengthMinimums)
+        case .postgres(let settings):
+            return try await PolicyStore.connect(to: settings, logger: logger, prefixLengthMinimums: prefixLengthMinimums)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import AccessControl
 import Admission
 import Foundation
+import PolicyStore
 import SIPCore
 import Testing
 
@@ -110,6 +111,9 @@ struct ConfigurationLoaderTests {
             "SIPFENCE_API_MAX_BODY_BYTES": "4096",
             "SIPFENCE_API_LISTEN": "[::1]:9090",
             "SIPFENCE_STORE_PATH": "/var/lib/sipfence/x.sqlite",
+            "SIPFENCE_STORE_URL": "postgres://sipfence:pw@db.example.net:6432/policy",
+            "SIPFENCE_STORE_TLS_MODE": "verify-full",
+            "SIPFENCE_STORE_TLS_CA": "/etc/sipfence/db-ca.pem",
             "SIPFENCE_POLICY_MIN_PREFIX_LENGTH_IPV4": "0",
             "SIPFENCE_POLICY_MIN_PREFIX_LENGTH_IPV6": "32",
             "SIPFENCE_ACCOUNTS": "AC00000000000000000000000000000001:token-one-is-long,AC00000000000000000000000000000002:token-two-is-long",
@@ -156,7 +160,13 @@ struct ConfigurationLoaderTests {
             [], [.init(sid: "SK00000000000000000000000000000003", secret: "key-secret-is-long-enough")],
         ])
         #expect(configuration.api.host == "::1" && configuration.api.port == 9090)
-        #expect(configuration.storePath == "/var/lib/sipfence/x.sqlite")
+        // store.url wins over store.path.
+        #expect(
+            configuration.store
+                == .postgres(
+                    try PostgresStoreSettings(
+                        url: "postgres://sipfence:pw@db.example.net:6432/policy", tlsMode: .verifyFull,
+                        tlsCAFile: "/etc/sipfence/db-ca.pem")))
         #expect(configuration.accounts.map(\.sid) == ["AC00000000000000000000000000000001", "AC00000000000000000000000000000002"])
         #expect(configuration.logLevel == .debug && configuration.logFormat == .json)
         #expect(ConfigurationLoader.environmentName(for: "sip.max_tcp_connections") == "SIPFENCE_SIP_MAX_TCP_CONNECTIONS")
@@ -167,6 +177,32 @@ struct ConfigurationLoaderTests {
         for key in keys {
             #expect(environment[ConfigurationLoader.environmentName(for: key)] != nil, "\(key) is not overridden in this test")
         }
+    }
+
+    @Test(
+        "store.path keeps SQLite; store.url (winning over store.path) selects PostgreSQL",
+        arguments: [
+            (["SIPFENCE_STORE_PATH": "/srv/p.sqlite"], "sqlite:/srv/p.sqlite"),
+            (["SIPFENCE_STORE_URL": "postgres://u:secret@[2001:db8::5]/db"], "postgres://u@[2001:db8::5]:5432/db (TLS: disable)"),
+            (
+                ["SIPFENCE_STORE_URL": "postgresql://u@db:5433/db", "SIPFENCE_STORE_TLS_MODE": "require"],
+                "postgres://u@db:5433/db (TLS: require)"
+            ),
+        ])
+    func storeLocations(environment: [String: String], location: String) throws {
+        #expect(try load(Self.minimal, environment: environment).store.description == location)
+    }
+
+    @Test(
+        "store settings that cannot work are refused against their key",
+        arguments: [
+            (["SIPFENCE_STORE_URL": "mysql://u@db/db"], ["store.url"]),
+            (["SIPFENCE_STORE_URL": "postgres://db/db"], ["store.url"]),
+            (["SIPFENCE_STORE_URL": "postgres://u@db/db", "SIPFENCE_STORE_TLS_MODE": "prefer"], ["store.tls_mode"]),
+            (["SIPFENCE_STORE_URL": "postgres://u@db/db", "SIPFENCE_STORE_TLS_CA": "/ca.pem"], ["store.tls_ca"]),
+        ])
+    func badStoreSettings(environment: [String: String], keys: [String]) {
+        #expect(problems(Self.minimal, environment: environment) == keys)
     }
 
     @Test(
@@ -226,9 +262,9 @@ struct ConfigurationLoaderTests {
             Self.minimal.replacingOccurrences(of: "upstream: udp:127.0.0.1:5070", with: "upstream: udp:127.0.0.1:5070\n  digest_realm: other.example.com\n  auth_mode: any")
                 .replacingOccurrences(of: "path: state/sipfence.sqlite", with: "path: elsewhere.sqlite")
                 + "\napi:\n  listen: 127.0.0.1:9999\n")
-        #expect(reloaded.keepRestartOnlySettings(of: running) == ["store.path", "api.listen / api.max_body_bytes", "sip.digest_realm"])
+        #expect(reloaded.keepRestartOnlySettings(of: running) == ["store.path / store.url", "api.listen / api.max_body_bytes", "sip.digest_realm"])
         #expect(reloaded.digestRealm == "sipfence" && reloaded.sip.digest.realm == "sipfence")
-        #expect(reloaded.storePath == running.storePath && reloaded.api == running.api)
+        #expect(reloaded.store == running.store && reloaded.api == running.api)
         #expect(reloaded.sip.digest.mode == .any)  // everything else reloads
         var unchanged = try load(Self.minimal)
         #expect(unchanged.keepRestartOnlySettings(of: running).isEmpty)

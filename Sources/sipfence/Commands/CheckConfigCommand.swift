@@ -27,7 +27,7 @@ struct CheckConfigCommand: ParsableCommand {
         print(
             "  API: \(configuration.api.host):\(configuration.api.port), \(configuration.accounts.count) account(s)"
                 + (operators > 0 ? ", \(operators) operator(s)" : ""))
-        print("  store: \(configuration.storePath)")
+        print("  store: \(configuration.store)")
         if !configuration.secretConfigured {
             print("  note: sip.secret is not set; the secret kept in the store (generated at the first start) is used")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PolicyStore
 import Yams
 
@@ -24,7 +25,9 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
+            let store = try await PolicyStore.open(
+                configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
+                logger: Logger(label: "sipfence.store"))
             let document = try await store.export()
             let yaml = try YAMLEncoder().encode(document)
             let credentials = document.accounts.reduce(0) { $0 + $1.credentialLists.reduce(0) { $0 + $1.credentials.count } }
@@ -85,7 +88,9 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             let document = try PolicyDocumentReader.document(forCommand: file)
-            let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
+            let store = try await PolicyStore.open(
+                configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
+                logger: Logger(label: "sipfence.store"))
             do {
                 let result = try await store.apply(document, prune: prune)
                 if result.changedAnything {

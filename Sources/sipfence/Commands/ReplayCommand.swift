@@ -3,6 +3,7 @@ import Admission
 import ArgumentParser
 import Capture
 import Foundation
+import Logging
 import PolicyStore
 import SIPCore
 
@@ -81,7 +82,9 @@ struct ReplayCommand: AsyncParsableCommand {
     private func setUp() async throws -> (Policy, AdmissionSettings, (message: Int, header: Int?), FloodLimits) {
         if let config {
             var configuration = try ConfigOption(config: config).load()
-            let store = try PolicyStore.open(at: configuration.storePath, prefixLengthMinimums: configuration.prefixLengthMinimums)
+            let store = try await PolicyStore.open(
+                configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
+                logger: Logger(label: "sipfence.store"))
             // The daemon's own keys, so replayed answers carry the To-tags it would send.
             try configuration.sign(with: try await store.signingKeyring(configured: configuration.keyring))
             let sip = configuration.sip

@@ -36,7 +36,7 @@ struct ConfigurationLoader {
             "never_ban": true, "max_tracked_sources": false,
         ],
         "api": ["listen": false, "max_body_bytes": false],
-        "store": ["path": false],
+        "store": ["path": false, "url": false, "tls_mode": false, "tls_ca": false],
         "policy": ["min_prefix_length_ipv4": false, "min_prefix_length_ipv6": false],
         "log": ["level": false, "format": false],
     ]
@@ -155,8 +155,7 @@ private struct Reader {
 
         let api = apiListener()
         let maxBodyBytes = int("api.max_body_bytes", default: 65_536, in: 1_024...16_777_216)
-        let storePath = string("store.path")
-        if storePath == nil { fail("store.path", "required: the SQLite file that holds the policy") }
+        let store = storeLocation()
         let accounts = readAccounts()
         let minimumIPv4 = int("policy.min_prefix_length_ipv4", default: PrefixLengthMinimums.default.ipv4, in: 0...32)
         let minimumIPv6 = int("policy.min_prefix_length_ipv6", default: PrefixLengthMinimums.default.ipv6, in: 0...128)
@@ -168,7 +167,7 @@ private struct Reader {
             DaemonConfiguration.LogFormat.allCases.map { ($0.rawValue, $0) }
         )
 
-        guard errors.isEmpty, let upstream, let storePath, let api else { return nil }
+        guard errors.isEmpty, let upstream, let store, let api else { return nil }
         let sip = SIPEdgeConfiguration(
                 listen: listen,
                 upstreamListen: upstreamListen,
@@ -199,7 +198,7 @@ private struct Reader {
             sip: sip,
             keyring: keyring,
             api: DaemonConfiguration.API(host: api.host, port: api.port, maxBodyBytes: maxBodyBytes),
-            storePath: storePath,
+            store: store,
             prefixLengthMinimums: prefixLengthMinimums,
             accounts: accounts,
             logLevel: level,
@@ -253,6 +252,30 @@ private struct Reader {
     }
 
     // MARK: Typed values
+
+    /// `store.url` (with `store.tls_mode` and `store.tls_ca`) or `store.path`.
+    mutating func storeLocation() -> StoreLocation? {
+        let tlsMode = enumeration(
+            "store.tls_mode", default: PostgresStoreSettings.TLSMode.disable,
+            PostgresStoreSettings.TLSMode.allCases.map { ($0.rawValue, $0) })
+        let tlsCA = string("store.tls_ca")
+        if let url = string("store.url") {
+            if tlsCA != nil, tlsMode != .verifyFull {
+                fail("store.tls_ca", "is used only with store.tls_mode: verify-full")
+            }
+            do {
+                return .postgres(try PostgresStoreSettings(url: url, tlsMode: tlsMode, tlsCAFile: tlsCA))
+            } catch {
+                fail("store.url", error.description)
+                return nil
+            }
+        }
+        guard let path = string("store.path") else {
+            fail("store.path", "required (or store.url): the SQLite file that holds the policy")
+            return nil
+        }
+        return .sqlite(path: path)
+    }
 
     mutating func string(_ key: String) -> String? {
         switch raw(key) {

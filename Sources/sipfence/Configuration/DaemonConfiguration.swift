@@ -53,9 +53,9 @@ struct DaemonConfiguration: Sendable {
     /// realm no stored or newly written hash was made for.
     mutating func keepRestartOnlySettings(of running: DaemonConfiguration) -> [String] {
         var changed: [String] = []
-        if storePath != running.storePath {
-            changed.append("store.path")
-            storePath = running.storePath
+        if store != running.store {
+            changed.append("store.path / store.url")
+            store = running.store
         }
         if api != running.api {
             changed.append("api.listen / api.max_body_bytes")
@@ -83,7 +83,8 @@ struct DaemonConfiguration: Sendable {
     /// the realm credentials' hashes are made for (changing it invalidates them).
     var digestRealm: String { sip.digest.realm }
     var api: API
-    var storePath: String
+    /// `store.path` or `store.url`: where the policy is kept.
+    var store: StoreLocation
     /// `policy.min_prefix_length_ipv4` / `_ipv6`: the shortest entries a write may store.
     var prefixLengthMinimums: PrefixLengthMinimums
     var accounts: [Account]

@@ -6,7 +6,8 @@ import ServiceLifecycle
 import SIPEdge
 
 /// Keeps the SIP path's policy current: after every committed store change — announced by
-/// this process's store, or seen in the store's generation when another process made it —
+/// this process's store, notified by PostgreSQL when another node made it, or seen in the
+/// store's generation when another process made it —
 /// it brings its ``PolicyTracker`` up to date, applying the change journal so that only
 /// what changed is recompiled, and installs the new snapshot whole.
 struct PolicyFollower: Service {
@@ -32,6 +33,8 @@ struct PolicyFollower: Service {
                     }
                 }
                 group.addTask { await watchOtherWriters() }
+                // PostgreSQL: other nodes' commits, as the database notifies them.
+                group.addTask { await store.followCommits() }
             }
         }
     }
