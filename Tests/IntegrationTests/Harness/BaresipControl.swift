@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// A connection to baresip's `ctrl_tcp` socket: commands as netstring-framed JSON

@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// Plays systemd's side of the notify protocol: a bound `AF_UNIX` datagram socket whose

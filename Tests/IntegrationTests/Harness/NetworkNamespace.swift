@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// One named Linux network namespace (`ip netns add`), as the deployment tests use it: a

@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// The three network namespaces of a deployment test and the two veth links between them:

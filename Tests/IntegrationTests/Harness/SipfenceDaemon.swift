@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import TestSupport
 #endif
 
 /// The sipfence binary built beside the test bundle, run as a real process.

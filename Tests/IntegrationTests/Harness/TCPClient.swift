@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// A plain TCP connection from a chosen loopback address, for playing abusive clients

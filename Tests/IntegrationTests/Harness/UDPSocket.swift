@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// A plain UDP socket on a loopback address, for sending recorded payloads from the
