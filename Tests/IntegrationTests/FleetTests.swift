@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Several sipfence nodes on one PostgreSQL store, as a carrier runs its edge: a change
+/// made through any node's API is enforced on every node's SIP path, and the nodes ride out
+/// the database going away. The database is a real PostgreSQL server from Debian's packages
+/// on a loopback port (TestSupport's ``PostgresServer``).
+@Suite("A fleet of nodes on one PostgreSQL store", .serialized)
+struct FleetTests {
+    static let domain = "fleet.sipfence.test"
+    /// The caller whose verdict the tests flip.
+    static let caller = "127.0.0.3"
+
+    /// The nodes' shared upstream: a socket that sees the INVITEs a node admits.
+    final class Probe {
+        let caller: UDPSocket
+        let upstream: UDPSocket
+
+        init() throws {
+            caller = try UDPSocket(bindingTo: FleetTests.caller)
+            upstream = try UDPSocket(bindingTo: "127.0.0.1")
+        }
+
+        /// Whether the node on `port` admits an INVITE from the caller now: `true` when it
+        /// forwarded it to the upstream, `false` when it answered 403.
+        func admits(nodePort port: Int, callID: String) throws -> Bool? {
+            let invite = AbuseTests.invite(from: FleetTests.caller, port: caller.port, transport: "UDP", callID: callID)
+                .replacingOccurrences(of: World.domain, with: FleetTests.domain)
+            try caller.send(Array(invite.utf8), to: "127.0.0.1", port: port)
+            let deadline = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < deadline {
+                if let answer = caller.receive(within: 0.002).map({ String(decoding: $0, as: UTF8.self) }),
+                    answer.contains("Call-ID: \(callID)")
+                {
+                    if answer.hasPrefix("SIP/2.0 403") { return false }
+                }
+                if let forwarded = upstream.receive(within: 0.002).map({ String(decoding: $0, as: UTF8.self) }),
+                    forwarded.contains("Call-ID: \(callID)")
+                {
+                    return true
+                }
+            }
+            return nil
+        }
+
+        /// Probes until the node on `port` gives `expected`, for at most `limit`; returns
+        /// whether it did.
+        func waitFor(_ expected: Bool, nodePort port: Int, limit: Duration = .seconds(10)) throws -> Bool {
+            let start = ContinuousClock.now
+            var attempt = 0
+            while ContinuousClock.now - start < limit {
+                attempt += 1
+                if try admits(nodePort: port, callID: "fleet-\(port)-\(UInt32.random(in: 0...UInt32.max))-\(attempt)")
+                    == expected
+                {
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    /// Runs `count` daemons on the store at `url`, all forwarding to `upstream`, and `body`
+    /// with their SIP ports and API clients; stops them all however `body` ends.
+    static func withNodes<Result>(
+        _ count: Int, storeURL url: String, upstream: Int, in directory: URL,
+        _ body: ([(sip: Int, api: APIClient)]) async throws -> Result
+    ) async throws -> Result {
+        func start(_ index: Int, _ started: [(sip: Int, api: APIClient)]) async throws -> Result {
+            guard index < count else { return try await body(started) }
+            let nodeDirectory = directory.appendingPathComponent("node\(index)")
+            try FileManager.default.createDirectory(at: nodeDirectory, withIntermediateDirectories: true)
+            let configuration = try SipfenceDaemon.writeConfiguration(
+                in: nodeDirectory, upstream: "udp:127.0.0.1:\(upstream)")
+            return try await SipfenceDaemon.run(
+                configuration: configuration, environment: ["SIPFENCE_STORE_URL": url]
+            ) { _, listening, api in
+                try await start(index + 1, started + [(listening.port(listening.udp4), api)])
+            }
+        }
+        return try await start(0, [])
+    }
+
+    @Test("a change through one node's API is enforced on every node's SIP path (200 changes, timed)")
+    func changesReachEveryNode() async throws {
+        let server = try await PostgresServer.start()
+        do {
+            let url = try await server.makeDatabase()
+            let probe = try Probe()
+            try await withTemporaryDirectory { directory in
+                try await Self.withNodes(3, storeURL: url, upstream: probe.upstream.port, in: directory) { nodes in
+                    let (a, others) = (nodes[0], nodes.dropFirst())
+                    let (_, list) = try await a.api.provision(domain: Self.domain, addresses: ["192.0.2.1"])
+                    for node in others {
+                        #expect(try probe.waitFor(false, nodePort: node.sip), "a node did not learn the domain")
+                    }
+                    var delays: [Duration] = []
+                    var entry: String?
+                    for change in 0..<200 {
+                        let admitted = entry == nil
+                        let start: ContinuousClock.Instant
+                        if let sid = entry {
+                            let deleted = try await a.api.request(
+                                "DELETE", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses/\(sid).json")
+                            start = .now
+                            try #require(deleted.status == 204, "\(deleted.text)")
+                            entry = nil
+                        } else {
+                            let added = try await a.api.request(
+                                "POST", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
+                                form: [("FriendlyName", "change \(change)"), ("IpAddress", Self.caller)])
+                            start = .now
+                            try #require(added.status == 201, "\(added.text)")
+                            entry = added.json["sid"] as? String
+                        }
+                        for node in others {
+                            let seen = try probe.waitFor(admitted, nodePort: node.sip)
+                            try #require(seen, "change \(change) did not reach a node within 10 s")
+                            delays.append(.now - start)
+                        }
+                    }
+                    let sorted = delays.sorted()
+                    func percentile(_ p: Double) -> Duration { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+                    print(
+                        "fleet: API 2xx on node A → new verdict on nodes B and C, \(sorted.count) samples: "
+                            + "p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(sorted.last ?? .zero)")
+                }
+            }
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    @Test("with the database stopped, nodes keep enforcing and refuse writes; started again, they all catch up")
+    func databaseAway() async throws {
+        let server = try await PostgresServer.start()
+        do {
+            let url = try await server.makeDatabase()
+            let probe = try Probe()
+            try await withTemporaryDirectory { directory in
+                try await Self.withNodes(2, storeURL: url, upstream: probe.upstream.port, in: directory) { nodes in
+                    let (a, b) = (nodes[0], nodes[1])
+                    let (_, list) = try await a.api.provision(domain: Self.domain, addresses: ["192.0.2.1"])
+                    #expect(try probe.waitFor(false, nodePort: b.sip))
+
+                    await server.stop()
+                    for node in nodes {
+                        #expect(try probe.admits(nodePort: node.sip, callID: "away-\(node.sip)") == false)
+                        let write = try await node.api.request(
+                            "POST", "\(node.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
+                            form: [("FriendlyName", "away"), ("IpAddress", Self.caller)])
+                        #expect(write.status == 503, "\(write.text)")
+                        #expect(write.json["code"] as? Int == 20503, "\(write.text)")
+                        let health = try await node.api.request("GET", "/healthz")
+                        #expect(health.status == 503 && health.json["store"] as? String == "unavailable", "\(health.text)")
+                    }
+
+                    try await server.resume()
+                    // Node A reconnects (its next use connects again) and takes a write...
+                    var added: APIClient.Response?
+                    let deadline = ContinuousClock.now + .seconds(15)
+                    while ContinuousClock.now < deadline {
+                        let response = try await a.api.request(
+                            "POST", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
+                            form: [("FriendlyName", "back"), ("IpAddress", Self.caller)])
+                        if response.status == 201 {
+                            added = response
+                            break
+                        }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    #expect(added?.status == 201, "node A did not take writes again")
+                    // ...which both nodes enforce: B catches up with a change made while it
+                    // was still reconnecting.
+                    for node in nodes {
+                        #expect(try probe.waitFor(true, nodePort: node.sip, limit: .seconds(15)))
+                        let health = try await node.api.request("GET", "/healthz")
+                        #expect(health.status == 200, "\(health.text)")
+                    }
+                }
+            }
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+}
