@@ -120,6 +120,21 @@ struct FleetTests {
                             delays.append(.now - start)
                         }
                     }
+                    // Paging tokens name records, not a node: a page from A continues on B.
+                    for name in ["second", "third"] {
+                        let made = try await nodes[2].api.request(
+                            "POST", "\(nodes[2].api.accountPath)/IpAccessControlLists.json", form: [("FriendlyName", name)])
+                        #expect(made.status == 201, "\(made.text)")
+                    }
+                    let first = try await a.api.request("GET", "\(a.api.accountPath)/IpAccessControlLists.json?PageSize=1")
+                    let next = try #require(first.json["next_page_uri"] as? String, "\(first.text)")
+                    let second = try await nodes[1].api.request("GET", next)
+                    #expect(second.status == 200, "\(second.text)")
+                    let names = [first, second].compactMap {
+                        (($0.json["ip_access_control_lists"] as? [[String: Any]])?.first?["friendly_name"]) as? String
+                    }
+                    #expect(names.count == 2 && Set(names).count == 2, "\(names)")
+
                     let sorted = delays.sorted()
                     func percentile(_ p: Double) -> Duration { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
                     print(
@@ -180,6 +195,44 @@ struct FleetTests {
                         let health = try await node.api.request("GET", "/healthz")
                         #expect(health.status == 200, "\(health.text)")
                     }
+                }
+            }
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    @Test("policy import through the CLI into the shared store is enforced by a running node; export reads it back")
+    func importIntoFleet() async throws {
+        let server = try await PostgresServer.start()
+        do {
+            let url = try await server.makeDatabase()
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/captures/policy.yaml").path
+            try await withTemporaryDirectory { directory in
+                try await Self.withNodes(1, storeURL: url, upstream: 9, in: directory) { nodes in
+                    let configuration = directory.appendingPathComponent("node0/sipfence.yaml").path
+                    let check = "/sipfence/v1/check?domain=trunk.sipfence.test&source=127.0.0.2"
+                    #expect(try await nodes[0].api.request("GET", check).json["verdict"] as? String == "reject")
+                    func sipfence(_ arguments: [String]) async throws -> (Int32, String, String) {
+                        try await ManagedProcess.run(
+                            SipfenceDaemon.executable, arguments: arguments, environment: ["SIPFENCE_STORE_URL": url]
+                        ) { process in (try await process.waitForExit(), process.standardOutput, process.standardError) }
+                    }
+                    let (imported, _, importErrors) = try await sipfence(["policy", "import", "--config", configuration, fixture])
+                    #expect(imported == 0, "\(importErrors)")
+                    var verdict: String?
+                    let start = ContinuousClock.now
+                    while verdict != "admit", ContinuousClock.now - start < .seconds(10) {
+                        verdict = try await nodes[0].api.request("GET", check).json["verdict"] as? String
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    #expect(verdict == "admit", "the node did not enforce the import")
+                    let (exported, yaml, exportErrors) = try await sipfence(["policy", "export", "--config", configuration])
+                    #expect(exported == 0, "\(exportErrors)")
+                    #expect(yaml.contains("trunk.sipfence.test"))
                 }
             }
         } catch {

@@ -77,6 +77,19 @@ struct PostgresBackendTests {
         #expect(try await stores[0].generation() == 0)
     }
 
+    @Test("nodes on one database share one SIP secret, whichever stored it first")
+    func sharedSecret() async throws {
+        let settings = try PostgresStoreSettings(url: try await PostgresServer.shared().makeDatabase())
+        let first = try await PolicyStore.connect(to: settings)
+        let second = try await PolicyStore.connect(to: settings)
+        let candidates = (0..<2).map { _ in (0..<32).map { _ in UInt8.random(in: 0...255) } }
+        let (a, b) = try await (
+            first.sipSecret(storingIfAbsent: candidates[0]), second.sipSecret(storingIfAbsent: candidates[1])
+        )
+        #expect(a == b && candidates.contains(a))
+        #expect(try await first.generation() == 0)  // not a policy change
+    }
+
     @Test("a write through one node reaches another's change stream by notification")
     func notifications() async throws {
         let url = try await PostgresServer.shared().makeDatabase()
