@@ -176,7 +176,8 @@ final class PostgresBackend: StoreBackend {
         }
         guard let error = error as? PSQLError else { return error }
         guard error.code == .server else {
-            return PolicyStoreError.unavailable("the PostgreSQL connection failed (\(error.code))")
+            let cause = error.underlying.map { ": \($0)" } ?? ""
+            return PolicyStoreError.unavailable("the PostgreSQL connection failed (\(error.code)\(cause))")
         }
         let state = error.serverInfo?[.sqlState] ?? ""
         let message = error.serverInfo?[.message] ?? "\(error.code)"

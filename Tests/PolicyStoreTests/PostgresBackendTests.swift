@@ -152,3 +152,63 @@ struct PostgresBackendTests {
         #expect(throws: PolicyStoreError.self) { try PostgresStoreSettings(url: url) }
     }
 }
+
+/// The connection's TLS modes, against a server with a certificate made for it.
+@Suite("PostgreSQL back-end over TLS", .serialized)
+struct PostgresTLSTests {
+    /// Whether the store's read connection is encrypted, as the server sees it.
+    static func encrypted(_ store: PolicyStore) async throws -> Bool {
+        try await store.read { db in
+            try Bool.fetchOne(db, sql: "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") ?? false
+        }
+    }
+
+    @Test("require and verify-full (trusting the server's CA) connect over TLS; disable does not")
+    func modes() async throws {
+        let server = try await PostgresServer.start(tls: true)
+        do {
+            let url = try await server.makeDatabase()
+            let required = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .require))
+            #expect(try await Self.encrypted(required))
+            let verified = try await PolicyStore.connect(
+                to: PostgresStoreSettings(url: url, tlsMode: .verifyFull, tlsCAFile: server.certificate))
+            #expect(try await Self.encrypted(verified))
+            let plain = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .disable))
+            #expect(try await !Self.encrypted(plain))
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    @Test("verify-full refuses a server whose certificate it cannot verify, as unavailable")
+    func untrusted() async throws {
+        let server = try await PostgresServer.start(tls: true)
+        do {
+            let url = try await server.makeDatabase()
+            do {
+                _ = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .verifyFull))
+                Issue.record("connected to a server with a self-signed certificate the system does not trust")
+            } catch let error as PolicyStoreError {
+                guard case .unavailable(let reason) = error else { throw error }
+                print("verify-full against an untrusted certificate: \(reason)")
+            }
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    @Test("require against a server without TLS is refused, as unavailable")
+    func serverWithoutTLS() async throws {
+        let url = try await PostgresServer.shared().makeDatabase()
+        do {
+            _ = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .require))
+            Issue.record("a required TLS connection was made without TLS")
+        } catch let error as PolicyStoreError {
+            guard case .unavailable = error else { throw error }
+        }
+    }
+}

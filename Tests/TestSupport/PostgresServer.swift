@@ -18,27 +18,47 @@ public final class PostgresServer: Sendable {
     public let port: Int
     /// The directory holding the data directory and the socket.
     public let directory: String
+    /// With TLS: the server's self-signed certificate (PEM), for `127.0.0.1` (subject
+    /// alternative name IP:127.0.0.1), which a client may trust as its CA.
+    public let certificate: String?
     private let binaries: String
     private let process = Mutex<ManagedProcess?>(nil)
 
-    private init(port: Int, directory: String, binaries: String) {
+    private init(port: Int, directory: String, binaries: String, tls: Bool) {
         self.port = port
         self.directory = directory
         self.binaries = binaries
+        self.certificate = tls ? "\(directory)/server.crt" : nil
     }
 
     /// The role every test database belongs to.
     public static let user = "sipfence"
 
-    /// A new server with an empty cluster, running.
+    /// A new server with an empty cluster, running; with `tls`, it also accepts TLS
+    /// connections, with a certificate made for it (``certificate``).
     ///
     /// - Throws: ``HarnessError`` when PostgreSQL is not installed
     ///   (`scripts/install-deps.sh --tests` installs it) or does not start.
-    public static func start() async throws -> PostgresServer {
+    public static func start(tls: Bool = false) async throws -> PostgresServer {
         let binaries = try binaryDirectory()
         let directory = try makeDirectory()
-        let server = PostgresServer(port: try Ports.free(), directory: directory, binaries: binaries)
+        let server = PostgresServer(port: try Ports.free(), directory: directory, binaries: binaries, tls: tls)
         do {
+            if tls {
+                let openssl = try startAsPostgres(
+                    [
+                        "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", "\(directory)/server.key", "-out", "\(directory)/server.crt",
+                    ], name: "openssl")
+                guard try await openssl.waitForExit(within: 60) == 0 else {
+                    throw HarnessError.failed("openssl could not make a certificate: \(openssl.standardError)")
+                }
+                // PostgreSQL refuses a key others may read.
+                guard chmod("\(directory)/server.key", 0o600) == 0 else {
+                    throw HarnessError.failed("cannot restrict the server's key")
+                }
+            }
             let initdb = try startAsPostgres(
                 [
                     "\(binaries)/initdb", "-D", "\(directory)/data", "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8",
@@ -92,9 +112,10 @@ public final class PostgresServer: Sendable {
         // The watchdog: PostgreSQL in the background; a fast shutdown when the test asks
         // (SIGINT or SIGTERM), or when the test process is gone, and then, only in that
         // case, the directory is removed as well.
+        let tls = certificate == nil ? "" : "-c ssl=on -c ssl_cert_file=$1/server.crt -c ssl_key_file=$1/server.key"
         let script = """
             "$0" -D "$1/data" -p "$2" -k "$1" -c listen_addresses=127.0.0.1 -c fsync=off \
-                -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 &
+                -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \(tls) &
             server=$!
             trap 'kill -INT $server 2>/dev/null' INT TERM
             while [ -d /proc/$3 ] && kill -0 $server 2>/dev/null; do sleep 0.2; done
