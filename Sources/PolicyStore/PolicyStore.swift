@@ -5,11 +5,13 @@ public import Logging
 import Synchronization
 
 /// The policy's records — domains, IP access control lists, their addresses and the
-/// mappings between them — kept per account in SQLite, and compiled on demand into an
-/// `AccessControl.Policy`.
+/// mappings between them — kept per account in SQLite (one node, ``init(path:now:logger:prefixLengthMinimums:busyTimeout:)``)
+/// or PostgreSQL (a fleet, ``connect(to:now:logger:prefixLengthMinimums:)``), and compiled
+/// on demand into an `AccessControl.Policy`. The records, rules, SQL and schema versions
+/// are the same on both back-ends.
 ///
-/// - Durability: a write returns only after SQLite has committed it to disk
-///   (`journal_mode = WAL`, `synchronous = FULL`), so a process killed right after a write
+/// - Durability: a write returns only after the database has committed it to disk (SQLite:
+///   `journal_mode = WAL`, `synchronous = FULL`), so a process killed right after a write
 ///   loses nothing.
 /// - Generations: every committed write that changes anything adds one to a persistent
 ///   policy generation and announces it to ``changes()`` subscribers. A write that changes
@@ -19,8 +21,9 @@ import Synchronization
 ///   are invisible to it (``PolicyStoreError/notFound(_:)``), except that domain names are
 ///   unique across all accounts, as on Twilio.
 ///
-/// The store is safe to share between tasks. Reads run concurrently (WAL); writes are
-/// serialised by SQLite.
+/// The store is safe to share between tasks. On SQLite, reads run concurrently (WAL) and
+/// writes are serialised by SQLite; on PostgreSQL, each node reads on one connection and
+/// writes on another, and writes are serialised across every node by an advisory lock.
 public final class PolicyStore: Sendable {
     let backend: any StoreBackend
     let now: @Sendable () -> Date

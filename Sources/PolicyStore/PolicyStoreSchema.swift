@@ -1,7 +1,9 @@
 import GRDB
 import Logging
 
-/// The store's schema, as a sequence of migrations.
+/// The store's schema on SQLite, as a sequence of migrations (GRDB's migrator). Each has
+/// its twin, under the same identifier, in ``PostgresSchema``: a new migration is added to
+/// both.
 ///
 /// Migrations are append-only: a released migration is never edited, a change is a new
 /// one. Constraints live here as well as in the store's code, so that no path — a bug, a

@@ -241,4 +241,40 @@ struct FleetTests {
         }
         await server.remove()
     }
+
+    @Test("moving from SQLite: an export of the SQLite store imported into PostgreSQL exports the same records, SIDs included")
+    func moveFromSQLite() async throws {
+        let server = try await PostgresServer.start()
+        do {
+            let url = try await server.makeDatabase()
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/captures/policy.yaml").path
+            try await withTemporaryDirectory { directory in
+                let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+                func sipfence(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> String {
+                    try await ManagedProcess.run(SipfenceDaemon.executable, arguments: arguments, environment: environment) {
+                        process in
+                        let status = try await process.waitForExit()
+                        try #require(status == 0, "sipfence \(arguments): \(process.standardError)")
+                        return process.standardOutput
+                    }
+                }
+                let onPostgres = ["SIPFENCE_STORE_URL": url]
+                // A SQLite store with records (and the SIDs the import gave them).
+                _ = try await sipfence(["policy", "import", "--config", configuration, fixture])
+                let exported = directory.appendingPathComponent("policy.yaml").path
+                _ = try await sipfence(["policy", "export", "--config", configuration, "--output", exported])
+                // The README's move.
+                _ = try await sipfence(["policy", "import", "--config", configuration, exported], onPostgres)
+                let fromSQLite = try String(contentsOfFile: exported, encoding: .utf8)
+                let fromPostgres = try await sipfence(["policy", "export", "--config", configuration], onPostgres)
+                #expect(fromPostgres == fromSQLite)
+                #expect(fromSQLite.contains("trunk.sipfence.test"))
+            }
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
 }

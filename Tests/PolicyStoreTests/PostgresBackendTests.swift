@@ -1,5 +1,6 @@
 import AccessControl
 import Foundation
+import Logging
 import StoreTestSupport
 import Testing
 import TestSupport
@@ -20,6 +21,11 @@ struct PostgresBackendTests {
         ])
     func numbering(sql: String, numbered: String) {
         #expect(PostgresTransaction.numberingParameters(sql) == numbered)
+    }
+
+    @Test("both back-ends have the same migrations, in the same order")
+    func sameMigrations() {
+        #expect(PolicyStoreSchema.migrator(logger: Logger(label: "test")).migrations == PostgresSchema.migrations.map(\.identifier))
     }
 
     @Test("a store on PostgreSQL keeps records, compiles them and journals each write")
