@@ -18,7 +18,11 @@ The baseline, in the same run: --reloads SIGHUPs, each of which compiles the who
 from the store (what every change cost before the change journal); the ratio of the mean
 journal update to the mean whole compile is printed.
 
+With --store-url, the store is that PostgreSQL database (an empty one; README: Running a
+fleet) instead of a SQLite file: the import, the daemon and the changes all go through it.
+
 Usage: measure.py SIPFENCE_BINARY [--prefixes 1000000] [--domains 1] [--changes 200] [--reloads 5] [--output DIR]
+                  [--store-url postgres://USER@HOST:PORT/DATABASE]
 """
 import argparse
 import os
@@ -171,7 +175,10 @@ def main():
     parser.add_argument("--reloads", type=int, default=5,
                         help="then SIGHUP this many times: each compiles the whole policy (the baseline)")
     parser.add_argument("--output", help="keep the store, configuration and logs here")
+    parser.add_argument("--store-url", help="an empty PostgreSQL database to use as the store (SIPFENCE_STORE_URL)")
     options = parser.parse_args()
+    if options.store_url:
+        os.environ["SIPFENCE_STORE_URL"] = options.store_url  # the import's and the daemon's
 
     directory = options.output or tempfile.mkdtemp(prefix="sipfence-policy-latency-")
     os.makedirs(directory, exist_ok=True)
@@ -185,7 +192,7 @@ def main():
         policy = os.path.join(directory, "policy.yaml")
         store = os.path.join(directory, "state", "sipfence.sqlite")
         imported = None
-        if os.path.exists(store):
+        if os.path.exists(store) and not options.store_url:
             lab.log(f"using the store in {store} (imported before)")
         else:
             lab.log(f"writing {options.prefixes} prefixes to {policy}")
