@@ -154,23 +154,46 @@ extension PolicyStore {
     }
 
     /// Inserts an address, unchecked: the caller knows the list exists and lacks the
-    /// prefix; the schema still enforces both. (A large import inserts this way; its
-    /// statement is compiled once per connection.)
+    /// prefix; the schema still enforces both.
     static func insertUncheckedAddress(
         _ db: any StoreTransaction, sid: SID, account: SID, list: SID, friendlyName: String, prefix: IPPrefix,
         at time: Int64
     ) throws {
+        try insertUncheckedAddresses(db, [(sid, friendlyName, prefix)], account: account, list: list, at: time)
+    }
+
+    /// The most addresses ``insertUncheckedAddresses(_:_:account:list:at:)`` writes in one
+    /// statement (8 parameters each: SQLite allows 32,766 in a statement, PostgreSQL 65,535).
+    static let addressBatchSize = 500
+
+    /// Inserts `entries` (SID, friendly name, prefix) into `list`, unchecked as
+    /// ``insertUncheckedAddress(_:sid:account:list:friendlyName:prefix:at:)``, in one
+    /// statement. Each batch size is compiled once per connection and kept.
+    ///
+    /// - Precondition: at most ``addressBatchSize`` entries.
+    static func insertUncheckedAddresses(
+        _ db: any StoreTransaction, _ entries: [(sid: SID, friendlyName: String, prefix: IPPrefix)], account: SID,
+        list: SID, at time: Int64
+    ) throws {
+        guard !entries.isEmpty else { return }
+        precondition(entries.count <= addressBatchSize, "a batch of \(entries.count) addresses")
+        var values: [SQLValue] = []
+        values.reserveCapacity(entries.count * 8)
+        for entry in entries {
+            values += [
+                .text(entry.sid.rawValue), .text(account.rawValue), .text(list.rawValue), .text(entry.friendlyName),
+                .blob(entry.prefix.storedNetwork), .integer(Int64(entry.prefix.length)), .integer(time), .integer(time),
+            ]
+        }
+        let rows = repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: entries.count).joined(separator: ", ")
         try db.execute(
             sql: """
                 INSERT INTO ip_address (
                     sid, account_sid, ip_access_control_list_sid, friendly_name, network, prefix_length, date_created,
                     date_updated)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES \(rows)
                 """,
-            arguments: [
-                sid.rawValue, account.rawValue, list.rawValue, friendlyName, prefix.storedNetwork, prefix.length, time,
-                time,
-            ])
+            arguments: StoreArguments(values))
     }
 
     /// Writes `entry`'s friendly name and prefix if they differ from what is stored.

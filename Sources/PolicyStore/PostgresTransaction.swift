@@ -14,6 +14,8 @@ final class PostgresTransaction: StoreTransaction {
     private let logger: Logger
     private(set) var changesCount = 0
     private(set) var totalChangesCount = 0
+    /// Cursors opened so far, for their names.
+    private var cursors = 0
 
     /// A transaction on `connection`, which the caller has begun.
     init(_ connection: PostgresConnection, logger: Logger) {
@@ -51,11 +53,24 @@ final class PostgresTransaction: StoreTransaction {
     }
 
     func forEachRow(sql: String, arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
-        // postgres-nio hands over a result whole; the rows are read before the first call.
-        for row in try fetchAll(sql: sql, arguments: arguments) {
-            try body(row)
+        // postgres-nio hands over each result whole: the rows go through a cursor,
+        // ``cursorBatch`` at a time, so that a million addresses are never held at once
+        // (holding them took a node's memory to 480 MiB).
+        cursors += 1
+        let cursor = "sipfence_rows_\(cursors)"
+        try execute(sql: "DECLARE \(cursor) NO SCROLL CURSOR FOR \(sql)", arguments: arguments)
+        while true {
+            let rows = try query("FETCH FORWARD \(Self.cursorBatch) FROM \(cursor)", []).rows
+            for row in rows {
+                try body(StoreRow(try row.map(Self.value)))
+            }
+            if rows.count < Self.cursorBatch { break }
         }
+        try execute(sql: "CLOSE \(cursor)")
     }
+
+    /// Rows fetched at a time by ``forEachRow(sql:arguments:_:)``.
+    static let cursorBatch = 10_000
 
     /// Runs `sql` with `arguments` and waits for its whole result.
     private func query(_ sql: String, _ arguments: StoreArguments) throws -> PostgresQueryResult {
