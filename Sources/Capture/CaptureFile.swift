@@ -69,6 +69,11 @@ enum CaptureBytes: Sendable {
     /// A regular file, mapped.
     case mapped(MappedCaptureFile)
 
+    /// The capture's size in bytes.
+    var count: Int {
+        withUnsafeBytes { $0.count }
+    }
+
     /// Calls `body` with the capture's bytes; they stay valid only during the call.
     func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         switch self {

@@ -103,6 +103,20 @@ public struct CaptureReader: Sendable {
 
     /// What has been read so far. Complete once ``next()`` has returned `nil`: datagrams
     /// still waiting for fragments are then counted as incomplete.
+    /// How much of the file the reader has read, in bytes (of ``byteCount``): for
+    /// reports of a long replay's progress.
+    public var bytesRead: Int {
+        switch records {
+        case .pcap(let reader): reader.offset
+        case .pcapng(let reader): reader.offset
+        }
+    }
+
+    /// The file's size in bytes.
+    public var byteCount: Int {
+        bytes.count
+    }
+
     public var statistics: CaptureStatistics {
         decoder.statistics
     }

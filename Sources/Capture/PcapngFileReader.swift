@@ -22,7 +22,8 @@ struct PcapngFileReader: Sendable {
     let name: String
     private var bigEndian = false
     private var interfaces: [PcapngInterface] = []
-    private var offset = 0
+    /// Where the next block starts, in bytes from the file's start.
+    private(set) var offset = 0
     private var blockNumber = 0
     /// The latest packet time, given to Simple Packet Blocks, which carry none.
     private var lastTimestamp = CaptureTimestamp.zero

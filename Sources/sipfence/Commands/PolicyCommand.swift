@@ -87,21 +87,29 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let document = try PolicyDocumentReader.document(forCommand: file)
+            // A large file takes a while: its progress on standard error, when a terminal.
+            let progress = TerminalProgress()
+            let document = try PolicyDocumentReader.document(forCommand: file, progress: progress)
             let store = try await PolicyStore.open(
                 configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
                 logger: Logger(label: "sipfence.store"))
             do {
-                let result = try await store.apply(document, prune: prune)
+                let addresses = document.accounts.reduce(0) { $0 + $1.ipAccessControlLists.reduce(0) { $0 + $1.ipAddresses.count } }
+                let result = try await progress.showing({ "applying \(file) (\(addresses) IP addresses) to the store:" }) {
+                    try await store.apply(document, prune: prune)
+                }
+                progress.clear()
+                let took = TerminalProgress.seconds(progress.elapsed)
                 if result.changedAnything {
                     print(
                         "applied \(file): \(result.created) created, \(result.updated) updated, \(result.deleted) deleted "
-                            + "(policy generation \(result.generation))"
+                            + "(policy generation \(result.generation)) in \(took)"
                     )
                 } else {
-                    print("applied \(file): nothing changed (policy generation \(result.generation))")
+                    print("applied \(file): nothing changed (policy generation \(result.generation)) in \(took)")
                 }
             } catch {
+                progress.clear()
                 FileHandleOutput.standardError("sipfence: cannot apply \(file): \(error)\n")
                 throw ExitCode(2)
             }

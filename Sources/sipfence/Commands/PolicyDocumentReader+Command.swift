@@ -1,15 +1,24 @@
 import ArgumentParser
+import Foundation
 import PolicyStore
 
 extension PolicyDocumentReader {
     /// The policy document in `file` for a command (`policy import`, `replay --policy`),
-    /// read as it streams in.
+    /// read as it streams in, with its progress on `progress`.
     ///
     /// - Throws: `ExitCode(2)`, after saying why on standard error, when the file cannot be
     ///   read or is not a policy document.
-    static func document(forCommand file: String) throws -> PolicyDocument {
+    static func document(forCommand file: String, progress: TerminalProgress? = nil) throws -> PolicyDocument {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        let report: ((Int) -> Void)? = progress.flatMap { progress in
+            guard progress.isShown, size > 0 else { return nil }
+            return { read in
+                progress.show(
+                    "reading \(file): \(TerminalProgress.megabytes(read)) of \(TerminalProgress.megabytes(size))")
+            }
+        }
         do {
-            return try read(contentsOf: file)
+            return try read(contentsOf: file, progress: report)
         } catch .cannotOpen(_, let reason) {
             FileHandleOutput.standardError("sipfence: cannot read \(file): \(reason)\n")
             throw ExitCode(2)

@@ -62,20 +62,38 @@ struct ReplayCommand: AsyncParsableCommand {
             flood: floodLimits ? FloodGuard(limits: limits) : nil)
         var report = ReplayReport(json: json, filter: only)
         var statistics: [(name: String, statistics: CaptureStatistics)] = []
-        for path in captures {
+        // A large capture takes a while: its progress on standard error, when that is a
+        // terminal and the report goes elsewhere (not to interleave with its lines).
+        let progress = TerminalProgress(forced: isatty(STDERR_FILENO) == 1 && isatty(STDOUT_FILENO) == 0)
+        for (index, path) in captures.enumerated() {
             do {
                 var reader = try CaptureReader(path: path)
+                var events = 0
                 while let event = try reader.next() {
                     engine.feed(event) { report.add($0) }
+                    events += 1
+                    if progress.isShown, events % 4_096 == 0 {
+                        progress.show(
+                            "replaying \(path) (\(index + 1) of \(captures.count)): "
+                                + "\(TerminalProgress.megabytes(reader.bytesRead)) of \(TerminalProgress.megabytes(reader.byteCount)), "
+                                + "\(engine.summary.messages) SIP messages")
+                    }
                 }
                 statistics.append((path, reader.statistics))
             } catch {
+                progress.clear()
                 report.flush()
                 FileHandleOutput.standardError("sipfence: \(error)\n")
                 throw ExitCode(2)
             }
         }
+        progress.clear()
         report.finish(summary: engine.summary, captures: statistics)
+        if progress.isShown {
+            FileHandleOutput.standardError(
+                "replayed \(captures.count) capture(s), \(engine.summary.messages) SIP messages, "
+                    + "in \(TerminalProgress.seconds(progress.elapsed))\n")
+        }
     }
 
     /// The policy and admission settings to replay with.

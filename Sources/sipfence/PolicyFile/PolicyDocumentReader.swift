@@ -20,11 +20,16 @@ struct PolicyDocumentReader {
         case index(Int)
     }
 
-    /// The document in the file at `file`.
+    /// The document in the file at `file`; `progress`, if given, is called now and then
+    /// with the bytes read so far.
     ///
     /// - Throws: ``PolicyDocumentReadError``.
-    static func read(contentsOf file: String) throws(PolicyDocumentReadError) -> PolicyDocument {
-        var reader = PolicyDocumentReader(events: try YAMLEventReader(contentsOf: file))
+    static func read(
+        contentsOf file: String, progress: ((Int) -> Void)? = nil
+    ) throws(PolicyDocumentReadError) -> PolicyDocument {
+        let events = try YAMLEventReader(contentsOf: file)
+        events.onProgress = progress
+        var reader = PolicyDocumentReader(events: events)
         return try reader.document()
     }
 

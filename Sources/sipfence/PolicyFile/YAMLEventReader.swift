@@ -14,6 +14,11 @@ final class YAMLEventReader {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private var file: UnsafeMutablePointer<FILE>?
     private var text: UnsafeMutableBufferPointer<UInt8>?
+    private var eventCount = 0
+
+    /// Called with the bytes of the file read so far every few thousand events (a file
+    /// only): for a progress report.
+    var onProgress: ((Int) -> Void)?
 
     /// A reader of the file at `path`.
     ///
@@ -62,6 +67,10 @@ final class YAMLEventReader {
             throw .syntax(mark, problem: context + problem)
         }
         defer { yaml_event_delete(&event) }
+        eventCount += 1
+        if eventCount % 4_096 == 0, let onProgress, let file {
+            onProgress(ftell(file))
+        }
         let mark = YAMLEvent.Mark(line: event.start_mark.line + 1, column: event.start_mark.column + 1)
         let kind: YAMLEvent.Kind
         switch event.type {
