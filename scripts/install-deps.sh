@@ -15,14 +15,21 @@
 # the fail2ban service itself is not wanted, so it is stopped and disabled if the package
 # started it.
 #
-# Usage: scripts/install-deps.sh [--tests]
+# With --demo, what scripts/run-dev.sh starts beside the daemon: Kamailio and sipp.
+#
+# Usage: scripts/install-deps.sh [--tests | --demo]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tests=false
+demo=false
 [ "${1:-}" = "--tests" ] && tests=true
+[ "${1:-}" = "--demo" ] && demo=true
 
 packages=(libosip2-dev libc-ares-dev pkg-config)
+if $demo; then
+    packages+=(kamailio sip-tester curl)
+fi
 if $tests; then
     packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv fail2ban postgresql util-linux)
 fi

@@ -50,7 +50,7 @@ struct DemoTests {
                 #expect(output.contains("sipfence_sip_messages_total{"), "\(output)")
                 #expect(output.contains("refused request") && output.contains("127.0.0.3"), "\(output)")
                 // The demo policy was seeded through policy import, once.
-                #expect(runDev.standardOutput.contains("applied config/demo/policy.yaml: 3 created"), "\(runDev.standardOutput)")
+                #expect(runDev.standardOutput.contains("applied config/demo/policy.yaml: 4 created"), "\(runDev.standardOutput)")
             }
             // Stopping run-dev.sh stops what it started.
             try await Task.sleep(for: .milliseconds(500))

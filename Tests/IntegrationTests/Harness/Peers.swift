@@ -1,14 +1,21 @@
 import Foundation
 import TestSupport
 
-/// Where the test's peer files live (`Tests/IntegrationTests/Peers`).
+/// Where the test's peer files live: `Tests/IntegrationTests/Peers`, and the sipp
+/// scenarios the demo shares with the tests, `config/demo/sipp`.
 enum PeerFiles {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Peers")
 
+    /// The repository's `config/demo/sipp` (the demo's calls: `scripts/try-calls.sh`).
+    static let demoScenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("config/demo/sipp")
+
     /// The file `name`, with `@@KEY@@` placeholders replaced, written to `directory`.
     static func render(_ name: String, into directory: URL, _ values: [String: String] = [:]) throws -> String {
-        var text = try String(contentsOf: self.directory.appendingPathComponent(name), encoding: .utf8)
+        let source = [self.directory, demoScenarios].map { $0.appendingPathComponent(name) }
+            .first { FileManager.default.fileExists(atPath: $0.path) } ?? self.directory.appendingPathComponent(name)
+        var text = try String(contentsOf: source, encoding: .utf8)
         for (key, value) in values {
             text = text.replacingOccurrences(of: "@@\(key)@@", with: value)
         }
