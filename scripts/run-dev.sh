@@ -27,6 +27,8 @@ fi
 state=${SIPFENCE_DEV_STATE:-state}
 mkdir -p "$state"
 export SIPFENCE_STORE_PATH=${SIPFENCE_STORE_PATH:-$state/sipfence.sqlite}
+# Kamailio works in / : its files need absolute paths.
+state_path=$(cd "$state" && pwd)
 upstream=${SIPFENCE_SIP_UPSTREAM:-udp:127.0.0.1:5070}
 upstream_port=${upstream##*:}
 callee_port=${SIPFENCE_DEV_CALLEE_PORT:-5080}
@@ -35,7 +37,7 @@ config=config/sipfence.yaml
 started=()
 stop_all() {
     trap - EXIT INT TERM
-    [ ${#started[@]} -gt 0 ] && kill "${started[@]}" 2>/dev/null
+    [ ${#started[@]} -gt 0 ] && kill "${started[@]}" 2>/dev/null || true
     wait 2>/dev/null
     echo "run-dev: stopped sipfence, Kamailio and the sipp UAS"
 }
@@ -50,7 +52,7 @@ started+=($!)
 # The upstream proxy.
 sed -e "s/@@PORT@@/$upstream_port/g" -e "s/@@CALLEE_PORT@@/$callee_port/g" config/demo/kamailio.cfg \
     > "$state/kamailio.cfg"
-/usr/sbin/kamailio -f "$state/kamailio.cfg" -DD -E -m 32 -M 8 -P "$state/kamailio.pid" -Y "$state" \
+/usr/sbin/kamailio -f "$state_path/kamailio.cfg" -DD -E -m 32 -M 8 -P "$state_path/kamailio.pid" -Y "$state_path" \
     > "$state/kamailio.log" 2>&1 &
 started+=($!)
 
