@@ -13,16 +13,34 @@ import PostgresNIO
 ///   generation bump with a `NOTIFY` on ``channel``.
 /// - Connections: one for reads and one for writes, each made on first use and made again
 ///   after it broke; a third, in ``followCommits(_:)``, listens for other nodes' commits.
-/// - Threads: the store's SQL is synchronous, so transactions run on two threads of the
-///   back-end's own, which wait for the server's answers; event loops never wait.
+/// - Threads: the store's SQL is synchronous, so each connection's transactions run on a
+///   thread of its own, which waits for the server's answers (a read never waits for a
+///   write's thread); event loops never wait.
+/// - Time limits: the server ends a statement after ``statementTimeout`` and a wait for a
+///   lock after ``lockTimeout`` (a write behind another node's long import: 503, as SQLite's
+///   busy timeout), and rolls back a transaction left idle (its client gone) after a
+///   minute; a statement whose answer does not come within ``answerDeadline`` (a silent
+///   network) closes its connection, so that callers get ``PolicyStoreError/unavailable(_:)``
+///   instead of waiting for TCP to give up.
 final class PostgresBackend: StoreBackend {
     /// The channel every committed write notifies with its generation.
     static let channel = "sipfence_policy"
 
+    /// The longest one statement may run on the server.
+    static let statementTimeout: Duration = .seconds(30)
+
+    /// The longest a write waits for another node's write to finish (as SQLite's busy timeout).
+    static let lockTimeout: Duration = PolicyStore.defaultBusyTimeout
+
+    /// How long a node waits for the server's answer to a statement before it gives the
+    /// connection up: a little more than the server's own limit.
+    static let answerDeadline: Duration = statementTimeout + .seconds(5)
+
     private let settings: PostgresStoreSettings
     private let configuration: PostgresConnection.Configuration
     private let eventLoopGroup: any EventLoopGroup
-    private let threads: NIOThreadPool
+    private let readerThread: NIOThreadPool
+    private let writerThread: NIOThreadPool
     private let reader: PostgresSession
     private let writer: PostgresSession
     private let logger: Logger
@@ -36,8 +54,10 @@ final class PostgresBackend: StoreBackend {
         self.configuration = try Self.configuration(settings)
         self.eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         self.logger = logger
-        self.threads = NIOThreadPool(numberOfThreads: 2)
-        threads.start()
+        readerThread = NIOThreadPool(numberOfThreads: 1)
+        writerThread = NIOThreadPool(numberOfThreads: 1)
+        readerThread.start()
+        writerThread.start()
         reader = PostgresSession(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger, id: 1)
         writer = PostgresSession(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger, id: 2)
     }
@@ -45,12 +65,13 @@ final class PostgresBackend: StoreBackend {
     deinit {
         reader.close()
         writer.close()
-        threads.shutdownGracefully { _ in }
+        readerThread.shutdownGracefully { _ in }
+        writerThread.shutdownGracefully { _ in }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         let logger = self.logger
-        return try await run(on: reader) { connection in
+        return try await run(on: reader, thread: readerThread) { connection in
             try Self.transaction(
                 on: connection, beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger, body)
         }
@@ -58,7 +79,7 @@ final class PostgresBackend: StoreBackend {
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         let logger = self.logger
-        return try await run(on: writer) { connection in
+        return try await run(on: writer, thread: writerThread) { connection in
             try Self.transaction(on: connection, beginning: "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger) { db in
                 try db.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [PostgresSchema.writeLockKey])
                 return try body(db)
@@ -130,12 +151,12 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    /// Runs `body` on one of the back-end's threads with `session`'s connection.
+    /// Runs `body` on `thread` with `session`'s connection.
     private func run<T: Sendable>(
-        on session: PostgresSession, _ body: @escaping @Sendable (PostgresConnection) throws -> T
+        on session: PostgresSession, thread: NIOThreadPool, _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
         do {
-            return try await threads.runIfActive { try session.withConnection(body) }
+            return try await thread.runIfActive { try session.withConnection(body) }
         } catch {
             throw Self.classify(error)
         }
@@ -150,7 +171,7 @@ final class PostgresBackend: StoreBackend {
         try transaction.execute(sql: begin)
         do {
             let value = try body(transaction)
-            try transaction.execute(sql: "COMMIT")
+            try transaction.commit()
             return value
         } catch {
             if !breaksConnection(error) { _ = try? transaction.execute(sql: "ROLLBACK") }
@@ -161,8 +182,14 @@ final class PostgresBackend: StoreBackend {
     /// Whether `error` means the connection can no longer be used (as opposed to an
     /// error the server answered, after which the connection still works).
     static func breaksConnection(_ error: any Error) -> Bool {
-        if let error = error as? PSQLError { return error.code != .server }
+        if let error = error as? PSQLError {
+            guard error.code == .server else { return true }
+            // The server ended the session (an administrator's shutdown, a failover).
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57P")
+        }
         return error is IOError || error is ChannelError || error is NIOConnectionError
+            || error is PostgresTransaction.NoAnswer
     }
 
     /// `error` as ``PolicyStoreError/unavailable(_:)`` when it means the database cannot be
@@ -171,7 +198,7 @@ final class PostgresBackend: StoreBackend {
     /// (SQLSTATE class 23), as ``PostgresServerError`` for any other error the server
     /// answered; errors not from the database (a document's, a record check's) unchanged.
     static func classify(_ error: any Error) -> any Error {
-        if error is IOError || error is ChannelError || error is NIOConnectionError {
+        if error is IOError || error is ChannelError || error is NIOConnectionError || error is PostgresTransaction.NoAnswer {
             return PolicyStoreError.unavailable("cannot reach PostgreSQL: \(error)")
         }
         guard let error = error as? PSQLError else { return error }
@@ -184,9 +211,13 @@ final class PostgresBackend: StoreBackend {
         switch state.prefix(2) {
         case "23":
             return PolicyStoreError.constraintViolation(message)
-        case "08", "28", "53", "57", "58", "3D":
-            // Connection exceptions, a refused login, insufficient resources, an
-            // administrator's shutdown, system errors, a missing database.
+        case "08", "28", "40", "53", "55", "57", "58", "3D":
+            // Connection exceptions, a refused login, a serialisation failure or deadlock, insufficient
+            // resources, a lock not granted within lock_timeout, a statement cancelled (statement_timeout)
+            // or the server shutting down, system errors, a missing database.
+            return PolicyStoreError.unavailable("PostgreSQL: \(message) (SQLSTATE \(state))")
+        case "25" where state == "25006":
+            // A read-only transaction: the server is a standby (a failover in progress).
             return PolicyStoreError.unavailable("PostgreSQL: \(message) (SQLSTATE \(state))")
         default:
             return PostgresServerError(error)
@@ -217,6 +248,12 @@ final class PostgresBackend: StoreBackend {
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", "\(statementTimeout.components.seconds)s"),
+            ("lock_timeout", "\(lockTimeout.components.seconds)s"),
+            ("idle_in_transaction_session_timeout", "60s"),
+            ("application_name", "sipfence"),
+        ]
         return configuration
     }
 }

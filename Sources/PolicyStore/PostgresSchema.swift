@@ -2,6 +2,9 @@
 /// under the same identifiers, with the same tables, keys and constraints written in
 /// PostgreSQL's dialect.
 ///
+/// Text columns compare and sort by bytes (`COLLATE "C"`), as SQLite's do, whatever the
+/// database's locale: exports list records in the same order from either back-end.
+///
 /// The differences are of dialect only: `bytea` for blobs, `bigint` for integers, `LIKE`
 /// and regular expressions for SQLite's `GLOB`, a unique index on `lower(domain_name)` for
 /// `COLLATE NOCASE`, an `id` column that orders the change journal (SQLite's `rowid`), and
@@ -30,7 +33,7 @@ enum PostgresSchema {
     /// The table that records which migrations a database has.
     static let migrationsTable = """
         CREATE TABLE IF NOT EXISTS sipfence_migrations (
-            identifier TEXT NOT NULL PRIMARY KEY,
+            identifier TEXT COLLATE "C" NOT NULL PRIMARY KEY,
             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
         )
         """
@@ -48,22 +51,22 @@ enum PostgresSchema {
                 "INSERT INTO policy_generation (id, value) VALUES (1, 0)",
                 """
                 CREATE TABLE domain (
-                    sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'SD%'),
-                    account_sid TEXT NOT NULL CHECK (length(account_sid) = 34 AND account_sid LIKE 'AC%'),
-                    domain_name TEXT NOT NULL
+                    sid TEXT COLLATE "C" NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'SD%'),
+                    account_sid TEXT COLLATE "C" NOT NULL CHECK (length(account_sid) = 34 AND account_sid LIKE 'AC%'),
+                    domain_name TEXT COLLATE "C" NOT NULL
                         CHECK (domain_name = lower(domain_name) AND length(domain_name) BETWEEN 1 AND 253),
-                    friendly_name TEXT,
-                    voice_url TEXT,
-                    voice_method TEXT,
-                    voice_fallback_url TEXT,
-                    voice_fallback_method TEXT,
-                    voice_status_callback_url TEXT,
-                    voice_status_callback_method TEXT,
+                    friendly_name TEXT COLLATE "C",
+                    voice_url TEXT COLLATE "C",
+                    voice_method TEXT COLLATE "C",
+                    voice_fallback_url TEXT COLLATE "C",
+                    voice_fallback_method TEXT COLLATE "C",
+                    voice_status_callback_url TEXT COLLATE "C",
+                    voice_status_callback_method TEXT COLLATE "C",
                     sip_registration BIGINT NOT NULL DEFAULT 0 CHECK (sip_registration IN (0, 1)),
                     emergency_calling_enabled BIGINT NOT NULL DEFAULT 0 CHECK (emergency_calling_enabled IN (0, 1)),
                     secure BIGINT NOT NULL DEFAULT 0 CHECK (secure IN (0, 1)),
-                    byoc_trunk_sid TEXT,
-                    emergency_caller_sid TEXT,
+                    byoc_trunk_sid TEXT COLLATE "C",
+                    emergency_caller_sid TEXT COLLATE "C",
                     date_created BIGINT NOT NULL,
                     date_updated BIGINT NOT NULL,
                     UNIQUE (account_sid, sid)
@@ -72,9 +75,9 @@ enum PostgresSchema {
                 "CREATE UNIQUE INDEX domain_by_name ON domain (lower(domain_name))",
                 """
                 CREATE TABLE ip_access_control_list (
-                    sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'AL%'),
-                    account_sid TEXT NOT NULL CHECK (length(account_sid) = 34 AND account_sid LIKE 'AC%'),
-                    friendly_name TEXT NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 255),
+                    sid TEXT COLLATE "C" NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'AL%'),
+                    account_sid TEXT COLLATE "C" NOT NULL CHECK (length(account_sid) = 34 AND account_sid LIKE 'AC%'),
+                    friendly_name TEXT COLLATE "C" NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 255),
                     date_created BIGINT NOT NULL,
                     date_updated BIGINT NOT NULL,
                     UNIQUE (account_sid, sid)
@@ -82,10 +85,10 @@ enum PostgresSchema {
                 """,
                 """
                 CREATE TABLE ip_address (
-                    sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'IP%'),
-                    account_sid TEXT NOT NULL,
-                    ip_access_control_list_sid TEXT NOT NULL,
-                    friendly_name TEXT NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 255),
+                    sid TEXT COLLATE "C" NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'IP%'),
+                    account_sid TEXT COLLATE "C" NOT NULL,
+                    ip_access_control_list_sid TEXT COLLATE "C" NOT NULL,
+                    friendly_name TEXT COLLATE "C" NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 255),
                     network BYTEA NOT NULL CHECK (length(network) IN (4, 16)),
                     prefix_length BIGINT NOT NULL CHECK (prefix_length BETWEEN 0 AND 8 * length(network)),
                     date_created BIGINT NOT NULL,
@@ -98,10 +101,10 @@ enum PostgresSchema {
                 "CREATE INDEX ip_address_by_list ON ip_address (account_sid, ip_access_control_list_sid, sid)",
                 """
                 CREATE TABLE ip_access_control_list_mapping (
-                    kind TEXT NOT NULL CHECK (kind IN ('legacy', 'auth_calls')),
-                    account_sid TEXT NOT NULL,
-                    domain_sid TEXT NOT NULL,
-                    ip_access_control_list_sid TEXT NOT NULL,
+                    kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('legacy', 'auth_calls')),
+                    account_sid TEXT COLLATE "C" NOT NULL,
+                    domain_sid TEXT COLLATE "C" NOT NULL,
+                    ip_access_control_list_sid TEXT COLLATE "C" NOT NULL,
                     date_created BIGINT NOT NULL,
                     date_updated BIGINT NOT NULL,
                     PRIMARY KEY (domain_sid, kind, ip_access_control_list_sid),
@@ -130,9 +133,9 @@ enum PostgresSchema {
             statements: [
                 """
                 CREATE TABLE credential_list (
-                    sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'CL%'),
-                    account_sid TEXT NOT NULL CHECK (length(account_sid) = 34 AND account_sid LIKE 'AC%'),
-                    friendly_name TEXT NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 64),
+                    sid TEXT COLLATE "C" NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'CL%'),
+                    account_sid TEXT COLLATE "C" NOT NULL CHECK (length(account_sid) = 34 AND account_sid LIKE 'AC%'),
+                    friendly_name TEXT COLLATE "C" NOT NULL CHECK (length(friendly_name) BETWEEN 1 AND 64),
                     date_created BIGINT NOT NULL,
                     date_updated BIGINT NOT NULL,
                     UNIQUE (account_sid, sid)
@@ -140,13 +143,13 @@ enum PostgresSchema {
                 """,
                 """
                 CREATE TABLE credential (
-                    sid TEXT NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'CR%'),
-                    account_sid TEXT NOT NULL,
-                    credential_list_sid TEXT NOT NULL,
-                    username TEXT NOT NULL CHECK (length(username) BETWEEN 1 AND 32),
-                    realm TEXT NOT NULL CHECK (length(realm) BETWEEN 1 AND 255),
-                    ha1_md5 TEXT NOT NULL CHECK (ha1_md5 ~ '^[0-9a-f]{32}$'),
-                    ha1_sha256 TEXT NOT NULL CHECK (ha1_sha256 ~ '^[0-9a-f]{64}$'),
+                    sid TEXT COLLATE "C" NOT NULL PRIMARY KEY CHECK (length(sid) = 34 AND sid LIKE 'CR%'),
+                    account_sid TEXT COLLATE "C" NOT NULL,
+                    credential_list_sid TEXT COLLATE "C" NOT NULL,
+                    username TEXT COLLATE "C" NOT NULL CHECK (length(username) BETWEEN 1 AND 32),
+                    realm TEXT COLLATE "C" NOT NULL CHECK (length(realm) BETWEEN 1 AND 255),
+                    ha1_md5 TEXT COLLATE "C" NOT NULL CHECK (ha1_md5 ~ '^[0-9a-f]{32}$'),
+                    ha1_sha256 TEXT COLLATE "C" NOT NULL CHECK (ha1_sha256 ~ '^[0-9a-f]{64}$'),
                     date_created BIGINT NOT NULL,
                     date_updated BIGINT NOT NULL,
                     UNIQUE (credential_list_sid, username),
@@ -157,10 +160,10 @@ enum PostgresSchema {
                 "CREATE INDEX credential_by_list ON credential (account_sid, credential_list_sid, sid)",
                 """
                 CREATE TABLE credential_list_mapping (
-                    kind TEXT NOT NULL CHECK (kind IN ('legacy', 'auth_calls', 'auth_registrations')),
-                    account_sid TEXT NOT NULL,
-                    domain_sid TEXT NOT NULL,
-                    credential_list_sid TEXT NOT NULL,
+                    kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('legacy', 'auth_calls', 'auth_registrations')),
+                    account_sid TEXT COLLATE "C" NOT NULL,
+                    domain_sid TEXT COLLATE "C" NOT NULL,
+                    credential_list_sid TEXT COLLATE "C" NOT NULL,
                     date_created BIGINT NOT NULL,
                     date_updated BIGINT NOT NULL,
                     PRIMARY KEY (domain_sid, kind, credential_list_sid),
@@ -192,9 +195,9 @@ enum PostgresSchema {
                 CREATE TABLE policy_change (
                     id BIGSERIAL PRIMARY KEY,
                     generation BIGINT NOT NULL,
-                    kind TEXT NOT NULL
+                    kind TEXT COLLATE "C" NOT NULL
                         CHECK (kind IN ('reload', 'records', 'address_added', 'address_removed', 'list_deleted')),
-                    ip_access_control_list_sid TEXT,
+                    ip_access_control_list_sid TEXT COLLATE "C",
                     network BYTEA,
                     prefix_length BIGINT,
                     CHECK ((kind IN ('address_added', 'address_removed')) = (network IS NOT NULL))

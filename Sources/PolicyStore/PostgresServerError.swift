@@ -12,6 +12,12 @@ struct PostgresServerError: Error, CustomStringConvertible {
     /// The server's detail line, if any.
     var detail: String?
 
+    init(sqlState: String, message: String, detail: String? = nil) {
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+    }
+
     init(_ error: PSQLError) {
         sqlState = error.serverInfo?[.sqlState] ?? "?????"
         message = error.serverInfo?[.message] ?? "\(error.code)"

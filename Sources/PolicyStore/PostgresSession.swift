@@ -40,7 +40,7 @@ final class PostgresSession: Sendable {
             do {
                 return try body(current)
             } catch {
-                if PostgresBackend.breaksConnection(error) {
+                if PostgresBackend.breaksConnection(error) || current.isClosed {
                     connection = nil
                     Self.close(current)
                 }

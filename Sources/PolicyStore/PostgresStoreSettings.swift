@@ -48,6 +48,12 @@ public struct PostgresStoreSettings: Sendable, Hashable, CustomStringConvertible
         guard let host = components.host, !host.isEmpty else {
             throw .setupFailed("store.url has no host")
         }
+        if let items = components.queryItems, !items.isEmpty {
+            // sslmode=… here would be ignored while the password went in clear: refused.
+            throw .setupFailed(
+                "store.url takes no query parameters (\(items.map(\.name).joined(separator: ", "))): "
+                    + "set store.tls_mode and store.tls_ca instead")
+        }
         guard let username = components.user, !username.isEmpty else {
             throw .setupFailed("store.url has no user (postgres://user:password@host:port/database)")
         }

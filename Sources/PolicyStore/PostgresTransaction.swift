@@ -84,7 +84,46 @@ final class PostgresTransaction: StoreTransaction {
             }
         }
         let text = arguments.values.isEmpty ? sql : Self.numberingParameters(sql)
-        return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+        // No answer in time (a silent network): the connection is closed, which fails the
+        // query, and the session connects again on its next use.
+        let connection = self.connection
+        let deadline = connection.eventLoop.scheduleTask(in: .nanoseconds(Self.answerDeadlineNanoseconds)) {
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
+        defer { deadline.cancel() }
+        do {
+            return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+        } catch {
+            if connection.isClosed { throw NoAnswer(sql: sql) }
+            throw error
+        }
+    }
+
+    private static let answerDeadlineNanoseconds: Int64 = {
+        let (seconds, attoseconds) = PostgresBackend.answerDeadline.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }()
+
+    /// Commits the transaction.
+    ///
+    /// - Throws: ``PostgresServerError`` when the server rolled it back instead (it answers
+    ///   `COMMIT` in a failed transaction with `ROLLBACK`, and no error).
+    func commit() throws {
+        let result = try query("COMMIT", [])
+        guard result.metadata.command == "COMMIT" else {
+            throw PostgresServerError(
+                sqlState: "25P02", message: "the transaction was rolled back (\(result.metadata.command)), not committed")
+        }
+    }
+
+    /// The server did not answer a statement within ``PostgresBackend/answerDeadline``, or
+    /// the connection closed while it waited.
+    struct NoAnswer: Error, CustomStringConvertible {
+        var sql: String
+
+        var description: String {
+            "no answer from PostgreSQL within \(PostgresBackend.answerDeadline) (connection closed) to \(sql.prefix(60))"
+        }
     }
 
     /// `sql` with each `?` outside a quoted literal replaced by `$1`, `$2`, … in order.

@@ -68,6 +68,53 @@ struct PostgresBackendTests {
         #expect(try await store.generation() == 5)
     }
 
+    @Test("text sorts by bytes on PostgreSQL, as on SQLite, whatever the database's locale")
+    func byteOrder() async throws {
+        let store = try await TestStores.make(.postgres)
+        let uncollated = try await store.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM information_schema.columns
+                    WHERE table_schema = 'public' AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'
+                    """)
+        }
+        #expect(uncollated == 0)
+        for name in ["b.example.com", "a-c.example.com", "ab.example.com"] {
+            _ = try await store.createDomain(account: Fixtures.alice, name: Fixtures.domain(name))
+        }
+        let exported = try await store.export().accounts.first?.domains.map(\.domainName)
+        #expect(exported == ["a-c.example.com", "ab.example.com", "b.example.com"])
+    }
+
+    @Test("a write that waits longer than the lock timeout for another node's write fails as unavailable")
+    func lockTimeout() async throws {
+        let url = try await PostgresServer.shared().makeDatabase()
+        let store = try await PolicyStore.connect(to: PostgresStoreSettings(url: url))
+        // Another node's long write: it holds the write lock for 20 s.
+        let holder = try ManagedProcess.start(
+            "/usr/bin/psql",
+            arguments: [
+                url, "-c", "BEGIN; SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLockKey)); SELECT pg_sleep(20); COMMIT;",
+            ],
+            name: "psql")
+        do {
+            try await Task.sleep(for: .milliseconds(500))
+            do {
+                _ = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "late")
+                Issue.record("a write went through while another held the write lock")
+            } catch let error as PolicyStoreError {
+                guard case .unavailable = error else { throw error }
+            }
+            #expect(holder.isRunning, "the write failed only once the lock was free: \(holder.standardError)")
+            #expect(try await store.generation() == 0)  // reads go on
+        } catch {
+            await holder.stop()
+            throw error
+        }
+        await holder.stop()
+    }
+
     @Test("nodes starting together on an empty database run each migration exactly once")
     func migrationsOnce() async throws {
         let url = try await PostgresServer.shared().makeDatabase()
@@ -153,7 +200,9 @@ struct PostgresBackendTests {
         #expect(!settings.description.contains("secret"))
     }
 
-    @Test("URLs that name no PostgreSQL server are refused", arguments: ["sqlite:///x.db", "postgres:///db", "postgres://host/db", "::"])
+    @Test(
+        "URLs that name no PostgreSQL server, or carry settings that would be ignored, are refused",
+        arguments: ["sqlite:///x.db", "postgres:///db", "postgres://host/db", "::", "postgres://u:p@db/x?sslmode=verify-full"])
     func badSettings(url: String) {
         #expect(throws: PolicyStoreError.self) { try PostgresStoreSettings(url: url) }
     }
