@@ -34,10 +34,14 @@ public struct FormRequestDecoder: RequestDecoder {
         // Twilio's parameters are flat names; a bracketed key (`Name[x]`) would decode as a
         // nested value, so refuse it here, where its name is still known.
         for pair in form.split(separator: "&") {
-            let rawKey = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            let key = rawKey.removingPercentEncoding ?? String(rawKey)
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = parts[0].removingPercentEncoding ?? String(parts[0])
             if key.contains("[") || key.contains("]") {
                 throw TwilioError.invalidParameter(key, "parameter names have no brackets")
+            }
+            // No text sipfence stores or signs may hold a NUL (PostgreSQL's text cannot).
+            if parts.count == 2, (parts[1].removingPercentEncoding ?? String(parts[1])).unicodeScalars.contains("\u{0}") {
+                throw TwilioError.invalidParameter(key, "it contains a NUL character")
             }
         }
         do {

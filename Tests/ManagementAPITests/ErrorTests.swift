@@ -119,6 +119,9 @@ struct ErrorTests {
             ("/Domains.json", [("DomainName", "a.example.com"), ("DomainName", "b.example.com")], 21234, "DomainName"),
             ("/Domains.json", [("DomainName[x]", "a.example.com")], 21234, "DomainName"),
             ("/IpAccessControlLists.json", [], 21234, "FriendlyName"),
+            // No stored text holds a NUL (PostgreSQL's text cannot).
+            ("/IpAccessControlLists.json", [("FriendlyName", "a\u{0}b")], 21234, "FriendlyName"),
+            ("/Domains.json", [("DomainName", "a.example.com"), ("VoiceUrl", "https://x.example/\u{0}")], 21234, "VoiceUrl"),
             (
                 "/IpAccessControlLists.json", [("FriendlyName", String(repeating: "é", count: 256))], 21234,
                 "FriendlyName"
