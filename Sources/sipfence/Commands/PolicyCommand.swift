@@ -90,9 +90,16 @@ struct PolicyCommand: AsyncParsableCommand {
             // A large file takes a while: its progress on standard error, when a terminal.
             let progress = TerminalProgress()
             let document = try PolicyDocumentReader.document(forCommand: file, progress: progress)
-            let store = try await PolicyStore.open(
-                configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
-                logger: Logger(label: "sipfence.store"))
+            progress.show("opening the store", immediately: true)
+            let store: PolicyStore
+            do {
+                store = try await PolicyStore.open(
+                    configuration.store, prefixLengthMinimums: configuration.prefixLengthMinimums,
+                    logger: Logger(label: "sipfence.store"))
+            } catch {
+                progress.clear()
+                throw error
+            }
             do {
                 let addresses = document.accounts.reduce(0) { $0 + $1.ipAccessControlLists.reduce(0) { $0 + $1.ipAddresses.count } }
                 let result = try await progress.showing({ "applying \(file) (\(addresses) IP addresses) to the store:" }) {

@@ -20,9 +20,11 @@ extension PolicyDocumentReader {
         do {
             return try read(contentsOf: file, progress: report)
         } catch .cannotOpen(_, let reason) {
+            progress?.clear()
             FileHandleOutput.standardError("sipfence: cannot read \(file): \(reason)\n")
             throw ExitCode(2)
         } catch {
+            progress?.clear()
             FileHandleOutput.standardError("sipfence: \(file) is not a policy document: \(error)\n")
             throw ExitCode(2)
         }

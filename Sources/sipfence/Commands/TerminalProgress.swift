@@ -52,8 +52,17 @@ final class TerminalProgress: Sendable {
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
-        defer { ticker.cancel() }
-        return try await body()
+        // The ticker is over before anything else is printed.
+        do {
+            let value = try await body()
+            ticker.cancel()
+            await ticker.value
+            return value
+        } catch {
+            ticker.cancel()
+            await ticker.value
+            throw error
+        }
     }
 
     /// Clears the line, so that what is printed next starts clean.
