@@ -74,7 +74,9 @@ struct FleetTests {
             let configuration = try SipfenceDaemon.writeConfiguration(
                 in: nodeDirectory, upstream: "udp:127.0.0.1:\(upstream)")
             return try await SipfenceDaemon.run(
-                configuration: configuration, environment: ["SIPFENCE_STORE_URL": url]
+                // 404 for a domain a node does not know, so that a 403 means it knows the domain.
+                configuration: configuration,
+                environment: ["SIPFENCE_STORE_URL": url, "SIPFENCE_SIP_UNKNOWN_DOMAIN_STATUS": "404"]
             ) { _, listening, api in
                 try await start(index + 1, started + [(listening.port(listening.udp4), api)])
             }
