@@ -14,7 +14,9 @@
 # The environment can move things (the integration test does): SIPFENCE_SIP_LISTEN,
 # SIPFENCE_API_LISTEN and SIPFENCE_SIP_UPSTREAM as for the daemon (Kamailio listens on
 # the upstream's port), SIPFENCE_DEV_CALLEE_PORT (the UAS), SIPFENCE_DEV_STATE (instead of
-# ./state), SIPFENCE_BINARY (a built sipfence: nothing is installed or built).
+# ./state), SIPFENCE_BINARY (a built sipfence: nothing is installed or built),
+# SIPFENCE_DEV_DEMO=0 (no demo upstream, callee or policy: sipfence alone, for your own
+# proxy at SIPFENCE_SIP_UPSTREAM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +34,8 @@ state_path=$(cd "$state" && pwd)
 upstream=${SIPFENCE_SIP_UPSTREAM:-udp:127.0.0.1:5070}
 upstream_port=${upstream##*:}
 callee_port=${SIPFENCE_DEV_CALLEE_PORT:-5080}
+# SIPFENCE_DEV_DEMO=0: sipfence alone, for a proxy of your own at sip.upstream.
+demo=${SIPFENCE_DEV_DEMO:-1}
 config=config/sipfence.yaml
 
 started=()
@@ -39,26 +43,31 @@ stop_all() {
     trap - EXIT INT TERM
     [ ${#started[@]} -gt 0 ] && kill "${started[@]}" 2>/dev/null || true
     wait 2>/dev/null
-    echo "run-dev: stopped sipfence, Kamailio and the sipp UAS"
+    echo "run-dev: stopped what it started"
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-# The called party.
-sipp -sf config/demo/sipp/uas.xml -i 127.0.0.1 -p "$callee_port" -nostdin -trace_err \
-    -error_file "$state/sipp-uas.errors" > "$state/sipp-uas.log" 2>&1 &
-started+=($!)
+if [ "$demo" = 1 ]; then
+    # The called party.
+    sipp -sf config/demo/sipp/uas.xml -i 127.0.0.1 -p "$callee_port" -nostdin -trace_err \
+        -error_file "$state/sipp-uas.errors" > "$state/sipp-uas.log" 2>&1 &
+    started+=($!)
 
-# The upstream proxy.
-sed -e "s/@@PORT@@/$upstream_port/g" -e "s/@@CALLEE_PORT@@/$callee_port/g" config/demo/kamailio.cfg \
-    > "$state/kamailio.cfg"
-/usr/sbin/kamailio -f "$state_path/kamailio.cfg" -DD -E -m 32 -M 8 -P "$state_path/kamailio.pid" -Y "$state_path" \
-    > "$state/kamailio.log" 2>&1 &
-started+=($!)
+    # The upstream proxy.
+    sed -e "s/@@PORT@@/$upstream_port/g" -e "s/@@CALLEE_PORT@@/$callee_port/g" config/demo/kamailio.cfg \
+        > "$state/kamailio.cfg"
+    /usr/sbin/kamailio -f "$state_path/kamailio.cfg" -DD -E -m 32 -M 8 -P "$state_path/kamailio.pid" -Y "$state_path" \
+        > "$state/kamailio.log" 2>&1 &
+    started+=($!)
+fi
 
 # The demo policy, into an empty store.
-if ! "$binary" policy export --config "$config" | grep -q "sid:"; then
-    "$binary" policy import --config "$config" config/demo/policy.yaml
+if [ "$demo" = 1 ]; then
+    exported=$("$binary" policy export --config "$config")
+    if ! grep "sid:" <<< "$exported" > /dev/null; then
+        "$binary" policy import --config "$config" config/demo/policy.yaml
+    fi
 fi
 
 # sipfence, its log to the terminal and to state/sipfence.log.
@@ -68,12 +77,23 @@ logged=0
 started+=($!)
 
 # What is running where, once sipfence has said where it listens.
+daemon=${started[${#started[@]} - 1]}
 this_run() { tail -n +$((logged + 1)) "$state/sipfence.log" 2>/dev/null; }
+listening=0
 for _ in $(seq 1 300); do
-    this_run | grep -q "^listening http" && break
-    kill -0 "${started[2]}" 2>/dev/null || { echo "run-dev: sipfence did not start ($state/sipfence.log)" >&2; exit 1; }
+    if this_run | grep "^listening http" > /dev/null; then listening=1; break; fi
+    kill -0 "$daemon" 2>/dev/null || { echo "run-dev: sipfence did not start ($state/sipfence.log)" >&2; exit 1; }
     sleep 0.1
 done
+if [ "$listening" = 0 ]; then
+    echo "run-dev: sipfence did not say where it listens within 30 s ($state/sipfence.log)" >&2
+    exit 1
+fi
+if [ "$demo" = 0 ]; then
+    echo "run-dev: sipfence is running alone (SIPFENCE_DEV_DEMO=0), forwarding to $upstream; Ctrl-C stops it"
+    wait "$daemon"
+    exit
+fi
 for index in 0 1; do
     if ! kill -0 "${started[$index]}" 2>/dev/null; then
         log=$([ "$index" = 0 ] && echo "$state/sipp-uas.log" || echo "$state/kamailio.log")
@@ -93,4 +113,4 @@ run-dev: running (Ctrl-C stops everything)
   try it       scripts/try-calls.sh
 
 SUMMARY
-wait "${started[2]}"
+wait "$daemon"

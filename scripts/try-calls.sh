@@ -18,10 +18,12 @@ api=${SIPFENCE_DEV_API:-http://127.0.0.1:8080}
 state=${SIPFENCE_DEV_STATE:-state}
 domain=demo.sipfence.test
 
-if ! curl -sf "$api/healthz" > /dev/null; then
-    echo "try-calls: sipfence does not answer at $api: start scripts/run-dev.sh first" >&2
-    exit 2
-fi
+health=$(curl -s -o /dev/null -w '%{http_code}' "$api/healthz")
+case "$health" in
+    200) ;;
+    000) echo "try-calls: sipfence does not answer at $api: start scripts/run-dev.sh first" >&2; exit 2 ;;
+    *) echo "try-calls: sipfence at $api is not healthy (/healthz: $health): see its log" >&2; exit 2 ;;
+esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 logged=0
