@@ -44,6 +44,17 @@ enum PolicyJournal {
     private static let notReloading =
         "NOT EXISTS (SELECT 1 FROM policy_change WHERE generation = \(pending) AND kind = 'reload')"
 
+    /// The tables other than addresses that a policy is compiled from, with the update
+    /// that changes what is compiled: a change to any is journaled as one `records` row.
+    static let recordTables: [(table: String, update: String)] = [
+        ("domain", "UPDATE OF domain_name, sip_registration"),
+        ("ip_access_control_list", "UPDATE OF friendly_name"),
+        ("ip_access_control_list_mapping", "UPDATE"),
+        ("credential_list", "UPDATE OF friendly_name"),
+        ("credential", "UPDATE"),
+        ("credential_list_mapping", "UPDATE"),
+    ]
+
     /// The triggers that write the journal (created by migration v5).
     static var triggers: [String] {
         var statements: [String] = []
@@ -81,15 +92,7 @@ enum PolicyJournal {
                 OR OLD.network IS NOT NEW.network OR OLD.prefix_length IS NOT NEW.prefix_length)
             BEGIN \(address("address_removed", "OLD")) \(address("address_added", "NEW")) END
             """)
-        let records: [(table: String, update: String)] = [
-            ("domain", "UPDATE OF domain_name, sip_registration"),
-            ("ip_access_control_list", "UPDATE OF friendly_name"),
-            ("ip_access_control_list_mapping", "UPDATE"),
-            ("credential_list", "UPDATE OF friendly_name"),
-            ("credential", "UPDATE"),
-            ("credential_list_mapping", "UPDATE"),
-        ]
-        for (table, update) in records {
+        for (table, update) in recordTables {
             for (name, event) in [("insert", "INSERT"), ("delete", "DELETE"), ("update", update)] {
                 statements.append(
                     """

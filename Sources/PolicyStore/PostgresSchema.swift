@@ -293,15 +293,7 @@ enum PostgresSchema {
             $$
             """,
         ]
-        let records: [(table: String, update: String)] = [
-            ("domain", "UPDATE OF domain_name, sip_registration"),
-            ("ip_access_control_list", "UPDATE OF friendly_name"),
-            ("ip_access_control_list_mapping", "UPDATE"),
-            ("credential_list", "UPDATE OF friendly_name"),
-            ("credential", "UPDATE"),
-            ("credential_list_mapping", "UPDATE"),
-        ]
-        for (table, update) in records {
+        for (table, update) in PolicyJournal.recordTables {
             statements.append(
                 """
                 CREATE TRIGGER policy_change_\(table)_records AFTER INSERT OR DELETE OR \(update) ON \(table)

@@ -61,6 +61,16 @@ struct FleetTests {
         }
     }
 
+    /// Runs `sipfence` with `arguments` (and `environment`) to its end: its exit status,
+    /// standard output and standard error.
+    static func sipfence(
+        _ arguments: [String], environment: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String, errors: String) {
+        try await ManagedProcess.run(SipfenceDaemon.executable, arguments: arguments, environment: environment) { process in
+            (try await process.waitForExit(), process.standardOutput, process.standardError)
+        }
+    }
+
     /// Runs `count` daemons on the store at `url`, all forwarding to `upstream`, and `body`
     /// with their SIP ports and API clients; stops them all however `body` ends.
     static func withNodes<Result>(
@@ -86,8 +96,7 @@ struct FleetTests {
 
     @Test("a change through one node's API is enforced on every node's SIP path (200 changes, timed)")
     func changesReachEveryNode() async throws {
-        let server = try await PostgresServer.start()
-        do {
+        try await PostgresServer.with { server in
             let url = try await server.makeDatabase()
             let probe = try Probe()
             try await withTemporaryDirectory { directory in
@@ -144,17 +153,12 @@ struct FleetTests {
                             + "p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(sorted.last ?? .zero)")
                 }
             }
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 
     @Test("with the database stopped, nodes keep enforcing and refuse writes; started again, they all catch up")
     func databaseAway() async throws {
-        let server = try await PostgresServer.start()
-        do {
+        try await PostgresServer.with { server in
             let url = try await server.makeDatabase()
             let probe = try Probe()
             try await withTemporaryDirectory { directory in
@@ -199,17 +203,12 @@ struct FleetTests {
                     }
                 }
             }
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 
     @Test("policy import through the CLI into the shared store is enforced by a running node; export reads it back")
     func importIntoFleet() async throws {
-        let server = try await PostgresServer.start()
-        do {
+        try await PostgresServer.with { server in
             let url = try await server.makeDatabase()
             let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/captures/policy.yaml").path
@@ -218,12 +217,9 @@ struct FleetTests {
                     let configuration = directory.appendingPathComponent("node0/sipfence.yaml").path
                     let check = "/sipfence/v1/check?domain=trunk.sipfence.test&source=127.0.0.2"
                     #expect(try await nodes[0].api.request("GET", check).json["verdict"] as? String == "reject")
-                    func sipfence(_ arguments: [String]) async throws -> (Int32, String, String) {
-                        try await ManagedProcess.run(
-                            SipfenceDaemon.executable, arguments: arguments, environment: ["SIPFENCE_STORE_URL": url]
-                        ) { process in (try await process.waitForExit(), process.standardOutput, process.standardError) }
-                    }
-                    let (imported, _, importErrors) = try await sipfence(["policy", "import", "--config", configuration, fixture])
+                    let onPostgres = ["SIPFENCE_STORE_URL": url]
+                    let (imported, _, importErrors) = try await Self.sipfence(
+                        ["policy", "import", "--config", configuration, fixture], environment: onPostgres)
                     #expect(imported == 0, "\(importErrors)")
                     var verdict: String?
                     let start = ContinuousClock.now
@@ -232,34 +228,28 @@ struct FleetTests {
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     #expect(verdict == "admit", "the node did not enforce the import")
-                    let (exported, yaml, exportErrors) = try await sipfence(["policy", "export", "--config", configuration])
+                    let (exported, yaml, exportErrors) = try await Self.sipfence(
+                        ["policy", "export", "--config", configuration], environment: onPostgres)
                     #expect(exported == 0, "\(exportErrors)")
                     #expect(yaml.contains("trunk.sipfence.test"))
                 }
             }
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 
     @Test("moving from SQLite: an export of the SQLite store imported into PostgreSQL exports the same records, SIDs included")
     func moveFromSQLite() async throws {
-        let server = try await PostgresServer.start()
-        do {
+        try await PostgresServer.with { server in
             let url = try await server.makeDatabase()
             let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/captures/policy.yaml").path
             try await withTemporaryDirectory { directory in
                 let configuration = try SipfenceDaemon.writeConfiguration(in: directory, upstream: "udp:127.0.0.1:9")
+                // Each step must succeed.
                 func sipfence(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> String {
-                    try await ManagedProcess.run(SipfenceDaemon.executable, arguments: arguments, environment: environment) {
-                        process in
-                        let status = try await process.waitForExit()
-                        try #require(status == 0, "sipfence \(arguments): \(process.standardError)")
-                        return process.standardOutput
-                    }
+                    let (status, output, errors) = try await Self.sipfence(arguments, environment: environment)
+                    try #require(status == 0, "sipfence \(arguments): \(errors)")
+                    return output
                 }
                 let onPostgres = ["SIPFENCE_STORE_URL": url]
                 // A SQLite store with records (and the SIDs the import gave them).
@@ -273,10 +263,6 @@ struct FleetTests {
                 #expect(fromPostgres == fromSQLite)
                 #expect(fromSQLite.contains("trunk.sipfence.test"))
             }
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 }

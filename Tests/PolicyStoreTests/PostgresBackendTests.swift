@@ -161,8 +161,7 @@ struct PostgresBackendTests {
 
     @Test("while the server is away, operations fail as unavailable; once it is back, they work again")
     func serverAway() async throws {
-        let server = try await PostgresServer.start()
-        do {
+        try await PostgresServer.with { server in
             let url = try await server.makeDatabase()
             let store = try await PolicyStore.connect(to: PostgresStoreSettings(url: url))
             _ = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "before")
@@ -177,11 +176,7 @@ struct PostgresBackendTests {
             try await server.resume()
             _ = try await store.createIPAccessControlList(account: Fixtures.alice, friendlyName: "after")
             #expect(try await store.generation() == 2)
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 
     @Test(
@@ -220,8 +215,7 @@ struct PostgresTLSTests {
 
     @Test("require and verify-full (trusting the server's CA) connect over TLS; disable does not")
     func modes() async throws {
-        let server = try await PostgresServer.start(tls: true)
-        do {
+        try await PostgresServer.with(tls: true) { server in
             let url = try await server.makeDatabase()
             let required = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .require))
             #expect(try await Self.encrypted(required))
@@ -230,17 +224,12 @@ struct PostgresTLSTests {
             #expect(try await Self.encrypted(verified))
             let plain = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .disable))
             #expect(try await !Self.encrypted(plain))
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 
     @Test("verify-full refuses a server whose certificate it cannot verify, as unavailable")
     func untrusted() async throws {
-        let server = try await PostgresServer.start(tls: true)
-        do {
+        try await PostgresServer.with(tls: true) { server in
             let url = try await server.makeDatabase()
             do {
                 _ = try await PolicyStore.connect(to: PostgresStoreSettings(url: url, tlsMode: .verifyFull))
@@ -249,11 +238,7 @@ struct PostgresTLSTests {
                 guard case .unavailable(let reason) = error else { throw error }
                 print("verify-full against an untrusted certificate: \(reason)")
             }
-        } catch {
-            await server.remove()
-            throw error
         }
-        await server.remove()
     }
 
     @Test("require against a server without TLS is refused, as unavailable")

@@ -75,6 +75,20 @@ public final class PostgresServer: Sendable {
         }
     }
 
+    /// Runs `body` with a new server (see ``start(tls:)``), and removes the server however
+    /// `body` ends.
+    public static func with<Result>(tls: Bool = false, _ body: (PostgresServer) async throws -> Result) async throws -> Result {
+        let server = try await start(tls: tls)
+        do {
+            let result = try await body(server)
+            await server.remove()
+            return result
+        } catch {
+            await server.remove()
+            throw error
+        }
+    }
+
     /// One server for the whole test process, started on first use; its watchdog stops it
     /// when the process ends.
     public static func shared() async throws -> PostgresServer {
