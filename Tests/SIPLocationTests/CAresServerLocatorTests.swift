@@ -162,7 +162,7 @@ struct CAresServerLocatorTests {
                 try await locator.locate(host: "missing.example.test", port: nil, transport: nil, secure: false)
             }
             #expect(locator.cachedAnswerCount > 0)
-            dns.stop()
+            await dns.stop()
 
             let again = try await locator.locate(host: "prio.example.test", port: nil, transport: nil, secure: false)
             #expect(again == first)
@@ -177,7 +177,7 @@ struct CAresServerLocatorTests {
         try await DNSMasq.run(.standard(ttl: 1)) { dns in
             let locator = try Self.locator(dns.server, timeout: .milliseconds(500))
             let first = try await locator.locate(host: "prio.example.test", port: nil, transport: nil, secure: false)
-            dns.stop()
+            await dns.stop()
             #expect(try await locator.locate(host: "prio.example.test", port: nil, transport: nil, secure: false) == first)
 
             try await Task.sleep(for: .seconds(2))
@@ -201,7 +201,7 @@ struct CAresServerLocatorTests {
                 #expect(locator.cachedAnswerCount <= 2)
             }
             #expect(locator.cachedAnswerCount == 2)
-            dns.stop()
+            await dns.stop()
 
             // The last name's A and AAAA answers are the ones kept.
             let kept = try await locator.locate(host: "c.example.test", port: 5060, transport: nil, secure: false)
