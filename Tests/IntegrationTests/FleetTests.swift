@@ -94,114 +94,120 @@ struct FleetTests {
         return try await start(0, [])
     }
 
-    @Test("a change through one node's API is enforced on every node's SIP path (200 changes, timed)")
-    func changesReachEveryNode() async throws {
+    /// A node in a fleet: its SIP port (UDP, 127.0.0.1) and a client of its API.
+    typealias Node = (sip: Int, api: APIClient)
+
+    /// Runs `count` nodes on a new database of a server of their own, with the fleet's
+    /// domain made through the first node (mapped to a list with 192.0.2.1) and learned by
+    /// every other; `body` gets the server, the probe, the nodes and the list's SID.
+    static func withProvisionedFleet(
+        _ count: Int, _ body: (PostgresServer, Probe, [Node], String) async throws -> Void
+    ) async throws {
         try await PostgresServer.with { server in
             let url = try await server.makeDatabase()
             let probe = try Probe()
             try await withTemporaryDirectory { directory in
-                try await Self.withNodes(3, storeURL: url, upstream: probe.upstream.port, in: directory) { nodes in
-                    let (a, others) = (nodes[0], nodes.dropFirst())
-                    let (_, list) = try await a.api.provision(domain: Self.domain, addresses: ["192.0.2.1"])
-                    for node in others {
-                        #expect(try probe.waitFor(false, nodePort: node.sip), "a node did not learn the domain")
+                try await withNodes(count, storeURL: url, upstream: probe.upstream.port, in: directory) { nodes in
+                    let (_, list) = try await nodes[0].api.provision(domain: domain, addresses: ["192.0.2.1"])
+                    for node in nodes.dropFirst() {
+                        try #require(try probe.waitFor(false, nodePort: node.sip), "a node did not learn the domain")
                     }
-                    var delays: [Duration] = []
-                    var entry: String?
-                    for change in 0..<200 {
-                        let admitted = entry == nil
-                        let start: ContinuousClock.Instant
-                        if let sid = entry {
-                            let deleted = try await a.api.request(
-                                "DELETE", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses/\(sid).json")
-                            start = .now
-                            try #require(deleted.status == 204, "\(deleted.text)")
-                            entry = nil
-                        } else {
-                            let added = try await a.api.request(
-                                "POST", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
-                                form: [("FriendlyName", "change \(change)"), ("IpAddress", Self.caller)])
-                            start = .now
-                            try #require(added.status == 201, "\(added.text)")
-                            entry = added.json["sid"] as? String
-                        }
-                        for node in others {
-                            let seen = try probe.waitFor(admitted, nodePort: node.sip)
-                            try #require(seen, "change \(change) did not reach a node within 10 s")
-                            delays.append(.now - start)
-                        }
-                    }
-                    // Paging tokens name records, not a node: a page from A continues on B.
-                    for name in ["second", "third"] {
-                        let made = try await nodes[2].api.request(
-                            "POST", "\(nodes[2].api.accountPath)/IpAccessControlLists.json", form: [("FriendlyName", name)])
-                        #expect(made.status == 201, "\(made.text)")
-                    }
-                    let first = try await a.api.request("GET", "\(a.api.accountPath)/IpAccessControlLists.json?PageSize=1")
-                    let next = try #require(first.json["next_page_uri"] as? String, "\(first.text)")
-                    let second = try await nodes[1].api.request("GET", next)
-                    #expect(second.status == 200, "\(second.text)")
-                    let names = [first, second].compactMap {
-                        (($0.json["ip_access_control_lists"] as? [[String: Any]])?.first?["friendly_name"]) as? String
-                    }
-                    #expect(names.count == 2 && Set(names).count == 2, "\(names)")
-
-                    let sorted = delays.sorted()
-                    func percentile(_ p: Double) -> Duration { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-                    print(
-                        "fleet: API 2xx on node A → new verdict on nodes B and C, \(sorted.count) samples: "
-                            + "p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(sorted.last ?? .zero)")
+                    try await body(server, probe, nodes, list)
                 }
             }
         }
     }
 
+    @Test("a change through one node's API is enforced on every node's SIP path (200 changes, timed)")
+    func changesReachEveryNode() async throws {
+        try await Self.withProvisionedFleet(3) { _, probe, nodes, list in
+            let (a, others) = (nodes[0], nodes.dropFirst())
+            var delays: [Duration] = []
+            var entry: String?
+            for change in 0..<200 {
+                let admitted = entry == nil
+                let start: ContinuousClock.Instant
+                if let sid = entry {
+                    let deleted = try await a.api.request(
+                        "DELETE", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses/\(sid).json")
+                    start = .now
+                    try #require(deleted.status == 204, "\(deleted.text)")
+                    entry = nil
+                } else {
+                    let added = try await a.api.request(
+                        "POST", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
+                        form: [("FriendlyName", "change \(change)"), ("IpAddress", Self.caller)])
+                    start = .now
+                    try #require(added.status == 201, "\(added.text)")
+                    entry = added.json["sid"] as? String
+                }
+                for node in others {
+                    let seen = try probe.waitFor(admitted, nodePort: node.sip)
+                    try #require(seen, "change \(change) did not reach a node within 10 s")
+                    delays.append(.now - start)
+                }
+            }
+            // Paging tokens name records, not a node: a page from A continues on B.
+            for name in ["second", "third"] {
+                let made = try await nodes[2].api.request(
+                    "POST", "\(nodes[2].api.accountPath)/IpAccessControlLists.json", form: [("FriendlyName", name)])
+                #expect(made.status == 201, "\(made.text)")
+            }
+            let first = try await a.api.request("GET", "\(a.api.accountPath)/IpAccessControlLists.json?PageSize=1")
+            let next = try #require(first.json["next_page_uri"] as? String, "\(first.text)")
+            let second = try await nodes[1].api.request("GET", next)
+            #expect(second.status == 200, "\(second.text)")
+            let names = [first, second].compactMap {
+                (($0.json["ip_access_control_lists"] as? [[String: Any]])?.first?["friendly_name"]) as? String
+            }
+            #expect(names.count == 2 && Set(names).count == 2, "\(names)")
+
+            let sorted = delays.sorted()
+            func percentile(_ p: Double) -> Duration { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+            print(
+                "fleet: API 2xx on node A → new verdict on nodes B and C, \(sorted.count) samples: "
+                    + "p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(sorted.last ?? .zero)")
+        }
+    }
+
     @Test("with the database stopped, nodes keep enforcing and refuse writes; started again, they all catch up")
     func databaseAway() async throws {
-        try await PostgresServer.with { server in
-            let url = try await server.makeDatabase()
-            let probe = try Probe()
-            try await withTemporaryDirectory { directory in
-                try await Self.withNodes(2, storeURL: url, upstream: probe.upstream.port, in: directory) { nodes in
-                    let (a, b) = (nodes[0], nodes[1])
-                    let (_, list) = try await a.api.provision(domain: Self.domain, addresses: ["192.0.2.1"])
-                    #expect(try probe.waitFor(false, nodePort: b.sip))
+        try await Self.withProvisionedFleet(2) { server, probe, nodes, list in
+            let a = nodes[0]
 
-                    await server.stop()
-                    for node in nodes {
-                        #expect(try probe.admits(nodePort: node.sip, callID: "away-\(node.sip)") == false)
-                        let write = try await node.api.request(
-                            "POST", "\(node.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
-                            form: [("FriendlyName", "away"), ("IpAddress", Self.caller)])
-                        #expect(write.status == 503, "\(write.text)")
-                        #expect(write.json["code"] as? Int == 20503, "\(write.text)")
-                        let health = try await node.api.request("GET", "/healthz")
-                        #expect(health.status == 503 && health.json["store"] as? String == "unavailable", "\(health.text)")
-                    }
+            await server.stop()
+            for node in nodes {
+                #expect(try probe.admits(nodePort: node.sip, callID: "away-\(node.sip)") == false)
+                let write = try await node.api.request(
+                    "POST", "\(node.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
+                    form: [("FriendlyName", "away"), ("IpAddress", Self.caller)])
+                #expect(write.status == 503, "\(write.text)")
+                #expect(write.json["code"] as? Int == 20503, "\(write.text)")
+                let health = try await node.api.request("GET", "/healthz")
+                #expect(health.status == 503 && health.json["store"] as? String == "unavailable", "\(health.text)")
+            }
 
-                    try await server.resume()
-                    // Node A reconnects (its next use connects again) and takes a write...
-                    var added: APIClient.Response?
-                    let deadline = ContinuousClock.now + .seconds(15)
-                    while ContinuousClock.now < deadline {
-                        let response = try await a.api.request(
-                            "POST", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
-                            form: [("FriendlyName", "back"), ("IpAddress", Self.caller)])
-                        if response.status == 201 {
-                            added = response
-                            break
-                        }
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    #expect(added?.status == 201, "node A did not take writes again")
-                    // ...which both nodes enforce: B catches up with a change made while it
-                    // was still reconnecting.
-                    for node in nodes {
-                        #expect(try probe.waitFor(true, nodePort: node.sip, limit: .seconds(15)))
-                        let health = try await node.api.request("GET", "/healthz")
-                        #expect(health.status == 200, "\(health.text)")
-                    }
+            try await server.resume()
+            // Node A reconnects (its next use connects again) and takes a write...
+            var added: APIClient.Response?
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < deadline {
+                let response = try await a.api.request(
+                    "POST", "\(a.api.accountPath)/IpAccessControlLists/\(list)/IpAddresses.json",
+                    form: [("FriendlyName", "back"), ("IpAddress", Self.caller)])
+                if response.status == 201 {
+                    added = response
+                    break
                 }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(added?.status == 201, "node A did not take writes again")
+            // ...which both nodes enforce: B catches up with a change made while it
+            // was still reconnecting.
+            for node in nodes {
+                #expect(try probe.waitFor(true, nodePort: node.sip, limit: .seconds(15)))
+                let health = try await node.api.request("GET", "/healthz")
+                #expect(health.status == 200, "\(health.text)")
             }
         }
     }
