@@ -8,8 +8,9 @@
 # The tests run dnsmasq themselves on a loopback port, so only its program is installed
 # (dnsmasq-base): the full dnsmasq package would also start a system DNS service on port 53.
 # They run PostgreSQL themselves too (initdb and postgres on a loopback port, as the
-# postgres user): Debian's postgresql package is told not to create and start its own
-# cluster on port 5432.
+# postgres user; openssl makes the certificate of its TLS tests): Debian's postgresql
+# package is told not to create and start its own cluster on port 5432. The demo test
+# runs scripts/try-calls.sh, which uses curl.
 # The deployment tests (network namespaces, captures in them) also need root, iproute2 and
 # procps (sysctl). The flood tests check the shipped fail2ban filter with fail2ban-regex;
 # the fail2ban service itself is not wanted, so it is stopped and disabled if the package
@@ -31,7 +32,7 @@ if $demo; then
     packages+=(kamailio sip-tester curl)
 fi
 if $tests; then
-    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv fail2ban postgresql util-linux)
+    packages+=(sip-tester kamailio baresip-core dnsmasq-base iproute2 procps tcpdump tshark libpcap-dev systemd python3 python3-venv fail2ban postgresql util-linux openssl curl)
 fi
 
 missing=()
